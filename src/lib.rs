@@ -1,0 +1,11 @@
+//! pmtrack: make postmortem action items actually get done.
+//!
+//! The pipeline: `parse` (text → [`model::Postmortem`]) · `plan` (postmortem +
+//! issues + today → changes) · `writeback` / `report` (render). These are pure:
+//! no filesystem, network, environment or clock. The edges (`github`, `git`,
+//! `files`) do IO; `command` joins edges to the core; `cli` parses arguments,
+//! prints and reads the clock.
+#![warn(missing_docs)]
+
+pub mod error;
+pub mod model;
