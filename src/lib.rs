@@ -7,5 +7,6 @@
 //! prints and reads the clock.
 #![warn(missing_docs)]
 
+pub mod config;
 pub mod error;
 pub mod model;
