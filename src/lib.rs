@@ -9,4 +9,6 @@
 
 pub mod config;
 pub mod error;
+pub mod files;
+pub mod git;
 pub mod model;
