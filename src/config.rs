@@ -390,6 +390,10 @@ fn yaml_error(path: &Path, text: &str, e: &serde_saphyr::Error) -> Error {
         serde_saphyr::Error::SerdeUnknownField {
             field, expected, ..
         } => unknown_key_message(field, expected),
+        serde_saphyr::Error::DuplicateMappingKey { key, .. } => {
+            let key = key.as_deref().unwrap_or("a key");
+            format!("`{key}` is set twice in the same table; keep one of them")
+        }
         _ => {
             let raw = serde_saphyr::DefaultMessageFormatter.format_message(e);
             match key_and_value_at(text, line, col) {
@@ -919,6 +923,14 @@ mod tests {
     }
 
     #[test]
+    fn duplicate_key_points_at_the_second_one() {
+        let (line, _, msg) = err("write_back: true\nstatus_block: false\nwrite_back: false\n");
+        assert_eq!(line, 3, "{msg}");
+        assert!(msg.contains("`write_back` is set twice"), "{msg}");
+        assert!(!msg.contains("DuplicateKeyPolicy"), "{msg}");
+    }
+
+    #[test]
     fn unknown_enum_value_lists_the_choices() {
         let (line, _, msg) = err("\nremoved_items: delete\n");
         assert_eq!(line, 2);
@@ -1084,6 +1096,47 @@ mod tests {
         let example = example_keys();
         for key in config_keys() {
             assert!(example.contains(&key), "examples/pmtrack.yml lacks `{key}`");
+        }
+    }
+
+    #[test]
+    fn reference_rows_show_each_default() {
+        let value = serde_json::to_value(Config::default()).unwrap();
+        let mut leaves: Vec<(String, &serde_json::Value)> = Vec::new();
+        for (key, v) in value.as_object().unwrap() {
+            match v.as_object().filter(|_| key != "groups") {
+                Some(table) => leaves.extend(table.iter().map(|(k, v)| (format!("{key}.{k}"), v))),
+                None => leaves.push((key.clone(), v)),
+            }
+        }
+        for (key, v) in leaves {
+            let row = REFERENCE
+                .lines()
+                .find(|l| l.starts_with(&format!("| `{key}` |")))
+                .unwrap_or_else(|| panic!("docs/config.md has no table row for `{key}`"));
+            let shown: Vec<String> = match v {
+                serde_json::Value::Array(items) if items.is_empty() => vec!["[]".into()],
+                serde_json::Value::Array(items) => items.iter().map(|i| i.to_string()).collect(),
+                serde_json::Value::Object(m) if m.is_empty() => vec!["{}".into()],
+                serde_json::Value::String(s) => vec![s.clone()],
+                serde_json::Value::Number(n) if n.is_f64() => {
+                    vec![format!("{:?}", n.as_f64().unwrap())]
+                }
+                other => vec![other.to_string()],
+            };
+            // Cells: "", key, type, default, meaning ("\\|" is inside a cell).
+            let cells: Vec<String> = row
+                .replace("\\|", "/")
+                .split('|')
+                .map(str::to_owned)
+                .collect();
+            let default = &cells[3];
+            for s in shown {
+                assert!(
+                    row.contains(&s),
+                    "docs/config.md row for `{key}` lacks its default {s}: {row}"
+                );
+            }
         }
     }
 
