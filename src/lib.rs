@@ -12,3 +12,4 @@ pub mod error;
 pub mod files;
 pub mod git;
 pub mod model;
+pub mod parse;

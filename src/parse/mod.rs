@@ -1,0 +1,294 @@
+//! PURE text → [`Postmortem`]: finds the corrective-measures section(s) in
+//! any heading form, and every action item in it with its group, horizon,
+//! owners, due date, priority, status and issue reference; plus the
+//! document's title and incident start date.
+//!
+//! The reading follows `../shared/corpus/LABELLING.md` (see the README), which
+//! deliberately differs from CommonMark where people's postmortems do:
+//! `##Heading` with no space is a heading, `-item` with no space is a list
+//! item, indentation never makes a code block. So this is a line scanner,
+//! not a CommonMark parser. No IO, no clock.
+
+pub mod dates;
+pub mod fields;
+pub mod items;
+pub mod lines;
+pub mod text;
+pub mod vocab;
+
+use crate::model::{DocFormat, Postmortem, Section, Span, Task, TaskKey, Warning};
+use lines::Kind;
+use sha2::{Digest, Sha256};
+
+/// Parse one document. `path` is used for keys and messages only.
+pub fn parse(path: &str, src: &str) -> Postmortem {
+    let mut warnings = Vec::new();
+    let format = if path.to_ascii_lowercase().ends_with(".txt") {
+        DocFormat::PlainText
+    } else {
+        DocFormat::Markdown
+    };
+    if src.trim().is_empty() {
+        warnings.push(Warning {
+            line: 0,
+            message: "empty file: no postmortem to read".into(),
+        });
+    }
+    let mut lines = lines::split(src);
+    let front = front_matter(&mut lines, &mut warnings);
+    lines::hide_code_and_comments(&mut lines);
+    let kinds = lines::classify(&lines);
+
+    let mut tasks: Vec<Task> = Vec::new();
+    let mut section = None;
+    let mut section_found = false;
+    let mut first_section_line = None;
+    let mut i = 0;
+    while i < lines.len() {
+        let Some(level) = opens_section(&lines[i], &kinds[i]) else {
+            i += 1;
+            continue;
+        };
+        section_found = true;
+        first_section_line.get_or_insert(i);
+        let body = if matches!(kinds.get(i + 1), Some(Kind::Underline)) { i + 2 } else { i + 1 };
+        let scan = items::scan_section(&lines, &kinds, body, level);
+        if scan.tasks.is_empty() {
+            warnings.push(Warning {
+                line: lines[i].no,
+                message: "the corrective-measures section has no action items (add list items under it)".into(),
+            });
+        }
+        let last = (i..scan.end).rev().find(|&k| !matches!(kinds[k], Kind::Blank)).unwrap_or(i);
+        let end = lines.get(last + 1).map_or(src.len(), |l| l.start);
+        section = Some(Section {
+            heading_line: lines[i].no,
+            span: Span {
+                start: lines[i].start,
+                end,
+            },
+        });
+        for raw in scan.tasks {
+            tasks.push(build_task(path, &lines, raw, &mut warnings));
+        }
+        i = scan.end.max(i + 1);
+    }
+    dedupe_and_key(path, &mut tasks, &mut warnings);
+
+    let title = front
+        .title
+        .clone()
+        .or_else(|| doc_title(&lines, &kinds))
+        .unwrap_or_else(|| file_stem(path));
+    let incident_start = front
+        .date
+        .or_else(|| incident_date(&lines, first_section_line.unwrap_or(lines.len()), &title, path, &mut warnings));
+    Postmortem {
+        path: path.to_string(),
+        title,
+        incident_start,
+        section_found,
+        format,
+        section,
+        warnings,
+        tasks,
+    }
+}
+
+fn opens_section(line: &lines::Line<'_>, kind: &Kind) -> Option<u8> {
+    if line.hidden {
+        return None;
+    }
+    match kind {
+        Kind::Heading { level, text } => vocab::is_section_name(&vocab::heading_key(text)).then_some(*level),
+        Kind::Label { text } => vocab::is_section_name(&vocab::heading_key(text)).then_some(7),
+        Kind::Plain if line.text.len() <= 120 => {
+            let t = line.text.trim();
+            // A plain line holding only the name (not inside a sentence).
+            let inner = t.trim_end_matches([':', ';']).trim_end();
+            (!inner.contains([':', '.', ',']) && vocab::is_section_name(&vocab::heading_key(t))).then_some(7)
+        }
+        _ => None,
+    }
+}
+
+fn build_task(path: &str, lines: &[lines::Line<'_>], raw: items::RawTask, warnings: &mut Vec<Warning>) -> Task {
+    let line = &lines[raw.line];
+    let no = line.no;
+    let due = match fields::due(&raw.raw, raw.cells.due.as_deref()) {
+        Ok(d) => d,
+        Err(bad) => {
+            warnings.push(Warning {
+                line: no,
+                message: format!("`{bad}` is not a real date; write the due date as YYYY-MM-DD"),
+            });
+            None
+        }
+    };
+    let status = fields::status(&raw.raw, raw.checked, &raw.cells);
+    Task {
+        key: task_key(path, &raw.title, ""),
+        horizon: vocab::horizon_of(&raw.group),
+        owners: fields::owners(&raw.raw, raw.cells.owner.as_deref()),
+        due,
+        priority: fields::priority(&raw.raw, raw.cells.priority.as_deref()),
+        status,
+        issue: fields::issue_ref(&raw.raw, raw.cells.issue.as_deref()),
+        title: raw.title,
+        detail: raw.detail,
+        group: raw.group,
+        line: no,
+        span: Span {
+            start: line.start,
+            end: line.start + line.text.len(),
+        },
+        kind: raw.kind,
+    }
+}
+
+/// The stable key of a task: 16 hex digits of SHA-256 over the document path
+/// and the normalised title (plus the detail when two tasks share a title).
+pub fn task_key(path: &str, title: &str, detail: &str) -> TaskKey {
+    let mut h = Sha256::new();
+    h.update(path.replace('\\', "/").trim_start_matches("./").as_bytes());
+    h.update(b"\n");
+    h.update(text::normalize(title).as_bytes());
+    if !detail.is_empty() {
+        h.update(b"\n");
+        h.update(text::normalize(detail).as_bytes());
+    }
+    let digest = h.finalize();
+    TaskKey(digest[..8].iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Merge repeats of one item (same title and detail), warning with both lines;
+/// give tasks that share only a title keys that include their detail.
+fn dedupe_and_key(path: &str, tasks: &mut Vec<Task>, warnings: &mut Vec<Warning>) {
+    let mut seen: Vec<(String, usize)> = Vec::new();
+    let mut keep = Vec::with_capacity(tasks.len());
+    for t in tasks.drain(..) {
+        let id = format!("{}\n{}", text::normalize(&t.title), text::normalize(&t.detail));
+        if let Some((_, first)) = seen.iter().find(|(k, _)| *k == id) {
+            warnings.push(Warning {
+                line: t.line,
+                message: format!("line {} repeats the action item of line {first}; counted once", t.line),
+            });
+            continue;
+        }
+        seen.push((id, t.line));
+        keep.push(t);
+    }
+    for i in 0..keep.len() {
+        let clash = keep.iter().enumerate().any(|(j, o)| j != i && o.key == keep[i].key);
+        if clash {
+            keep[i].key = task_key(path, &keep[i].title, &keep[i].detail);
+        }
+    }
+    *tasks = keep;
+}
+
+#[derive(Default)]
+struct Front {
+    title: Option<String>,
+    date: Option<chrono::NaiveDate>,
+}
+
+fn front_matter(lines: &mut [lines::Line<'_>], warnings: &mut Vec<Warning>) -> Front {
+    let mut front = Front::default();
+    if lines.first().map(|l| l.text.trim_end()) != Some("---") {
+        return front;
+    }
+    let Some(close) = lines.iter().skip(1).position(|l| matches!(l.text.trim_end(), "---" | "...")) else {
+        warnings.push(Warning {
+            line: 1,
+            message: "front matter opened with `---` is never closed; add a closing `---` line".into(),
+        });
+        return front;
+    };
+    for l in lines.iter_mut().take(close + 2) {
+        l.hidden = true;
+        let t = l.text.trim();
+        if let Some(v) = t.strip_prefix("title:") {
+            front.title = Some(text::clean(v.trim().trim_matches(['"', '\''])));
+        } else if let Some(v) = t.strip_prefix("date:").or_else(|| t.strip_prefix("incident_date:")) {
+            match dates::find_date(v) {
+                Some(dates::Found::Valid(d)) => front.date = Some(d),
+                Some(dates::Found::Invalid(s)) => warnings.push(Warning {
+                    line: l.no,
+                    message: format!("front matter date `{s}` is not a real date; use YYYY-MM-DD"),
+                }),
+                None => {}
+            }
+        }
+    }
+    front
+}
+
+fn doc_title(lines: &[lines::Line<'_>], kinds: &[Kind]) -> Option<String> {
+    for (l, k) in lines.iter().zip(kinds) {
+        if l.hidden {
+            continue;
+        }
+        let t = match k {
+            Kind::Heading { text, .. } | Kind::Label { text } => text::trim_colon(&text::clean(text)),
+            Kind::Blank | Kind::Underline => continue,
+            Kind::Plain if l.text.len() < 100 => text::trim_colon(&text::clean(l.text)),
+            _ => return None,
+        };
+        if !t.is_empty() {
+            return Some(t);
+        }
+    }
+    None
+}
+
+fn file_stem(path: &str) -> String {
+    let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    name.rsplit_once('.').map_or(name, |(s, _)| s).to_string()
+}
+
+/// The incident's start: a line that talks about the start/date/duration,
+/// else the title, else the first date before the section, else the file name.
+fn incident_date(
+    lines: &[lines::Line<'_>],
+    section_line: usize,
+    title: &str,
+    path: &str,
+    warnings: &mut Vec<Warning>,
+) -> Option<chrono::NaiveDate> {
+    let mut found = |s: &str, no: usize| match dates::find_date(s) {
+        Some(dates::Found::Valid(d)) => Some(d),
+        Some(dates::Found::Invalid(bad)) => {
+            warnings.push(Warning {
+                line: no,
+                message: format!("`{bad}` is not a real date; the incident date was not read from here"),
+            });
+            None
+        }
+        None => None,
+    };
+    let keys = ["start", "began", "begin", "date", "duration", "occurred", "when", "detected", "incident"];
+    for l in lines.iter().take(section_line).filter(|l| !l.hidden) {
+        let lower = l.text.to_ascii_lowercase();
+        if keys.iter().any(|k| lower.contains(k)) {
+            if let Some(d) = found(l.text, l.no) {
+                return Some(d);
+            }
+        }
+    }
+    if let Some(d) = found(title, 0) {
+        return Some(d);
+    }
+    for l in lines.iter().take(section_line).filter(|l| !l.hidden) {
+        if let Some(dates::Found::Valid(d)) = dates::find_date(l.text) {
+            return Some(d);
+        }
+    }
+    match dates::find_date(&file_stem(path)) {
+        Some(dates::Found::Valid(d)) => Some(d),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,154 @@
+//! Format-family tests for the parser: one small document per family.
+
+use super::parse;
+use crate::model::{Horizon, ItemKind, Priority, Status};
+
+fn titles(src: &str) -> Vec<(String, String, String)> {
+    parse("pm.md", src)
+        .tasks
+        .into_iter()
+        .map(|t| (t.title, t.detail, t.group))
+        .collect()
+}
+
+fn t(a: &str, b: &str, c: &str) -> (String, String, String) {
+    (a.into(), b.into(), c.into())
+}
+
+#[test]
+fn atx_section_with_bullets_ends_at_next_heading() {
+    let src = "# Outage\n\n## Action Items\n\n- Add alerts\n- Fix pool\n\n## Timeline\n\n- 10:00 things\n";
+    assert_eq!(titles(src), vec![t("Add alerts", "", ""), t("Fix pool", "", "")]);
+}
+
+#[test]
+fn bold_label_section_with_category_groups() {
+    let src = "**Corrective and Preventative Measures:**\n- **Improvements/Fixes:**\n  - Do A.\n  - Do B.\n- **Tasks:**\n  1. **Patch X:** now\n\nThis postmortem provides an overview.\n";
+    assert_eq!(
+        titles(src),
+        vec![t("Do A.", "", "Improvements/Fixes"), t("Do B.", "", "Improvements/Fixes"), t("Patch X", "now", "Tasks")]
+    );
+}
+
+#[test]
+fn plain_text_section_with_colon_groups_and_horizons() {
+    let src = "Corrective and Preventative Measures:\n\nTasks:\nImmediate:\nRemove the bypass.\nShort Term:\nReview services.\nLong Term:\nTrain people.\nIn conclusion, it was bad.\nNot a task.\n";
+    let pm = parse("pm.txt", src);
+    let got: Vec<_> = pm.tasks.iter().map(|t| (t.title.as_str(), t.group.as_str(), t.horizon)).collect();
+    assert_eq!(
+        got,
+        vec![
+            ("Remove the bypass.", "Immediate", Some(Horizon::Immediate)),
+            ("Review services.", "Short Term", Some(Horizon::ShortTerm)),
+            ("Train people.", "Long Term", Some(Horizon::LongTerm)),
+        ]
+    );
+    assert!(pm.tasks.iter().all(|t| t.kind == ItemKind::PlainLine));
+}
+
+#[test]
+fn setext_heading_and_dash_items_without_space() {
+    let src = "Corrective and preventative measures:\n=====\n\nImprovements/Fixes:\n-Strengthen reviews.\n-Enhance monitoring for\nauth anomalies.\n";
+    assert_eq!(
+        titles(src),
+        vec![
+            t("Strengthen reviews.", "", "Improvements/Fixes"),
+            t("Enhance monitoring for auth anomalies.", "", "Improvements/Fixes")
+        ]
+    );
+}
+
+#[test]
+fn google_sre_table_maps_columns_and_status() {
+    let src = "## Action Items\n| Action Item | Type | Owner | Bug |\n| --- | --- | --- | --- |\n| Write policy | prevent | @lmp | **DONE** |\n| Monitor ETL | prevent | LMP | (Jira X-1)**TODO** |\n| | | | |\n";
+    let pm = parse("pm.md", src);
+    assert_eq!(pm.tasks.len(), 2);
+    assert_eq!(pm.tasks[0].title, "Write policy");
+    assert_eq!(pm.tasks[0].status, Status::Done);
+    assert_eq!(pm.tasks[0].owners, ["lmp"]);
+    assert_eq!(pm.tasks[1].status, Status::Open);
+    assert_eq!(pm.tasks[1].kind, ItemKind::TableRow);
+}
+
+#[test]
+fn nested_reference_is_detail_and_sub_actions_are_tasks() {
+    let src = "## Action Items\n\n- Setup dashboard for KIAM\n  - See https://x.io/m.md.\n- Rework deploys\n  - Add canary\n  - Add rollback\n\n[ref]: https://x.io\n";
+    assert_eq!(
+        titles(src),
+        vec![
+            t("Setup dashboard for KIAM", "See https://x.io/m.md.", ""),
+            t("Rework deploys", "", ""),
+            t("Add canary", "", ""),
+            t("Add rollback", "", "")
+        ]
+    );
+}
+
+#[test]
+fn metadata_on_items() {
+    let src = "## Follow-ups\n- [x] Add alerts @alice due 2024-07-01 P1 (#12)\n- [ ] Fix pool (priority: low) by July 3, 2024\n- ~~Drop the cache~~\n";
+    let pm = parse("pm.md", src);
+    let a = &pm.tasks[0];
+    assert_eq!((a.status, a.owners.clone(), a.priority), (Status::Done, vec!["alice".to_string()], Some(Priority::P1)));
+    assert_eq!(a.due.map(|d| d.to_string()), Some("2024-07-01".into()));
+    assert_eq!(a.issue.as_ref().map(|i| i.number), Some(12));
+    assert_eq!(pm.tasks[1].priority, Some(Priority::P3));
+    assert_eq!(pm.tasks[1].due.map(|d| d.to_string()), Some("2024-07-03".into()));
+    assert_eq!(pm.tasks[2].status, Status::Dropped);
+}
+
+#[test]
+fn no_section_is_not_an_error() {
+    let pm = parse("pm.md", "# Outage\n\n## Lessons Learned\n\n- be careful\n");
+    assert!(!pm.section_found);
+    assert!(pm.tasks.is_empty());
+}
+
+#[test]
+fn section_inside_code_or_comment_or_sentence_does_not_open() {
+    let src = "```\n## Action Items\n- a\n```\n<!-- ## Action Items -->\nWe wrote action items later.\n7. **Follow-Up Actions:** list tasks\n";
+    assert!(!parse("pm.md", src).section_found);
+}
+
+#[test]
+fn repeated_item_is_one_task_with_a_warning() {
+    let src = "## Action Items\n- Add alerts\n\n# Again\n## Action Items\n- Add alerts\n";
+    let pm = parse("pm.md", src);
+    assert_eq!(pm.tasks.len(), 1);
+    assert!(pm.warnings.iter().any(|w| w.line == 6 && w.message.contains("line 2")));
+}
+
+#[test]
+fn keys_are_stable_and_path_dependent() {
+    let a = parse("a.md", "## Action Items\n- Add **alerts**\n");
+    let b = parse("a.md", "## Action Items\n\n\n- Add alerts\n");
+    let c = parse("b.md", "## Action Items\n- Add alerts\n");
+    assert_eq!(a.tasks[0].key, b.tasks[0].key);
+    assert_ne!(a.tasks[0].key, c.tasks[0].key);
+}
+
+#[test]
+fn incident_start_from_text_front_matter_or_file_name() {
+    let pm = parse("x.md", "# Outage\n**Start Time:** June 1, 2024, 02:00 AM UTC\n");
+    assert_eq!(pm.incident_start.map(|d| d.to_string()), Some("2024-06-01".into()));
+    let pm = parse("x.md", "---\ntitle: DB down\ndate: 2024-01-22\n---\n# Heading\n");
+    assert_eq!((pm.title.as_str(), pm.incident_start.map(|d| d.to_string())), ("DB down", Some("2024-01-22".into())));
+    let pm = parse("pm/2023-11-01-db.md", "# DB\n");
+    assert_eq!(pm.incident_start.map(|d| d.to_string()), Some("2023-11-01".into()));
+}
+
+#[test]
+fn bad_inputs_warn_instead_of_failing() {
+    assert!(parse("e.md", "").warnings[0].message.contains("empty"));
+    let pm = parse("f.md", "---\ntitle: x\n# no end\n## Action Items\n- a\n");
+    assert!(pm.warnings.iter().any(|w| w.message.contains("never closed")));
+    assert_eq!(pm.tasks.len(), 1);
+    let pm = parse("g.md", "## Action Items\n- fix due 2024-13-45\n");
+    assert!(pm.warnings.iter().any(|w| w.line == 2 && w.message.contains("2024-13-45")));
+    let pm = parse("h.md", "\u{feff}## Action Items\r\n- a\r\n- b\r\n");
+    assert_eq!(pm.tasks.len(), 2);
+    assert_eq!(pm.tasks[1].span.start, "\u{feff}## Action Items\r\n- a\r\n".len());
+    let pm = parse("i.md", "## Action Items\n\nNo immediate action items.\n");
+    assert!(pm.section_found && pm.tasks.is_empty());
+    assert!(pm.warnings.iter().any(|w| w.message.contains("no action items")));
+}

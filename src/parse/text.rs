@@ -1,0 +1,316 @@
+//! Inline text: strip Markdown/HTML markup from an item's text the way the
+//! labelling rules say (emphasis, code, links, tags, entities, shortcodes),
+//! collapse whitespace, and small word helpers. Pure string functions.
+
+/// Strip inline markup and collapse whitespace.
+///
+/// `[text](url)` → `text`, `[text][ref]` → `text`, `[ref]` → `ref`,
+/// `<https://x>` → `https://x`, `![alt](img)` → removed, `**b**`/`_i_`/`` `c` ``/
+/// `~~s~~` → their text, HTML tags removed, `&nbsp;`/`&emsp;` → space,
+/// `:shortcode:` removed.
+pub fn clean(s: &str) -> String {
+    let s = strip_links(s);
+    let s = strip_tags_and_entities(&s);
+    let s = strip_emphasis(&s);
+    let s = strip_shortcodes(&s);
+    collapse(&s)
+}
+
+/// Collapse runs of whitespace to one space and trim.
+pub fn collapse(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for w in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(w);
+    }
+    out
+}
+
+/// Remove a trailing `:` (and spaces before it) from a title or group.
+pub fn trim_colon(s: &str) -> String {
+    let t = s.trim_end();
+    let t = t.strip_suffix(':').unwrap_or(t);
+    t.trim_end().to_string()
+}
+
+/// Lower-case letters and digits, everything else a single space.
+pub fn normalize(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut space = false;
+    for c in s.chars() {
+        if c.is_alphanumeric() {
+            if space && !out.is_empty() {
+                out.push(' ');
+            }
+            space = false;
+            out.extend(c.to_lowercase());
+        } else {
+            space = true;
+        }
+    }
+    out
+}
+
+/// Number of whitespace-separated words.
+pub fn word_count(s: &str) -> usize {
+    s.split_whitespace().count()
+}
+
+fn strip_links(s: &str) -> String {
+    if !s.contains('[') && !s.contains('<') {
+        return s.to_string();
+    }
+    let b = s.as_bytes();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c == b'!' && b.get(i + 1) == Some(&b'[') {
+            // An image: drop it whole.
+            if let Some((_, end)) = bracket_link(s, i + 1) {
+                i = end;
+                continue;
+            }
+        }
+        if c == b'[' {
+            if let Some((text, end)) = bracket_link(s, i) {
+                out.push_str(text);
+                i = end;
+                continue;
+            }
+        }
+        if c == b'<' {
+            if let Some(close) = s[i + 1..].find('>') {
+                let inner = &s[i + 1..i + 1 + close];
+                if (inner.starts_with("http://")
+                    || inner.starts_with("https://")
+                    || inner.starts_with("mailto:"))
+                    && !inner.contains(char::is_whitespace)
+                {
+                    out.push_str(inner);
+                    i += close + 2;
+                    continue;
+                }
+            }
+        }
+        let ch = s[i..].chars().next().unwrap_or(' ');
+        out.push(ch);
+        i += ch.len_utf8();
+    }
+    out
+}
+
+/// At `s[i] == '['`: a link `[text](url)`, `[text][ref]` or `[ref]`.
+/// Returns its visible text and the index after it.
+fn bracket_link(s: &str, i: usize) -> Option<(&str, usize)> {
+    let b = s.as_bytes();
+    let mut depth = 0usize;
+    let mut j = i;
+    while j < b.len() {
+        match b[j] {
+            b'[' => depth += 1,
+            b']' => {
+                depth -= 1;
+                if depth == 0 {
+                    break;
+                }
+            }
+            _ => {}
+        }
+        j += 1;
+    }
+    if j >= b.len() {
+        return None;
+    }
+    let text = &s[i + 1..j];
+    // Checkbox-like `[ ]`, `[x]` are not links.
+    if text.trim().is_empty() || text == "x" || text == "X" {
+        return None;
+    }
+    match b.get(j + 1) {
+        Some(b'(') => {
+            let mut depth = 0usize;
+            let mut k = j + 1;
+            while k < b.len() {
+                match b[k] {
+                    b'(' => depth += 1,
+                    b')' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some((text, k + 1));
+                        }
+                    }
+                    _ => {}
+                }
+                k += 1;
+            }
+            None
+        }
+        Some(b'[') => {
+            let close = s[j + 2..].find(']')?;
+            Some((text, j + 2 + close + 1))
+        }
+        _ => Some((text, j + 1)),
+    }
+}
+
+fn strip_tags_and_entities(s: &str) -> String {
+    if !s.contains('<') && !s.contains('&') {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    let b = s.as_bytes();
+    while i < b.len() {
+        if b[i] == b'<' {
+            if let Some(len) = html_tag_len(&s[i..]) {
+                out.push(' ');
+                i += len;
+                continue;
+            }
+        }
+        if b[i] == b'&' {
+            if let Some(semi) = s[i..].find(';') {
+                let name = &s[i + 1..i + semi];
+                let rep = match name {
+                    "nbsp" | "emsp" | "ensp" | "thinsp" | "#160" => Some(" "),
+                    "amp" => Some("&"),
+                    "lt" => Some("<"),
+                    "gt" => Some(">"),
+                    "quot" => Some("\""),
+                    "#39" | "apos" => Some("'"),
+                    "mdash" => Some("—"),
+                    "ndash" => Some("–"),
+                    _ => None,
+                };
+                if let Some(r) = rep {
+                    out.push_str(r);
+                    i += semi + 1;
+                    continue;
+                }
+            }
+        }
+        let ch = s[i..].chars().next().unwrap_or(' ');
+        out.push(ch);
+        i += ch.len_utf8();
+    }
+    out
+}
+
+/// Length of an HTML tag or comment at the start of `s`, if it is one.
+fn html_tag_len(s: &str) -> Option<usize> {
+    if let Some(rest) = s.strip_prefix("<!--") {
+        return rest.find("-->").map(|e| e + 7);
+    }
+    let b = s.as_bytes();
+    let mut j = 1;
+    if b.get(j) == Some(&b'/') {
+        j += 1;
+    }
+    if !b.get(j).is_some_and(|c| c.is_ascii_alphabetic()) {
+        return None;
+    }
+    while b.get(j).is_some_and(|c| c.is_ascii_alphanumeric()) {
+        j += 1;
+    }
+    match b.get(j) {
+        Some(b'>') => Some(j + 1),
+        Some(b' ') | Some(b'/') | Some(b'\t') => s[j..].find('>').map(|e| j + e + 1),
+        _ => None,
+    }
+}
+
+fn strip_emphasis(s: &str) -> String {
+    if !s.contains(['*', '_', '`', '~']) {
+        return s.to_string();
+    }
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    for (i, &c) in chars.iter().enumerate() {
+        match c {
+            '`' => continue,
+            '*' | '_' | '~' => {
+                let prev = if i > 0 { chars[i - 1] } else { ' ' };
+                let next = chars.get(i + 1).copied().unwrap_or(' ');
+                if c == '~' {
+                    // Only `~~` is markup; a lone `~` ("~5 min") is text.
+                    if prev == '~' || next == '~' {
+                        continue;
+                    }
+                    out.push(c);
+                    continue;
+                }
+                if c == '_' && prev.is_alphanumeric() && next.is_alphanumeric() {
+                    out.push(c); // snake_case
+                    continue;
+                }
+                if prev.is_whitespace() && next.is_whitespace() {
+                    out.push(c); // "2 * 3"
+                    continue;
+                }
+                continue;
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn strip_shortcodes(s: &str) -> String {
+    if !s.contains(':') {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(p) = rest.find(':') {
+        let after = &rest[p + 1..];
+        let len = after
+            .find(|c: char| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '+' || c == '-'))
+            .unwrap_or(after.len());
+        let prev_ok = rest[..p].chars().next_back().is_none_or(|c| c.is_whitespace());
+        if len >= 2 && after[len..].starts_with(':') && prev_ok && after[..len].contains(|c: char| c.is_ascii_lowercase()) {
+            out.push_str(&rest[..p]);
+            rest = &after[len + 1..];
+        } else {
+            out.push_str(&rest[..=p]);
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emphasis_code_and_links_are_stripped() {
+        assert_eq!(clean("**Title:** do `x` now"), "Title: do x now");
+        assert_eq!(clean("see [the doc](https://x/y) and [ref][1]"), "see the doc and ref");
+        assert_eq!(clean("a <https://x.io/a> b"), "a https://x.io/a b");
+        assert_eq!(clean("fix ~~old~~ new"), "fix old new");
+        assert_eq!(clean("*italic* and _under_ but snake_case"), "italic and under but snake_case");
+    }
+
+    #[test]
+    fn html_entities_and_shortcodes_are_stripped() {
+        assert_eq!(clean("<span style='x'>Hi</span>&emsp;there"), "Hi there");
+        assert_eq!(clean(":small_orange_diamond: Add alerts"), "Add alerts");
+        assert_eq!(clean("Title: rest at 10:30"), "Title: rest at 10:30");
+    }
+
+    #[test]
+    fn images_vanish_and_whitespace_collapses() {
+        assert_eq!(clean("![alt](x.png)   Do   it"), "Do it");
+        assert_eq!(clean("2 * 3 = 6"), "2 * 3 = 6");
+    }
+
+    #[test]
+    fn normalize_keeps_letters_and_digits() {
+        assert_eq!(normalize("Fix: the DB (P1)!"), "fix the db p1");
+        assert_eq!(trim_colon("Tasks :"), "Tasks");
+    }
+}

@@ -1,0 +1,305 @@
+//! The words that decide structure: section names (what opens the
+//! corrective-measures section), terminal parts (what ends it), sub-group
+//! labels and horizons, and prose that is never a task. Pure.
+
+use super::text;
+use crate::model::Horizon;
+
+/// Heading text reduced for matching: markup and leading decoration
+/// (emoji, bullets, numbering like `5.`) removed, trailing `:`/`;` removed,
+/// lower case, single spaces.
+pub fn heading_key(raw: &str) -> String {
+    let t = text::clean(raw);
+    let t = t.trim_start_matches(|c: char| !c.is_alphanumeric());
+    // Leading section numbers: "5. Action Items", "IV. Action items" are rare; keep digits only form.
+    let t = strip_numbering(t);
+    let t = t.trim_end().trim_end_matches([':', ';', '.']).trim_end();
+    t.to_lowercase()
+}
+
+fn strip_numbering(t: &str) -> &str {
+    let digits = t.bytes().take_while(|c| c.is_ascii_digit() || *c == b'.').count();
+    if digits > 0 && t[digits..].starts_with(' ') && t[..digits].bytes().any(|c| c.is_ascii_digit()) {
+        t[digits..].trim_start()
+    } else {
+        t
+    }
+}
+
+/// Does this heading/label text name the corrective-measures section?
+pub fn is_section_name(key: &str) -> bool {
+    if key.len() > 60 {
+        return false;
+    }
+    // Drop a trailing qualifier in parentheses: "Action Items (TODO)".
+    let k = match key.find('(') {
+        Some(p) if key.ends_with(')') => key[..p].trim_end(),
+        _ => key,
+    };
+    let k = k.replace(['-', '‐', '–'], " ").replace('&', " and ").replace('/', " and ");
+    let k = text::collapse(&k);
+    let prevent = ["preventative", "preventive", "prevention"];
+    let measures = ["measures", "actions", "action items", "steps"];
+    let w: Vec<&str> = k.split(' ').collect();
+    match w.as_slice() {
+        ["corrective", "and", p, m] | ["corrective", p, m] if prevent.contains(p) && measures.contains(m) => true,
+        [p, "and", "corrective", m] if prevent.contains(p) && measures.contains(m) => true,
+        ["corrective" | "preventive" | "preventative", "measures" | "actions"] => true,
+        ["corrective", "and", p, "action", "items"] if prevent.contains(p) => true,
+        ["action", "items" | "item"] => true,
+        ["follow", "ups" | "up"] | ["followups" | "followup"] => true,
+        ["follow", "up", "actions" | "items" | "tasks"] => true,
+        ["remediation" | "remediations"] => true,
+        ["remediation", "items" | "actions" | "steps" | "tasks"] => true,
+        ["tasks", "to", "prevent", "recurrence"] => true,
+        _ => false,
+    }
+}
+
+/// Does this heading/label start a part that is clearly not the measures?
+pub fn is_terminal(key: &str) -> bool {
+    const STARTS: [&str; 52] = [
+        "conclusion",
+        "in conclusion",
+        "conclusions",
+        "to conclude",
+        "summary",
+        "in summary",
+        "executive summary",
+        "incident summary",
+        "issue summary",
+        "final thought",
+        "final word",
+        "closing",
+        "lessons",
+        "lesson learned",
+        "learnings",
+        "key learnings",
+        "key takeaways",
+        "takeaways",
+        "timeline",
+        "time line",
+        "root cause",
+        "root causes",
+        "appendix",
+        "appendinx",
+        "author",
+        "attendees",
+        "participants",
+        "stats",
+        "statistics",
+        "impact",
+        "resolution",
+        "detection",
+        "background",
+        "overview",
+        "what happened",
+        "what went",
+        "where we got lucky",
+        "glossary",
+        "references",
+        "supporting information",
+        "contributing factors",
+        "trigger",
+        "symptoms",
+        "acknowledg",
+        "thank",
+        "related",
+        "recovery",
+        "status:",
+        "duration",
+        "postmortem",
+        "post mortem",
+        "post-mortem",
+    ];
+    let k = key.trim();
+    STARTS.iter().any(|s| {
+        k.starts_with(s)
+            && k[s.len()..]
+                .chars()
+                .next()
+                .is_none_or(|c| !c.is_alphanumeric() || s.ends_with("acknowledg") || s.ends_with("thank"))
+    })
+}
+
+/// Does a short label name a kind or horizon of work (Improvements, Fixes,
+/// Tasks, TODO, Immediate, Short Term …)?
+pub fn is_group_word(key: &str) -> bool {
+    if text::word_count(key) > 10 {
+        return false;
+    }
+    const WORDS: [&str; 24] = [
+        "improvement",
+        "fix",
+        "task",
+        "todo",
+        "to do",
+        "to-do",
+        "action",
+        "measure",
+        "immediate",
+        "short term",
+        "short-term",
+        "medium term",
+        "medium-term",
+        "mid term",
+        "mid-term",
+        "long term",
+        "long-term",
+        "corrective",
+        "prevent",
+        "follow",
+        "remediation",
+        "next step",
+        "mitigation",
+        "recommendation",
+    ];
+    WORDS.iter().any(|w| key.contains(w))
+}
+
+/// Horizon named by a group label.
+pub fn horizon_of(group: &str) -> Option<Horizon> {
+    let g = group.to_lowercase().replace('-', " ");
+    if g.contains("immediate") || g.contains("urgent") || g.contains("asap") || g == "now" {
+        Some(Horizon::Immediate)
+    } else if g.contains("short term") || g.contains("near term") {
+        Some(Horizon::ShortTerm)
+    } else if g.contains("medium term") || g.contains("mid term") {
+        Some(Horizon::MediumTerm)
+    } else if g.contains("long term") {
+        Some(Horizon::LongTerm)
+    } else {
+        None
+    }
+}
+
+/// A paragraph that opens the conclusion and ends the section.
+pub fn opens_conclusion(clean_line: &str) -> bool {
+    let l = clean_line.to_lowercase();
+    ["in conclusion", "conclusion:", "to conclude", "in summary", "to summarize", "to sum up"]
+        .iter()
+        .any(|p| l.starts_with(p))
+}
+
+/// Summary or closing prose, never a task ("By addressing these areas, we
+/// aim to…", "These steps will help…", "This postmortem outlines…").
+pub fn is_closing_prose(clean_line: &str) -> bool {
+    let l = clean_line.to_lowercase();
+    let words: Vec<&str> = l.split_whitespace().collect();
+    let Some(first) = words.first() else {
+        return false;
+    };
+    if *first == "by" && words.get(1).is_some_and(|w| w.ends_with("ing")) {
+        return true;
+    }
+    if matches!(*first, "these" | "this" | "together" | "overall" | "through" | "with" | "collectively" | "all")
+        && (l.contains(" will ")
+            || l.contains(" aim")
+            || l.contains(" help")
+            || l.contains(" ensure")
+            || l.contains(" outline")
+            || l.contains(" provide")
+            || l.contains(" should ")
+            || l.contains(" serve"))
+        && !l.contains(':')
+    {
+        return true;
+    }
+    let we = ["we aim", "we are committed", "we believe", "we hope", "we remain", "we apologi", "we are confident", "we will continue", "we're committed"];
+    if we.iter().any(|p| l.starts_with(p)) {
+        return true;
+    }
+    l.starts_with("going forward, we") || l.starts_with("moving forward, we")
+}
+
+/// "N/A", "No immediate action items.", "Open items are tracked in …".
+pub fn is_nothing_to_do(clean_line: &str) -> bool {
+    let n = text::normalize(clean_line);
+    if matches!(n.as_str(), "n a" | "na" | "none" | "nothing" | "tbd" | "none yet" | "none identified") {
+        return true;
+    }
+    (n.starts_with("no ") && (n.contains("action") || n.contains("item") || n.contains("follow")))
+        || n.contains("are tracked in")
+        || n.contains("is tracked in")
+        || n.contains("tracked in our")
+}
+
+/// An introduction into the items: a longer sentence ending in `:` or `;`.
+pub fn is_intro(clean_line: &str) -> bool {
+    let t = clean_line.trim_end();
+    (t.ends_with(':') || t.ends_with(';')) && text::word_count(t) > 8
+}
+
+/// A nested line that only annotates its parent (a reference, owner,
+/// deadline), so it belongs in the parent's detail.
+pub fn is_note(clean_line: &str) -> bool {
+    let l = clean_line.to_lowercase();
+    const KEYS: [&str; 19] = [
+        "see ", "ref:", "ref ", "refs:", "reference", "link:", "links:", "owner", "owners",
+        "assignee", "deadline", "due", "eta", "target date", "status:", "note:", "notes:", "task:",
+        "description:",
+    ];
+    KEYS.iter().any(|k| l.starts_with(k))
+        || l.starts_with("http://")
+        || l.starts_with("https://")
+        || l.starts_with("priority:")
+        || l.starts_with("tracking")
+        || l.starts_with("ticket")
+        || l.starts_with("issue:")
+        || l.starts_with("jira")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn section_names_in_their_real_spellings() {
+        for s in [
+            "**Corrective and Preventative Measures:**",
+            "## Corrective and preventive measures;",
+            "🛠️ Action Items",
+            "Action Items (TODO)",
+            "Follow-ups",
+            "Follow-up Actions",
+            "Remediation Items",
+            "Tasks to prevent recurrence",
+            "Corrective Actions",
+            "Preventive Measures",
+        ] {
+            assert!(is_section_name(&heading_key(s.trim_start_matches('#'))), "{s}");
+        }
+        for s in ["Action items were discussed", "Lessons Learned", "Follow-up Actions: list tasks"] {
+            assert!(!is_section_name(&heading_key(s)), "{s}");
+        }
+    }
+
+    #[test]
+    fn terminal_and_group_labels() {
+        assert!(is_terminal(&heading_key("## Lessons Learned")));
+        assert!(is_terminal(&heading_key("Conclusion:")));
+        assert!(!is_terminal(&heading_key("Long Term")));
+        assert!(is_group_word(&heading_key("Improvements/Fixes:")));
+        assert!(is_group_word(&heading_key("Short Term")));
+        assert!(!is_group_word(&heading_key("Making the Postmortem Attractive")));
+    }
+
+    #[test]
+    fn prose_that_is_never_a_task() {
+        assert!(is_closing_prose("By addressing these areas, we aim to prevent outages."));
+        assert!(is_closing_prose("These steps will help ensure stability."));
+        assert!(is_closing_prose("This postmortem outlines the incident."));
+        assert!(!is_closing_prose("Add monitoring for disk usage."));
+        assert!(is_nothing_to_do("No immediate action items."));
+        assert!(is_nothing_to_do("N/A"));
+        assert!(is_intro("To prevent similar issues in the future, the following measures will be implemented:"));
+        assert!(!is_intro("Tasks:"));
+    }
+
+    #[test]
+    fn horizons_from_group_names() {
+        assert_eq!(horizon_of("Short-term"), Some(Horizon::ShortTerm));
+        assert_eq!(horizon_of("Immediate actions"), Some(Horizon::Immediate));
+        assert_eq!(horizon_of("Tasks"), None);
+    }
+}
