@@ -1,0 +1,3 @@
+//! pmtrack's integration tests: one binary, offline, helpers in `support/`.
+mod fake_github_selftest;
+mod support;

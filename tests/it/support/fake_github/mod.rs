@@ -1,0 +1,622 @@
+//! A stateful fake GitHub REST server on 127.0.0.1 for integration tests.
+//!
+//! It keeps repositories, issues, labels, milestones and comments in memory,
+//! behaves like GitHub where pmtrack depends on it (see
+//! `../shared/github-api/README.md`): auth, `x-ratelimit-*` counting down per
+//! token, ETag/304, `Link` pagination via `/repositories/{id}/…`, 422 rules,
+//! label auto-creation; lets tests inject faults (5xx, secondary limits, dropped
+//! connections) and act as "a human on github.com"; logs every exchange and
+//! checks it against GitHub's OpenAPI description ([`FakeGitHub::assert_clean`]).
+//!
+//! It runs on its own OS thread and tokio runtime, so a test blocked on a
+//! subprocess cannot starve it. It must never reach the network beyond
+//! 127.0.0.1 and never records a token (the `authorization` header is masked).
+#![allow(dead_code)]
+
+mod routes;
+mod state;
+
+pub use state::{API_USER, HUMAN_USER};
+
+use crate::support::openapi::OpenApi;
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::{Request, Response};
+use routes::{Reply, Req};
+use serde_json::{json, Value};
+use state::World;
+use std::collections::{HashMap, VecDeque};
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// What an injected fault does to a matching request.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FaultKind {
+    /// Answer with this status and a GitHub error body; change nothing.
+    Status(u16),
+    /// 403 "You have exceeded a secondary rate limit…" with `retry-after`.
+    SecondaryLimit {
+        /// Value of the `retry-after` header.
+        retry_after_secs: u64,
+    },
+    /// The same as a 429 (GitHub sometimes answers so).
+    SecondaryLimit429 {
+        /// Value of the `retry-after` header.
+        retry_after_secs: u64,
+    },
+    /// Apply the request, then close the connection without answering.
+    DropAfterApply,
+    /// Close the connection without applying or answering.
+    DropBeforeApply,
+}
+
+/// A fault for requests whose method is `method` and whose path contains
+/// `path_contains`; it fires `times` times. Faults fire in the order injected.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fault {
+    /// `"POST"`, `"GET"`, … (`"*"` matches any).
+    pub method: &'static str,
+    /// A substring of the request path, e.g. `"/issues"`.
+    pub path_contains: &'static str,
+    /// What happens.
+    pub kind: FaultKind,
+    /// How many matching requests it affects.
+    pub times: u32,
+}
+
+/// One logged request and its answer.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    /// Upper-case method.
+    pub method: String,
+    /// Path as sent (percent-encoded), without the query.
+    pub path: String,
+    /// Raw query string, `""` when none.
+    pub query: String,
+    /// Request headers, lower-case names; `authorization` is masked.
+    pub headers: Vec<(String, String)>,
+    /// Request body (JSON; a string when it was not JSON).
+    pub body: Option<Value>,
+    /// Response status; 0 when the connection was dropped by a fault.
+    pub status: u16,
+    /// Response body.
+    pub response: Option<Value>,
+}
+
+impl Exchange {
+    /// A request header by (lower-case) name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+const LIMIT: u64 = 5000;
+
+struct Inner {
+    world: World,
+    token: Option<String>,
+    /// Remaining core requests per presented token (`""` = anonymous).
+    remaining: HashMap<String, u64>,
+    default_remaining: u64,
+    reset: u64,
+    spent: u64,
+    faults: VecDeque<Fault>,
+    log: Vec<Exchange>,
+    violations: Vec<String>,
+    api: Option<&'static OpenApi>,
+}
+
+/// The running fake. Dropping it stops the server.
+pub struct FakeGitHub {
+    url: String,
+    inner: Arc<Mutex<Inner>>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+fn epoch() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+impl FakeGitHub {
+    /// Binds 127.0.0.1:0 and serves on a new thread.
+    pub fn start() -> FakeGitHub {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        listener
+            .set_nonblocking(true)
+            .expect("nonblocking listener");
+        let url = format!("http://{}", listener.local_addr().expect("local addr"));
+        let inner = Arc::new(Mutex::new(Inner {
+            world: World::new(url.clone()),
+            token: None,
+            remaining: HashMap::new(),
+            default_remaining: LIMIT,
+            reset: epoch() + 3600,
+            spent: 0,
+            faults: VecDeque::new(),
+            log: Vec::new(),
+            violations: Vec::new(),
+            api: OpenApi::load(),
+        }));
+        let (stop, stopped) = tokio::sync::oneshot::channel();
+        let shared = inner.clone();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build();
+            rt.expect("fake github runtime")
+                .block_on(serve(listener, shared, stopped));
+        });
+        FakeGitHub {
+            url,
+            inner,
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+
+    /// `http://127.0.0.1:PORT`, to pass as octocrab's `base_uri` / `GITHUB_API_URL`.
+    pub fn url(&self) -> String {
+        self.url.clone()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Creates `owner/name` with GitHub's 9 default labels.
+    pub fn add_repo(&self, owner: &str, name: &str) {
+        self.lock().world.add_repo(owner, name);
+    }
+
+    /// Makes `login` assignable in `owner/name` (the owner always is).
+    pub fn add_collaborator(&self, owner: &str, name: &str, login: &str) {
+        let mut inner = self.lock();
+        let idx = inner.world.repo_index(owner, name).expect("add_repo first");
+        inner.world.repos[idx].collaborators.push(login.into());
+    }
+
+    /// From now on requests need `Authorization: Bearer <token>` (or `token <token>`).
+    pub fn set_token(&self, token: &str) {
+        self.lock().token = Some(token.into());
+    }
+
+    /// Sets every token's remaining core requests and the reset time (epoch s).
+    pub fn set_rate_limit(&self, remaining: u64, reset_epoch: u64) {
+        let mut inner = self.lock();
+        inner.default_remaining = remaining;
+        inner.remaining.values_mut().for_each(|r| *r = remaining);
+        inner.reset = reset_epoch;
+    }
+
+    /// Queues a fault.
+    pub fn inject(&self, fault: Fault) {
+        self.lock().faults.push_back(fault);
+    }
+
+    /// Does a request as [`HUMAN_USER`] on github.com: no auth, rate limit,
+    /// fault or log. Returns status and body. E.g. seed issues with
+    /// `gh.act("POST", "/repos/o/r/issues", json!({"title": "x"}))`.
+    pub fn act(&self, method: &str, path: &str, body: Value) -> (u16, Value) {
+        let mut inner = self.lock();
+        let (path, query) = path.split_once('?').unwrap_or((path, ""));
+        let req = Req {
+            method,
+            path,
+            query,
+            body: Some(&body),
+            actor: HUMAN_USER,
+        };
+        let reply = routes::route(&mut inner.world, &req);
+        (reply.status, reply.body.unwrap_or(Value::Null))
+    }
+
+    fn act_ok(&self, method: &str, path: String, body: Value) -> Value {
+        let (status, body) = self.act(method, &path, body);
+        assert!(status < 300, "{method} {path}: {status} {body}");
+        body
+    }
+
+    /// A human closes an issue with `"completed"`, `"not_planned"` or `"duplicate"`.
+    pub fn close_issue(&self, owner: &str, repo: &str, number: u64, reason: &str) {
+        let body = json!({"state": "closed", "state_reason": reason});
+        self.act_ok(
+            "PATCH",
+            format!("/repos/{owner}/{repo}/issues/{number}"),
+            body,
+        );
+    }
+
+    /// A human reopens an issue.
+    pub fn reopen_issue(&self, owner: &str, repo: &str, number: u64) {
+        let path = format!("/repos/{owner}/{repo}/issues/{number}");
+        self.act_ok("PATCH", path, json!({"state": "open"}));
+    }
+
+    /// A human retitles an issue.
+    pub fn edit_issue_title(&self, owner: &str, repo: &str, number: u64, title: &str) {
+        let path = format!("/repos/{owner}/{repo}/issues/{number}");
+        self.act_ok("PATCH", path, json!({"title": title}));
+    }
+
+    fn list(&self, path: String) -> Vec<Value> {
+        let list = self.act_ok(
+            "GET",
+            format!("{path}?per_page=100&page=1&state=all"),
+            Value::Null,
+        );
+        let mut all: Vec<Value> = list.as_array().cloned().unwrap_or_default();
+        let mut page = 2;
+        while all.len() == (page - 1) * 100 {
+            let more = self.act_ok(
+                "GET",
+                format!("{path}?per_page=100&page={page}&state=all"),
+                Value::Null,
+            );
+            match more.as_array() {
+                Some(items) if !items.is_empty() => all.extend(items.iter().cloned()),
+                _ => break,
+            }
+            page += 1;
+        }
+        all
+    }
+
+    /// All issues (open and closed) as GitHub renders them, by number.
+    pub fn issues(&self, owner: &str, repo: &str) -> Vec<Value> {
+        let mut all = self.list(format!("/repos/{owner}/{repo}/issues"));
+        all.sort_by_key(|i| i["number"].as_u64());
+        all
+    }
+
+    /// All labels of the repository.
+    pub fn labels(&self, owner: &str, repo: &str) -> Vec<Value> {
+        self.list(format!("/repos/{owner}/{repo}/labels"))
+    }
+
+    /// All milestones (open and closed).
+    pub fn milestones(&self, owner: &str, repo: &str) -> Vec<Value> {
+        self.list(format!("/repos/{owner}/{repo}/milestones"))
+    }
+
+    /// The comments on one issue, oldest first.
+    pub fn comments(&self, owner: &str, repo: &str, number: u64) -> Vec<Value> {
+        self.list(format!("/repos/{owner}/{repo}/issues/{number}/comments"))
+    }
+
+    /// Every exchange so far, oldest first.
+    pub fn requests(&self) -> Vec<Exchange> {
+        self.lock().log.clone()
+    }
+
+    /// How many requests used `method`.
+    pub fn count(&self, method: &str) -> usize {
+        self.lock()
+            .log
+            .iter()
+            .filter(|e| e.method == method)
+            .count()
+    }
+
+    /// The POST/PATCH/PUT/DELETE exchanges.
+    pub fn mutating_requests(&self) -> Vec<Exchange> {
+        let log = self.requests();
+        let mutating =
+            |e: &Exchange| matches!(e.method.as_str(), "POST" | "PATCH" | "PUT" | "DELETE");
+        log.into_iter().filter(mutating).collect()
+    }
+
+    /// Core rate-limit points consumed (304s and `/rate_limit` are free).
+    pub fn rate_points_spent(&self) -> u64 {
+        self.lock().spent
+    }
+
+    /// Forgets logged exchanges and spent points (not violations).
+    pub fn reset_log(&self) {
+        let mut inner = self.lock();
+        inner.log.clear();
+        inner.spent = 0;
+    }
+
+    /// OpenAPI problems and requests to endpoints the fake does not serve.
+    pub fn violations(&self) -> Vec<String> {
+        self.lock().violations.clone()
+    }
+
+    /// Panics listing every violation, if any.
+    pub fn assert_clean(&self) {
+        let v = self.violations();
+        assert!(
+            v.is_empty(),
+            "GitHub traffic violations:\n  {}",
+            v.join("\n  ")
+        );
+    }
+}
+
+impl Drop for FakeGitHub {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+async fn serve(
+    listener: std::net::TcpListener,
+    inner: Arc<Mutex<Inner>>,
+    mut stopped: tokio::sync::oneshot::Receiver<()>,
+) {
+    let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
+    loop {
+        let stream = tokio::select! {
+            _ = &mut stopped => return,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(_) => continue,
+            },
+        };
+        let inner = inner.clone();
+        tokio::spawn(async move {
+            let svc = hyper::service::service_fn(move |req| handle(req, inner.clone()));
+            let io = hyper_util::rt::TokioIo::new(stream);
+            // Errors here are dropped connections, some of them on purpose.
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(io, svc)
+                .await;
+        });
+    }
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+async fn handle(
+    req: Request<Incoming>,
+    inner: Arc<Mutex<Inner>>,
+) -> Result<Response<Full<Bytes>>, BoxError> {
+    let (parts, body) = req.into_parts();
+    let bytes = body.collect().await?.to_bytes();
+    let answer = inner
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .exchange(&parts, &bytes);
+    // An error makes hyper close the connection without a response.
+    let (status, headers, body) = answer.ok_or("connection dropped by an injected fault")?;
+    let mut response = Response::builder().status(status);
+    for (name, value) in headers {
+        response = response.header(name, value);
+    }
+    Ok(response.body(Full::new(Bytes::from(body)))?)
+}
+
+type Answer = (u16, Vec<(String, String)>, Vec<u8>);
+
+impl Inner {
+    /// Handles one request; `None` = drop the connection.
+    fn exchange(&mut self, parts: &http::request::Parts, raw: &[u8]) -> Option<Answer> {
+        let method = parts.method.as_str().to_string();
+        let path = parts.uri.path().to_string();
+        let query = parts.uri.query().unwrap_or("").to_string();
+        let header = |n: &str| parts.headers.get(n).and_then(|v| v.to_str().ok());
+        let mut body = None;
+        let mut parse_error = false;
+        if !raw.is_empty() {
+            match serde_json::from_slice::<Value>(raw) {
+                Ok(v) => body = Some(v),
+                Err(_) => {
+                    body = Some(Value::String(String::from_utf8_lossy(raw).into()));
+                    parse_error = true;
+                }
+            }
+        }
+        let headers = (parts.headers.iter())
+            .map(|(n, v)| {
+                let v = v.to_str().unwrap_or("<binary>");
+                let v = match n.as_str() {
+                    "authorization" => format!("{} ***", v.split(' ').next().unwrap_or("")),
+                    _ => v.to_string(),
+                };
+                (n.as_str().to_string(), v)
+            })
+            .collect();
+        let presented = header("authorization").and_then(|a| {
+            let (scheme, token) = a.split_once(' ')?;
+            let known =
+                scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("token");
+            known.then(|| token.trim().to_string())
+        });
+        let bucket = presented.clone().unwrap_or_default();
+        if epoch() >= self.reset {
+            self.reset = epoch() + 3600;
+            self.default_remaining = LIMIT;
+            self.remaining.clear();
+        }
+        let default = self.default_remaining;
+        let remaining = *self.remaining.entry(bucket.clone()).or_insert(default);
+
+        let mut counted = true;
+        let mut drop_after = false;
+        let reply = if header("user-agent").is_none() {
+            counted = false;
+            Reply::error(403, "Request forbidden by administrative rules. Please make sure your request has a User-Agent header (https://docs.github.com/rest/overview/resources-in-the-rest-api#user-agent-required).")
+        } else if self.token.is_some() && presented != self.token {
+            counted = false;
+            let message = if presented.is_some() {
+                "Bad credentials"
+            } else {
+                "Requires authentication"
+            };
+            Reply::error(401, message)
+        } else if method == "GET" && path == "/rate_limit" {
+            counted = false;
+            let core = json!({"limit": LIMIT, "remaining": remaining, "reset": self.reset, "used": LIMIT - remaining.min(LIMIT), "resource": "core"});
+            let search = json!({"limit": 30, "remaining": 30, "reset": epoch() + 60, "used": 0, "resource": "search"});
+            Reply::json(
+                200,
+                json!({"resources": {"core": core, "search": search, "graphql": core}, "rate": core}),
+            )
+        } else if remaining == 0 {
+            counted = false;
+            Reply::error(403, "API rate limit exceeded for user ID 1. If you reach out to GitHub Support for help, please include the request ID 0000:FAKE.")
+        } else if parse_error {
+            Reply::error(400, "Problems parsing JSON")
+        } else {
+            match self.take_fault(&method, &path) {
+                Some(FaultKind::DropBeforeApply) => {
+                    self.spend(&bucket);
+                    self.record(Exchange {
+                        method,
+                        path,
+                        query,
+                        headers,
+                        body,
+                        status: 0,
+                        response: None,
+                    });
+                    return None;
+                }
+                Some(FaultKind::Status(status)) => {
+                    let reason = http::StatusCode::from_u16(status)
+                        .ok()
+                        .and_then(|s| s.canonical_reason());
+                    Reply::error(status, reason.unwrap_or("Server Error"))
+                }
+                Some(FaultKind::SecondaryLimit {
+                    retry_after_secs: s,
+                }) => secondary(403, s),
+                Some(FaultKind::SecondaryLimit429 {
+                    retry_after_secs: s,
+                }) => secondary(429, s),
+                Some(FaultKind::DropAfterApply) => {
+                    drop_after = true;
+                    self.route(&method, &path, &query, body.as_ref())
+                }
+                None => self.route(&method, &path, &query, body.as_ref()),
+            }
+        };
+
+        let bytes = reply
+            .body
+            .as_ref()
+            .map(|b| b.to_string().into_bytes())
+            .unwrap_or_default();
+        let mut status = reply.status;
+        let mut out_headers = reply.headers;
+        if method == "GET" && status == 200 {
+            let mut h = std::hash::DefaultHasher::new();
+            bytes.hash(&mut h);
+            let etag = format!("\"{:016x}\"", h.finish());
+            let matches = header("if-none-match").is_some_and(|v| {
+                v.split(',')
+                    .any(|t| t.trim().trim_start_matches("W/") == etag)
+            });
+            if matches {
+                status = 304;
+                counted = false;
+            }
+            out_headers.push(("etag".into(), etag));
+        }
+        if counted {
+            self.spend(&bucket);
+        }
+        let left = self.remaining.get(&bucket).copied().unwrap_or(default);
+        out_headers.extend([
+            (
+                "content-type".to_string(),
+                "application/json; charset=utf-8".to_string(),
+            ),
+            ("x-github-api-version-selected".into(), "2022-11-28".into()),
+            ("x-ratelimit-limit".into(), LIMIT.to_string()),
+            ("x-ratelimit-remaining".into(), left.to_string()),
+            (
+                "x-ratelimit-used".into(),
+                (LIMIT - left.min(LIMIT)).to_string(),
+            ),
+            ("x-ratelimit-reset".into(), self.reset.to_string()),
+            ("x-ratelimit-resource".into(), "core".into()),
+        ]);
+        let (response, bytes) = match status {
+            304 => (None, Vec::new()),
+            _ => (reply.body, bytes),
+        };
+        if reply.unrouted {
+            self.violations
+                .push(format!("fake GitHub has no route for {method} {path}"));
+        }
+        let status_logged = if drop_after { 0 } else { status };
+        self.record(Exchange {
+            method,
+            path,
+            query,
+            headers,
+            body,
+            status: status_logged,
+            response,
+        });
+        (!drop_after).then_some((status, out_headers, bytes))
+    }
+
+    fn route(&mut self, method: &str, path: &str, query: &str, body: Option<&Value>) -> Reply {
+        let req = Req {
+            method,
+            path,
+            query,
+            body,
+            actor: API_USER,
+        };
+        routes::route(&mut self.world, &req)
+    }
+
+    fn spend(&mut self, bucket: &str) {
+        if let Some(r) = self.remaining.get_mut(bucket) {
+            *r = r.saturating_sub(1);
+        }
+        self.spent += 1;
+    }
+
+    fn take_fault(&mut self, method: &str, path: &str) -> Option<FaultKind> {
+        let pos = self.faults.iter().position(|f| {
+            (f.method == "*" || f.method.eq_ignore_ascii_case(method))
+                && path.contains(f.path_contains)
+        })?;
+        let fault = &mut self.faults[pos];
+        let kind = fault.kind.clone();
+        fault.times = fault.times.saturating_sub(1);
+        if fault.times == 0 {
+            self.faults.remove(pos);
+        }
+        Some(kind)
+    }
+
+    /// Logs the exchange and checks it against the OpenAPI description.
+    fn record(&mut self, e: Exchange) {
+        if let Some(api) = self.api {
+            let problems = api.check(
+                &e.method,
+                &e.path,
+                &e.query,
+                e.body.as_ref(),
+                e.status,
+                e.response.as_ref(),
+            );
+            self.violations.extend(problems);
+        }
+        self.log.push(e);
+    }
+}
+
+fn secondary(status: u16, retry_after: u64) -> Reply {
+    let mut r = Reply::error(status, "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID 0000:FAKE.");
+    r.headers
+        .push(("retry-after".into(), retry_after.to_string()));
+    r
+}

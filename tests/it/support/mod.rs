@@ -1,0 +1,3 @@
+//! Shared helpers for the integration tests; one `pub mod` per helper.
+pub mod fake_github;
+pub mod openapi;
