@@ -16,6 +16,9 @@
 use serde_json::Value;
 use std::sync::OnceLock;
 
+/// `(name, decoded value)` of each `{…}` segment.
+type PathParams = Vec<(String, String)>;
+
 /// GitHub's REST description, loaded once per test binary.
 pub struct OpenApi {
     doc: Value,
@@ -90,11 +93,7 @@ impl OpenApi {
     }
 
     /// The matching template, its operation, and the path parameters.
-    fn find_operation(
-        &self,
-        method: &str,
-        segs: &[String],
-    ) -> Option<(&str, &Value, Vec<(String, String)>)> {
+    fn find_operation(&self, method: &str, segs: &[String]) -> Option<(&str, &Value, PathParams)> {
         let method = method.to_lowercase();
         let (template, tsegs) = self.templates.iter().find(|(_, t)| {
             t.len() == segs.len()

@@ -245,25 +245,17 @@ impl FakeGitHub {
         self.act_ok("PATCH", path, json!({"title": title}));
     }
 
+    /// Every page of a GET list, as a human reading all of them would.
     fn list(&self, path: String) -> Vec<Value> {
-        let list = self.act_ok(
-            "GET",
-            format!("{path}?per_page=100&page=1&state=all"),
-            Value::Null,
-        );
-        let mut all: Vec<Value> = list.as_array().cloned().unwrap_or_default();
-        let mut page = 2;
-        while all.len() == (page - 1) * 100 {
-            let more = self.act_ok(
-                "GET",
-                format!("{path}?per_page=100&page={page}&state=all"),
-                Value::Null,
-            );
-            match more.as_array() {
-                Some(items) if !items.is_empty() => all.extend(items.iter().cloned()),
-                _ => break,
+        let mut all = Vec::new();
+        for page in 1.. {
+            let url = format!("{path}?per_page=100&page={page}&state=all");
+            let items = self.act_ok("GET", url, Value::Null);
+            let items = items.as_array().cloned().unwrap_or_default();
+            all.extend(items.iter().cloned());
+            if items.len() < 100 {
+                break;
             }
-            page += 1;
         }
         all
     }
@@ -400,180 +392,189 @@ async fn handle(
 
 type Answer = (u16, Vec<(String, String)>, Vec<u8>);
 
+const NO_AGENT: &str = "Request forbidden by administrative rules. Please make sure your \
+    request has a User-Agent header (https://docs.github.com/rest/overview/resources-in-the-rest-api#user-agent-required).";
+const EXHAUSTED: &str = "API rate limit exceeded for user ID 1. If you reach out to GitHub \
+    Support for help, please include the request ID 0000:FAKE.";
+const SECONDARY: &str = "You have exceeded a secondary rate limit. Please wait a few minutes \
+    before you try again. If you reach out to GitHub Support for help, please include the \
+    request ID 0000:FAKE.";
+
+/// Request headers for the log, with the credential masked.
+fn masked(headers: &http::HeaderMap) -> Vec<(String, String)> {
+    let entry = |(n, v): (&http::HeaderName, &http::HeaderValue)| {
+        let v = v.to_str().unwrap_or("<binary>");
+        let v = match n.as_str() {
+            "authorization" => format!("{} ***", v.split(' ').next().unwrap_or("")),
+            _ => v.to_string(),
+        };
+        (n.as_str().to_string(), v)
+    };
+    headers.iter().map(entry).collect()
+}
+
+/// The token of `Authorization: Bearer|token <token>`.
+fn token_of(authorization: &str) -> Option<String> {
+    let (scheme, token) = authorization.split_once(' ')?;
+    let known = ["bearer", "token"]
+        .iter()
+        .any(|s| scheme.eq_ignore_ascii_case(s));
+    known.then(|| token.trim().to_string())
+}
+
+/// A strong ETag computed from the body.
+fn etag_of(bytes: &[u8]) -> String {
+    let mut h = std::hash::DefaultHasher::new();
+    bytes.hash(&mut h);
+    format!("\"{:016x}\"", h.finish())
+}
+
+fn secondary(status: u16, retry_after: u64) -> Reply {
+    let mut r = Reply::error(status, SECONDARY);
+    r.headers
+        .push(("retry-after".into(), retry_after.to_string()));
+    r
+}
+
 impl Inner {
     /// Handles one request; `None` = drop the connection.
     fn exchange(&mut self, parts: &http::request::Parts, raw: &[u8]) -> Option<Answer> {
-        let method = parts.method.as_str().to_string();
-        let path = parts.uri.path().to_string();
-        let query = parts.uri.query().unwrap_or("").to_string();
         let header = |n: &str| parts.headers.get(n).and_then(|v| v.to_str().ok());
-        let mut body = None;
-        let mut parse_error = false;
-        if !raw.is_empty() {
-            match serde_json::from_slice::<Value>(raw) {
-                Ok(v) => body = Some(v),
-                Err(_) => {
-                    body = Some(Value::String(String::from_utf8_lossy(raw).into()));
-                    parse_error = true;
-                }
+        let parsed = (!raw.is_empty()).then(|| serde_json::from_slice::<Value>(raw));
+        let bad_json = matches!(parsed, Some(Err(_)));
+        let text = |_| Value::String(String::from_utf8_lossy(raw).into());
+        let mut ex = Exchange {
+            method: parts.method.as_str().to_string(),
+            path: parts.uri.path().to_string(),
+            query: parts.uri.query().unwrap_or("").to_string(),
+            headers: masked(&parts.headers),
+            body: parsed.map(|r| r.unwrap_or_else(text)),
+            status: 0,
+            response: None,
+        };
+        let token = header("authorization").and_then(token_of);
+        let bucket = token.clone().unwrap_or_default();
+        let remaining = self.remaining(&bucket);
+        // Refusals and /rate_limit are free; everything else costs a point.
+        let free = if header("user-agent").is_none() {
+            Some(Reply::error(403, NO_AGENT))
+        } else if self.token.is_some() && token != self.token {
+            let why = if token.is_some() {
+                "Bad credentials"
+            } else {
+                "Requires authentication"
+            };
+            Some(Reply::error(401, why))
+        } else if ex.method == "GET" && ex.path == "/rate_limit" {
+            Some(Reply::json(200, self.rate_limit_json(remaining)))
+        } else if remaining == 0 {
+            Some(Reply::error(403, EXHAUSTED))
+        } else {
+            None
+        };
+        let mut counted = free.is_none();
+        let fault = if counted && !bad_json {
+            self.take_fault(&ex.method, &ex.path)
+        } else {
+            None
+        };
+        let dropped = fault == Some(FaultKind::DropAfterApply);
+        let reply = match (free, fault) {
+            (Some(reply), _) => reply,
+            (None, _) if bad_json => Reply::error(400, "Problems parsing JSON"),
+            (None, Some(FaultKind::DropBeforeApply)) => {
+                self.spend(&bucket);
+                self.record(ex);
+                return None;
             }
-        }
-        let headers = (parts.headers.iter())
-            .map(|(n, v)| {
-                let v = v.to_str().unwrap_or("<binary>");
-                let v = match n.as_str() {
-                    "authorization" => format!("{} ***", v.split(' ').next().unwrap_or("")),
-                    _ => v.to_string(),
+            (None, Some(FaultKind::Status(status))) => {
+                let reason = http::StatusCode::from_u16(status).ok();
+                let reason = reason.and_then(|s| s.canonical_reason());
+                Reply::error(status, reason.unwrap_or("Server Error"))
+            }
+            (
+                None,
+                Some(FaultKind::SecondaryLimit {
+                    retry_after_secs: s,
+                }),
+            ) => secondary(403, s),
+            (
+                None,
+                Some(FaultKind::SecondaryLimit429 {
+                    retry_after_secs: s,
+                }),
+            ) => secondary(429, s),
+            (None, _) => {
+                let req = Req {
+                    method: &ex.method,
+                    path: &ex.path,
+                    query: &ex.query,
+                    body: ex.body.as_ref(),
+                    actor: API_USER,
                 };
-                (n.as_str().to_string(), v)
-            })
-            .collect();
-        let presented = header("authorization").and_then(|a| {
-            let (scheme, token) = a.split_once(' ')?;
-            let known =
-                scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("token");
-            known.then(|| token.trim().to_string())
-        });
-        let bucket = presented.clone().unwrap_or_default();
+                routes::route(&mut self.world, &req)
+            }
+        };
+        if reply.unrouted {
+            let unrouted = format!("fake GitHub has no route for {} {}", ex.method, ex.path);
+            self.violations.push(unrouted);
+        }
+        let mut bytes = reply.body.as_ref().map(|b| b.to_string().into_bytes());
+        let mut status = reply.status;
+        let mut headers = reply.headers;
+        if ex.method == "GET" && status == 200 {
+            let etag = etag_of(bytes.as_deref().unwrap_or_default());
+            let mut tags = header("if-none-match").unwrap_or_default().split(',');
+            if tags.any(|t| t.trim().trim_start_matches("W/") == etag) {
+                (status, bytes, counted) = (304, None, false);
+            }
+            headers.push(("etag".into(), etag));
+        }
+        if counted {
+            self.spend(&bucket);
+        }
+        let left = self.remaining(&bucket);
+        headers.extend(self.rate_headers(left));
+        ex.status = if dropped { 0 } else { status };
+        ex.response = bytes.as_ref().and(reply.body);
+        self.record(ex);
+        (!dropped).then(|| (status, headers, bytes.unwrap_or_default()))
+    }
+
+    /// The token's remaining core points, after a reset if one is due.
+    fn remaining(&mut self, bucket: &str) -> u64 {
         if epoch() >= self.reset {
             self.reset = epoch() + 3600;
             self.default_remaining = LIMIT;
             self.remaining.clear();
         }
         let default = self.default_remaining;
-        let remaining = *self.remaining.entry(bucket.clone()).or_insert(default);
-
-        let mut counted = true;
-        let mut drop_after = false;
-        let reply = if header("user-agent").is_none() {
-            counted = false;
-            Reply::error(403, "Request forbidden by administrative rules. Please make sure your request has a User-Agent header (https://docs.github.com/rest/overview/resources-in-the-rest-api#user-agent-required).")
-        } else if self.token.is_some() && presented != self.token {
-            counted = false;
-            let message = if presented.is_some() {
-                "Bad credentials"
-            } else {
-                "Requires authentication"
-            };
-            Reply::error(401, message)
-        } else if method == "GET" && path == "/rate_limit" {
-            counted = false;
-            let core = json!({"limit": LIMIT, "remaining": remaining, "reset": self.reset, "used": LIMIT - remaining.min(LIMIT), "resource": "core"});
-            let search = json!({"limit": 30, "remaining": 30, "reset": epoch() + 60, "used": 0, "resource": "search"});
-            Reply::json(
-                200,
-                json!({"resources": {"core": core, "search": search, "graphql": core}, "rate": core}),
-            )
-        } else if remaining == 0 {
-            counted = false;
-            Reply::error(403, "API rate limit exceeded for user ID 1. If you reach out to GitHub Support for help, please include the request ID 0000:FAKE.")
-        } else if parse_error {
-            Reply::error(400, "Problems parsing JSON")
-        } else {
-            match self.take_fault(&method, &path) {
-                Some(FaultKind::DropBeforeApply) => {
-                    self.spend(&bucket);
-                    self.record(Exchange {
-                        method,
-                        path,
-                        query,
-                        headers,
-                        body,
-                        status: 0,
-                        response: None,
-                    });
-                    return None;
-                }
-                Some(FaultKind::Status(status)) => {
-                    let reason = http::StatusCode::from_u16(status)
-                        .ok()
-                        .and_then(|s| s.canonical_reason());
-                    Reply::error(status, reason.unwrap_or("Server Error"))
-                }
-                Some(FaultKind::SecondaryLimit {
-                    retry_after_secs: s,
-                }) => secondary(403, s),
-                Some(FaultKind::SecondaryLimit429 {
-                    retry_after_secs: s,
-                }) => secondary(429, s),
-                Some(FaultKind::DropAfterApply) => {
-                    drop_after = true;
-                    self.route(&method, &path, &query, body.as_ref())
-                }
-                None => self.route(&method, &path, &query, body.as_ref()),
-            }
-        };
-
-        let bytes = reply
-            .body
-            .as_ref()
-            .map(|b| b.to_string().into_bytes())
-            .unwrap_or_default();
-        let mut status = reply.status;
-        let mut out_headers = reply.headers;
-        if method == "GET" && status == 200 {
-            let mut h = std::hash::DefaultHasher::new();
-            bytes.hash(&mut h);
-            let etag = format!("\"{:016x}\"", h.finish());
-            let matches = header("if-none-match").is_some_and(|v| {
-                v.split(',')
-                    .any(|t| t.trim().trim_start_matches("W/") == etag)
-            });
-            if matches {
-                status = 304;
-                counted = false;
-            }
-            out_headers.push(("etag".into(), etag));
-        }
-        if counted {
-            self.spend(&bucket);
-        }
-        let left = self.remaining.get(&bucket).copied().unwrap_or(default);
-        out_headers.extend([
-            (
-                "content-type".to_string(),
-                "application/json; charset=utf-8".to_string(),
-            ),
-            ("x-github-api-version-selected".into(), "2022-11-28".into()),
-            ("x-ratelimit-limit".into(), LIMIT.to_string()),
-            ("x-ratelimit-remaining".into(), left.to_string()),
-            (
-                "x-ratelimit-used".into(),
-                (LIMIT - left.min(LIMIT)).to_string(),
-            ),
-            ("x-ratelimit-reset".into(), self.reset.to_string()),
-            ("x-ratelimit-resource".into(), "core".into()),
-        ]);
-        let (response, bytes) = match status {
-            304 => (None, Vec::new()),
-            _ => (reply.body, bytes),
-        };
-        if reply.unrouted {
-            self.violations
-                .push(format!("fake GitHub has no route for {method} {path}"));
-        }
-        let status_logged = if drop_after { 0 } else { status };
-        self.record(Exchange {
-            method,
-            path,
-            query,
-            headers,
-            body,
-            status: status_logged,
-            response,
-        });
-        (!drop_after).then_some((status, out_headers, bytes))
+        *self.remaining.entry(bucket.to_string()).or_insert(default)
     }
 
-    fn route(&mut self, method: &str, path: &str, query: &str, body: Option<&Value>) -> Reply {
-        let req = Req {
-            method,
-            path,
-            query,
-            body,
-            actor: API_USER,
-        };
-        routes::route(&mut self.world, &req)
+    fn rate_limit_json(&self, remaining: u64) -> Value {
+        let (reset, used) = (self.reset, LIMIT - remaining.min(LIMIT));
+        let core = json!({"limit": LIMIT, "remaining": remaining, "reset": reset,
+                          "used": used, "resource": "core"});
+        let search = json!({"limit": 30, "remaining": 30, "reset": epoch() + 60, "used": 0,
+                            "resource": "search"});
+        json!({"resources": {"core": core, "search": search, "graphql": core}, "rate": core})
+    }
+
+    fn rate_headers(&self, left: u64) -> Vec<(String, String)> {
+        let pairs = [
+            (
+                "content-type",
+                "application/json; charset=utf-8".to_string(),
+            ),
+            ("x-github-api-version-selected", "2022-11-28".into()),
+            ("x-ratelimit-limit", LIMIT.to_string()),
+            ("x-ratelimit-remaining", left.to_string()),
+            ("x-ratelimit-used", (LIMIT - left.min(LIMIT)).to_string()),
+            ("x-ratelimit-reset", self.reset.to_string()),
+            ("x-ratelimit-resource", "core".into()),
+        ];
+        pairs.into_iter().map(|(n, v)| (n.to_string(), v)).collect()
     }
 
     fn spend(&mut self, bucket: &str) {
@@ -584,13 +585,14 @@ impl Inner {
     }
 
     fn take_fault(&mut self, method: &str, path: &str) -> Option<FaultKind> {
-        let pos = self.faults.iter().position(|f| {
-            (f.method == "*" || f.method.eq_ignore_ascii_case(method))
-                && path.contains(f.path_contains)
-        })?;
+        let hits = |f: &Fault| {
+            let method_hits = f.method == "*" || f.method.eq_ignore_ascii_case(method);
+            method_hits && path.contains(f.path_contains)
+        };
+        let pos = self.faults.iter().position(hits)?;
         let fault = &mut self.faults[pos];
-        let kind = fault.kind.clone();
         fault.times = fault.times.saturating_sub(1);
+        let kind = fault.kind.clone();
         if fault.times == 0 {
             self.faults.remove(pos);
         }
@@ -600,23 +602,10 @@ impl Inner {
     /// Logs the exchange and checks it against the OpenAPI description.
     fn record(&mut self, e: Exchange) {
         if let Some(api) = self.api {
-            let problems = api.check(
-                &e.method,
-                &e.path,
-                &e.query,
-                e.body.as_ref(),
-                e.status,
-                e.response.as_ref(),
-            );
+            let (req, resp) = (e.body.as_ref(), e.response.as_ref());
+            let problems = api.check(&e.method, &e.path, &e.query, req, e.status, resp);
             self.violations.extend(problems);
         }
         self.log.push(e);
     }
-}
-
-fn secondary(status: u16, retry_after: u64) -> Reply {
-    let mut r = Reply::error(status, "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID 0000:FAKE.");
-    r.headers
-        .push(("retry-after".into(), retry_after.to_string()));
-    r
 }

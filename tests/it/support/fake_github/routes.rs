@@ -56,16 +56,22 @@ fn not_found() -> Reply {
 }
 
 /// 422 `Validation Failed` with one `errors[]` entry.
-fn invalid(resource: &str, field: &str, code: &str, extra: Value) -> Reply {
-    let mut err = json!({"resource": resource, "field": field, "code": code});
-    if let (Some(e), Value::Object(x)) = (err.as_object_mut(), extra) {
-        e.extend(x);
-    }
+fn invalid(resource: &str, field: &str, code: &str) -> Reply {
     let mut r = Reply::error(422, "Validation Failed");
     if let Some(b) = r.body.as_mut() {
-        b["errors"] = json!([err]);
+        b["errors"] = json!([{"resource": resource, "field": field, "code": code}]);
     }
     r
+}
+
+impl Reply {
+    /// Adds `key: value` to the first `errors[]` entry.
+    fn detail(mut self, key: &str, value: Value) -> Reply {
+        if let Some(b) = self.body.as_mut() {
+            b["errors"][0][key] = value;
+        }
+        self
+    }
 }
 
 pub fn route(w: &mut World, req: &Req) -> Reply {
@@ -106,7 +112,7 @@ fn route_repo(w: &mut World, idx: usize, req: &Req, rest: &[&str]) -> Reply {
                 c.body = text.into();
                 c.updated_at = t;
             }),
-            None => invalid("IssueComment", "body", "missing_field", json!({})),
+            None => invalid("IssueComment", "body", "missing_field"),
         },
         (_, ["issues", n, ..])
             if num(n).is_none_or(|n| !repo.issues.iter().any(|i| i.number == n)) =>
@@ -129,7 +135,7 @@ fn route_repo(w: &mut World, idx: usize, req: &Req, rest: &[&str]) -> Reply {
         }
         ("POST", ["issues", n, "comments"]) => {
             let Some(text) = body["body"].as_str() else {
-                return invalid("IssueComment", "body", "missing_field", json!({}));
+                return invalid("IssueComment", "body", "missing_field");
             };
             let id = w.next_id();
             let t = now();
@@ -152,7 +158,7 @@ fn route_repo(w: &mut World, idx: usize, req: &Req, rest: &[&str]) -> Reply {
         ("POST" | "PUT", ["issues", n, "labels"]) => {
             // octocrab sends {"labels": [...]}; a bare array is also accepted.
             let Some(names) = label_names(body.get("labels").unwrap_or(body)) else {
-                return invalid("Label", "labels", "invalid", json!({}));
+                return invalid("Label", "labels", "invalid");
             };
             let ids: Vec<u64> = names.iter().map(|l| w.ensure_label(idx, l)).collect();
             if let Some(issue) = w.repos[idx].issue_mut(num(n).unwrap_or(0)) {
@@ -184,12 +190,12 @@ fn route_repo(w: &mut World, idx: usize, req: &Req, rest: &[&str]) -> Reply {
             let items = repo.labels.iter().map(|l| w.label_json(repo, l)).collect();
             paginate(w, items, req.query, &list_path)
         }
-        ("POST", ["labels"]) => create_label(w, idx, body),
+        ("POST", ["labels"]) => save_label(w, idx, None, body),
         ("GET", ["labels", name]) => match repo.label(name) {
             Some(l) => Reply::json(200, w.label_json(repo, l)),
             None => not_found(),
         },
-        ("PATCH", ["labels", name]) => update_label(w, idx, name, body),
+        ("PATCH", ["labels", name]) => save_label(w, idx, Some(name), body),
         ("GET", ["milestones"]) => {
             let state = query_value(req.query, "state").unwrap_or_else(|| "open".into());
             let items = (repo.milestones.iter())
@@ -331,20 +337,8 @@ fn list_issues(w: &World, idx: usize, query: &str, link_path: &str) -> Reply {
         .filter(|i| wanted.iter().all(|l| label_names(i).contains(l)))
         .filter(|i| since.as_ref().is_none_or(|s| i.updated_at >= *s))
         .collect();
-    let by_updated = q("sort", "created") == "updated";
-    issues.sort_by(|a, b| {
-        let key = |i: &Issue| {
-            (
-                if by_updated {
-                    i.updated_at.clone()
-                } else {
-                    i.created_at.clone()
-                },
-                i.number,
-            )
-        };
-        key(a).cmp(&key(b))
-    });
+    let sort = q("sort", "created");
+    issues.sort_by_key(|i| (i.sort_time(&sort).to_string(), i.number));
     if q("direction", "desc") != "asc" {
         issues.reverse();
     }
@@ -409,6 +403,16 @@ struct IssueInput {
     milestone: Option<Option<u64>>,
 }
 
+/// An optional list of names (`labels`, `assignees`) from the body.
+fn names(body: &Value, field: &str) -> Result<Option<Vec<String>>, Reply> {
+    match body.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => label_names(v)
+            .map(Some)
+            .ok_or_else(|| invalid("Issue", field, "invalid")),
+    }
+}
+
 fn issue_input(w: &World, idx: usize, body: &Value) -> Result<IssueInput, Reply> {
     let repo = &w.repos[idx];
     let title = match &body["title"] {
@@ -417,36 +421,20 @@ fn issue_input(w: &World, idx: usize, body: &Value) -> Result<IssueInput, Reply>
         _ => None,
     };
     if title.as_ref().is_some_and(|t| t.chars().count() > 256) {
-        let msg = json!({"message": "title is too long (maximum is 256 characters)"});
-        return Err(invalid("Issue", "title", "custom", msg));
+        let msg = json!("title is too long (maximum is 256 characters)");
+        return Err(invalid("Issue", "title", "custom").detail("message", msg));
     }
-    let labels = match body.get("labels") {
-        None | Some(Value::Null) => None,
-        Some(v) => {
-            Some(label_names(v).ok_or_else(|| invalid("Issue", "labels", "invalid", json!({})))?)
-        }
-    };
-    let mut assignees: Option<Vec<String>> = match body.get("assignees") {
-        None | Some(Value::Null) => None,
-        Some(v) => Some(
-            label_names(v).ok_or_else(|| invalid("Issue", "assignees", "invalid", json!({})))?,
-        ),
-    };
+    let labels = names(body, "labels")?;
+    let mut assignees = names(body, "assignees")?;
     match body.get("assignee") {
         Some(Value::String(a)) => assignees.get_or_insert_with(Vec::new).push(a.clone()),
         Some(Value::Null) if assignees.is_none() => assignees = Some(Vec::new()),
         _ => {}
     }
-    if let Some(list) = &assignees {
-        let bad: Vec<&String> = list.iter().filter(|a| !repo.assignable(a)).collect();
-        if !bad.is_empty() {
-            return Err(invalid(
-                "Issue",
-                "assignees",
-                "invalid",
-                json!({"value": bad}),
-            ));
-        }
+    let all = assignees.iter().flatten();
+    let bad: Vec<&String> = all.filter(|a| !repo.assignable(a)).collect();
+    if !bad.is_empty() {
+        return Err(invalid("Issue", "assignees", "invalid").detail("value", json!(bad)));
     }
     let milestone = match body.get("milestone") {
         None => None,
@@ -455,17 +443,9 @@ fn issue_input(w: &World, idx: usize, body: &Value) -> Result<IssueInput, Reply>
             let n = v
                 .as_u64()
                 .or_else(|| v.as_str().and_then(|s| s.parse().ok()));
-            match n.and_then(|n| repo.milestones.iter().find(|m| m.number == n)) {
-                Some(m) => Some(Some(m.id)),
-                None => {
-                    return Err(invalid(
-                        "Issue",
-                        "milestone",
-                        "invalid",
-                        json!({"value": v}),
-                    ))
-                }
-            }
+            let found = repo.milestones.iter().find(|m| Some(m.number) == n);
+            let bad = || invalid("Issue", "milestone", "invalid").detail("value", v.clone());
+            Some(Some(found.ok_or_else(bad)?.id))
         }
     };
     Ok(IssueInput {
@@ -558,58 +538,34 @@ fn update_issue(w: &mut World, idx: usize, number: u64, body: &Value, actor: &st
     issue_reply(w, idx, Some(number), 200)
 }
 
-fn valid_color(c: &str) -> bool {
-    c.len() == 6 && c.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
-fn create_label(w: &mut World, idx: usize, body: &Value) -> Reply {
-    let Some(name) = body["name"].as_str() else {
-        return invalid("Label", "name", "missing_field", json!({}));
-    };
-    if w.repos[idx].label(name).is_some() {
-        return invalid("Label", "name", "already_exists", json!({}));
-    }
-    let color = body["color"]
-        .as_str()
-        .unwrap_or("ededed")
-        .trim_start_matches('#');
-    if !valid_color(color) {
-        return invalid("Label", "color", "invalid", json!({}));
-    }
-    let id = w.ensure_label(idx, name);
-    let repo = &mut w.repos[idx];
-    let Some(label) = repo.labels.iter_mut().find(|l| l.id == id) else {
-        return not_found();
-    };
-    label.color = color.into();
-    label.description = body["description"].as_str().map(String::from);
-    let repo = &w.repos[idx];
-    let label = repo.labels.iter().find(|l| l.id == id);
-    label
-        .map_or_else(not_found, |l| Reply::json(201, w.label_json(repo, l)))
-        .with_location()
-}
-
-fn update_label(w: &mut World, idx: usize, name: &str, body: &Value) -> Reply {
-    let repo = &w.repos[idx];
-    let Some(id) = repo.label(name).map(|l| l.id) else {
-        return not_found();
-    };
-    if let Some(new) = body["new_name"].as_str() {
-        if repo.label(new).is_some_and(|l| l.id != id) {
-            return invalid("Label", "name", "already_exists", json!({}));
-        }
-    }
+/// Creates (`existing: None`) or updates (`new_name`, `color`, `description`) a label.
+fn save_label(w: &mut World, idx: usize, existing: Option<&str>, body: &Value) -> Reply {
+    let old = existing.map(|name| w.repos[idx].label(name).map(|l| l.id));
+    let name = body[if existing.is_some() {
+        "new_name"
+    } else {
+        "name"
+    }]
+    .as_str();
+    let taken = name.and_then(|n| w.repos[idx].label(n)).map(|l| l.id);
     let color = body["color"].as_str().map(|c| c.trim_start_matches('#'));
-    if color.is_some_and(|c| !valid_color(c)) {
-        return invalid("Label", "color", "invalid", json!({}));
-    }
+    let color_ok = |c: &str| c.len() == 6 && c.bytes().all(|b| b.is_ascii_hexdigit());
+    let id = match (old, name) {
+        (Some(None), _) => return not_found(),
+        (None, None) => return invalid("Label", "name", "missing_field"),
+        _ if taken.is_some() && taken != old.flatten() => {
+            return invalid("Label", "name", "already_exists")
+        }
+        _ if color.is_some_and(|c| !color_ok(c)) => return invalid("Label", "color", "invalid"),
+        (Some(Some(id)), _) => id,
+        (None, Some(name)) => w.ensure_label(idx, name),
+    };
     let repo = &mut w.repos[idx];
     let Some(label) = repo.labels.iter_mut().find(|l| l.id == id) else {
         return not_found();
     };
-    if let Some(new) = body["new_name"].as_str() {
-        label.name = new.into();
+    if let (Some(name), Some(_)) = (name, existing) {
+        label.name = name.into();
     }
     if let Some(c) = color {
         label.color = c.into();
@@ -618,15 +574,18 @@ fn update_label(w: &mut World, idx: usize, name: &str, body: &Value) -> Reply {
         label.description = d.as_str().map(String::from);
     }
     let repo = &w.repos[idx];
+    let status = if existing.is_some() { 200 } else { 201 };
     let label = repo.labels.iter().find(|l| l.id == id);
-    label.map_or_else(not_found, |l| Reply::json(200, w.label_json(repo, l)))
+    label
+        .map_or_else(not_found, |l| Reply::json(status, w.label_json(repo, l)))
+        .with_location()
 }
 
 /// Creates (`existing: None`) or updates a milestone.
 fn save_milestone(w: &mut World, idx: usize, existing: Option<usize>, body: &Value) -> Reply {
     let title = body["title"].as_str();
     if existing.is_none() && title.is_none() {
-        return invalid("Milestone", "title", "missing_field", json!({}));
+        return invalid("Milestone", "title", "missing_field");
     }
     let clash = |m: &Milestone| title.is_some_and(|t| m.title == t);
     if w.repos[idx]
@@ -635,19 +594,19 @@ fn save_milestone(w: &mut World, idx: usize, existing: Option<usize>, body: &Val
         .enumerate()
         .any(|(i, m)| Some(i) != existing && clash(m))
     {
-        return invalid("Milestone", "title", "already_exists", json!({}));
+        return invalid("Milestone", "title", "already_exists");
     }
     let due_on = match body.get("due_on") {
         None => None,
         Some(Value::Null) => Some(None),
         Some(v) => match v.as_str().and_then(pacific_midnight) {
             Some(d) => Some(Some(d)),
-            None => return invalid("Milestone", "due_on", "invalid", json!({})),
+            None => return invalid("Milestone", "due_on", "invalid"),
         },
     };
     let state = body["state"].as_str();
     if state.is_some_and(|s| s != "open" && s != "closed") {
-        return invalid("Milestone", "state", "invalid", json!({}));
+        return invalid("Milestone", "state", "invalid");
     }
     let t = now();
     let pos = match existing {

@@ -34,6 +34,23 @@ const DEFAULT_LABELS: [(&str, &str, &str); 9] = [
     ("wontfix", "ffffff", "This will not be worked on"),
 ];
 
+/// `key=suffix` pairs of the repository's URL fields (`{u}{suffix}`).
+const REPO_URLS: &str = "\
+    forks_url=/forks keys_url=/keys{/key_id} collaborators_url=/collaborators{/collaborator} \
+    teams_url=/teams hooks_url=/hooks issue_events_url=/issues/events{/number} \
+    events_url=/events assignees_url=/assignees{/user} branches_url=/branches{/branch} \
+    tags_url=/tags blobs_url=/git/blobs{/sha} git_tags_url=/git/tags{/sha} \
+    git_refs_url=/git/refs{/sha} trees_url=/git/trees{/sha} statuses_url=/statuses/{sha} \
+    languages_url=/languages stargazers_url=/stargazers contributors_url=/contributors \
+    subscribers_url=/subscribers subscription_url=/subscription commits_url=/commits{/sha} \
+    git_commits_url=/git/commits{/sha} comments_url=/comments{/number} \
+    issue_comment_url=/issues/comments{/number} contents_url=/contents/{+path} \
+    compare_url=/compare/{base}...{head} merges_url=/merges archive_url=/{archive_format}{/ref} \
+    downloads_url=/downloads issues_url=/issues{/number} pulls_url=/pulls{/number} \
+    milestones_url=/milestones{/number} \
+    notifications_url=/notifications{?since,all,participating} labels_url=/labels{/name} \
+    releases_url=/releases{/id} deployments_url=/deployments";
+
 pub struct Label {
     pub id: u64,
     pub name: String,
@@ -89,6 +106,16 @@ pub struct Repo {
     pub issues: Vec<Issue>,
     pub milestones: Vec<Milestone>,
     pub collaborators: Vec<String>,
+}
+
+impl Issue {
+    /// The timestamp `sort=created|updated` orders by.
+    pub fn sort_time(&self, sort: &str) -> &str {
+        match sort {
+            "updated" => &self.updated_at,
+            _ => &self.created_at,
+        }
+    }
 }
 
 impl Repo {
@@ -251,47 +278,9 @@ impl World {
                 "network_count": 0, "subscribers_count": 1
             }),
         );
-        let urls = [
-            ("forks_url", "/forks"),
-            ("keys_url", "/keys{/key_id}"),
-            ("collaborators_url", "/collaborators{/collaborator}"),
-            ("teams_url", "/teams"),
-            ("hooks_url", "/hooks"),
-            ("issue_events_url", "/issues/events{/number}"),
-            ("events_url", "/events"),
-            ("assignees_url", "/assignees{/user}"),
-            ("branches_url", "/branches{/branch}"),
-            ("tags_url", "/tags"),
-            ("blobs_url", "/git/blobs{/sha}"),
-            ("git_tags_url", "/git/tags{/sha}"),
-            ("git_refs_url", "/git/refs{/sha}"),
-            ("trees_url", "/git/trees{/sha}"),
-            ("statuses_url", "/statuses/{sha}"),
-            ("languages_url", "/languages"),
-            ("stargazers_url", "/stargazers"),
-            ("contributors_url", "/contributors"),
-            ("subscribers_url", "/subscribers"),
-            ("subscription_url", "/subscription"),
-            ("commits_url", "/commits{/sha}"),
-            ("git_commits_url", "/git/commits{/sha}"),
-            ("comments_url", "/comments{/number}"),
-            ("issue_comment_url", "/issues/comments{/number}"),
-            ("contents_url", "/contents/{+path}"),
-            ("compare_url", "/compare/{base}...{head}"),
-            ("merges_url", "/merges"),
-            ("archive_url", "/{archive_format}{/ref}"),
-            ("downloads_url", "/downloads"),
-            ("issues_url", "/issues{/number}"),
-            ("pulls_url", "/pulls{/number}"),
-            ("milestones_url", "/milestones{/number}"),
-            (
-                "notifications_url",
-                "/notifications{?since,all,participating}",
-            ),
-            ("labels_url", "/labels{/name}"),
-            ("releases_url", "/releases{/id}"),
-            ("deployments_url", "/deployments"),
-        ];
+        let urls = REPO_URLS
+            .split_whitespace()
+            .filter_map(|p| p.split_once('='));
         for (key, suffix) in urls {
             v[key] = json!(format!("{u}{suffix}"));
         }
