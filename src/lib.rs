@@ -7,6 +7,8 @@
 //! prints and reads the clock.
 #![warn(missing_docs)]
 
+pub mod cli;
+pub mod command;
 pub mod config;
 pub mod error;
 pub mod files;

@@ -1,1 +1,5 @@
-fn main() {}
+//! The `pmtrack` binary: everything happens in [`pmtrack::cli::run`].
+
+fn main() -> std::process::ExitCode {
+    pmtrack::cli::run()
+}

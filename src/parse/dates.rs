@@ -146,7 +146,8 @@ pub fn find_date(s: &str) -> Option<Found> {
                 if matches!(toks.get(k), Some(Tok::Word(w)) if w.eq_ignore_ascii_case("of")) {
                     k += 1;
                 }
-                if let (Some(Tok::Word(mw)), Some(Tok::Num(y, _))) = (toks.get(k), toks.get(k + 1)) {
+                if let (Some(Tok::Word(mw)), Some(Tok::Num(y, _))) = (toks.get(k), toks.get(k + 1))
+                {
                     if let Some(m) = month_of(mw) {
                         if y.len() == 4 {
                             if let Some(f) = ymd(y, m, d) {
@@ -176,11 +177,20 @@ mod tests {
 
     #[test]
     fn spellings_from_real_postmortems_are_read() {
-        assert_eq!(find_date("Start Time: June 1, 2024, 02:00 AM UTC"), d(2024, 6, 1));
+        assert_eq!(
+            find_date("Start Time: June 1, 2024, 02:00 AM UTC"),
+            d(2024, 6, 1)
+        );
         assert_eq!(find_date("2024-01-22 15:30 UTC"), d(2024, 1, 22));
         assert_eq!(find_date("November 01, 2023, 14:30 UTC"), d(2023, 11, 1));
-        assert_eq!(find_date("January 19, 2024, 10:30 AM (UTC)"), d(2024, 1, 19));
-        assert_eq!(find_date("Wednesday October 11,2023, 10:00 (UTC+3)"), d(2023, 10, 11));
+        assert_eq!(
+            find_date("January 19, 2024, 10:30 AM (UTC)"),
+            d(2024, 1, 19)
+        );
+        assert_eq!(
+            find_date("Wednesday October 11,2023, 10:00 (UTC+3)"),
+            d(2023, 10, 11)
+        );
         assert_eq!(find_date("the 3rd of August 2023"), d(2023, 8, 3));
         assert_eq!(find_date("due 1 Jun 2024"), d(2024, 6, 1));
         assert_eq!(find_date("by 2024/07/01"), d(2024, 7, 1));
@@ -189,8 +199,14 @@ mod tests {
 
     #[test]
     fn impossible_dates_are_reported_not_guessed() {
-        assert_eq!(find_date("due 2024-13-45"), Some(Found::Invalid("2024-13-45".into())));
-        assert_eq!(find_date("February 30, 2024"), Some(Found::Invalid("2024-02-30".into())));
+        assert_eq!(
+            find_date("due 2024-13-45"),
+            Some(Found::Invalid("2024-13-45".into()))
+        );
+        assert_eq!(
+            find_date("February 30, 2024"),
+            Some(Found::Invalid("2024-02-30".into()))
+        );
     }
 
     #[test]

@@ -13,15 +13,26 @@ use chrono::NaiveDate;
 pub fn owners(raw: &str, cell: Option<&str>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut add = |s: &str| {
-        let s = s.trim().trim_start_matches('@').trim_matches(|c: char| c == '*' || c == '`' || c == '_');
+        let s = s
+            .trim()
+            .trim_start_matches('@')
+            .trim_matches(|c: char| c == '*' || c == '`' || c == '_');
         if !s.is_empty() && !out.iter().any(|o| o.eq_ignore_ascii_case(s)) {
             out.push(s.to_string());
         }
     };
     if let Some(cell) = cell {
-        for part in cell.split([',', '&', ';', '/']).flat_map(|p| p.split(" and ")) {
+        for part in cell
+            .split([',', '&', ';', '/'])
+            .flat_map(|p| p.split(" and "))
+        {
             let p = super::text::clean(part);
-            if !p.is_empty() && !matches!(p.to_lowercase().as_str(), "tbd" | "-" | "n/a" | "none" | "?") {
+            if !p.is_empty()
+                && !matches!(
+                    p.to_lowercase().as_str(),
+                    "tbd" | "-" | "n/a" | "none" | "?"
+                )
+            {
                 add(&p);
             }
         }
@@ -33,7 +44,11 @@ pub fn owners(raw: &str, cell: Option<&str>) -> Vec<String> {
     for key in ["owner:", "owners:", "assignee:", "assignees:", "owner -"] {
         if let Some(p) = lower.find(key) {
             let rest = &raw[p + key.len()..];
-            let word = rest.split([',', ')', ';', '\n']).next().unwrap_or("").trim();
+            let word = rest
+                .split([',', ')', ';', '\n'])
+                .next()
+                .unwrap_or("")
+                .trim();
             let word = super::text::clean(word);
             if !word.is_empty() && super::text::word_count(&word) <= 3 {
                 for w in word.split_whitespace().filter(|w| w.starts_with('@')) {
@@ -54,7 +69,10 @@ pub fn mentions(raw: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'@' && (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'.' || b[i - 1] == b'_')) {
+        if b[i] == b'@'
+            && (i == 0
+                || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'.' || b[i - 1] == b'_'))
+        {
             let st = i + 1;
             let mut e = st;
             while e < b.len() && (b[e].is_ascii_alphanumeric() || b[e] == b'-') {
@@ -63,12 +81,17 @@ pub fn mentions(raw: &str) -> Vec<&str> {
             // A login may also be a team: @org/team.
             if e < b.len() && b[e] == b'/' && e + 1 < b.len() && b[e + 1].is_ascii_alphanumeric() {
                 e += 1;
-                while e < b.len() && (b[e].is_ascii_alphanumeric() || b[e] == b'-' || b[e] == b'_') {
+                while e < b.len() && (b[e].is_ascii_alphanumeric() || b[e] == b'-' || b[e] == b'_')
+                {
                     e += 1;
                 }
             }
             let login = raw[st..e].trim_end_matches('-');
-            if !login.is_empty() && login.len() <= 39 && !login.starts_with('-') && b[st].is_ascii_alphanumeric() {
+            if !login.is_empty()
+                && login.len() <= 39
+                && !login.starts_with('-')
+                && b[st].is_ascii_alphanumeric()
+            {
                 out.push(login);
             }
             i = e;
@@ -92,7 +115,17 @@ pub fn due(raw: &str, cell: Option<&str>) -> Result<Option<NaiveDate>, String> {
     }
     let lower = raw.to_ascii_lowercase();
     let lb = lower.as_bytes();
-    for key in ["due", "by", "deadline", "target", "eta", "until", "before", "complete by", "no later than"] {
+    for key in [
+        "due",
+        "by",
+        "deadline",
+        "target",
+        "eta",
+        "until",
+        "before",
+        "complete by",
+        "no later than",
+    ] {
         let mut from = 0;
         while let Some(p) = lower[from..].find(key) {
             let at = from + p;
@@ -103,10 +136,14 @@ pub fn due(raw: &str, cell: Option<&str>) -> Result<Option<NaiveDate>, String> {
                 continue;
             }
             let window_end = (from + 40).min(raw.len());
-            let window_end = (window_end..=raw.len()).find(|&i| raw.is_char_boundary(i)).unwrap_or(raw.len());
+            let window_end = (window_end..=raw.len())
+                .find(|&i| raw.is_char_boundary(i))
+                .unwrap_or(raw.len());
             let window = &raw[from..window_end];
             // The date must follow closely: `due: `, `by `, `(due `.
-            let skip = window.find(|c: char| c.is_ascii_alphanumeric()).unwrap_or(0);
+            let skip = window
+                .find(|c: char| c.is_ascii_alphanumeric())
+                .unwrap_or(0);
             if skip > 3 {
                 continue;
             }
@@ -128,9 +165,12 @@ pub fn due(raw: &str, cell: Option<&str>) -> Result<Option<NaiveDate>, String> {
 fn date_starts_near(s: &str) -> bool {
     let first = s.split_whitespace().next().unwrap_or("");
     first.starts_with(|c: char| c.is_ascii_digit())
-        || ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec", "mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-            .iter()
-            .any(|m| first.to_ascii_lowercase().starts_with(m))
+        || [
+            "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+            "mon", "tue", "wed", "thu", "fri", "sat", "sun",
+        ]
+        .iter()
+        .any(|m| first.to_ascii_lowercase().starts_with(m))
 }
 
 /// `P0`..`P3` as a word, `priority: high`, or a priority cell.
@@ -151,7 +191,10 @@ pub fn priority(raw: &str, cell: Option<&str>) -> Option<Priority> {
         }
     }
     for w in raw.split(|c: char| !c.is_ascii_alphanumeric()) {
-        if w.len() == 2 && (w.starts_with('P') || w.starts_with('p')) && w.as_bytes()[1].is_ascii_digit() {
+        if w.len() == 2
+            && (w.starts_with('P') || w.starts_with('p'))
+            && w.as_bytes()[1].is_ascii_digit()
+        {
             if let Some(p) = from_word(w) {
                 return Some(p);
             }
@@ -160,17 +203,44 @@ pub fn priority(raw: &str, cell: Option<&str>) -> Option<Priority> {
     let lower = raw.to_ascii_lowercase();
     if let Some(p) = lower.find("priority") {
         let rest = lower[p + 8..].trim_start_matches([':', ' ', '=', '-', '*']);
-        return rest.split(|c: char| !c.is_ascii_alphanumeric()).next().and_then(from_word);
+        return rest
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .next()
+            .and_then(from_word);
     }
     None
 }
 
 /// Open, done or dropped.
 pub fn status(raw: &str, checked: Option<bool>, cells: &Cells) -> Status {
-    for cell in [cells.status.as_deref(), cells.issue.as_deref()].into_iter().flatten() {
+    for cell in [cells.status.as_deref(), cells.issue.as_deref()]
+        .into_iter()
+        .flatten()
+    {
         let c = super::text::normalize(&super::text::clean(cell));
-        let done = ["done", "complete", "completed", "closed", "fixed", "resolved", "finished", "merged", "shipped"];
-        let dropped = ["won t do", "wont do", "wontfix", "won t fix", "dropped", "cancelled", "canceled", "obsolete", "not planned", "rejected"];
+        let done = [
+            "done",
+            "complete",
+            "completed",
+            "closed",
+            "fixed",
+            "resolved",
+            "finished",
+            "merged",
+            "shipped",
+        ];
+        let dropped = [
+            "won t do",
+            "wont do",
+            "wontfix",
+            "won t fix",
+            "dropped",
+            "cancelled",
+            "canceled",
+            "obsolete",
+            "not planned",
+            "rejected",
+        ];
         if dropped.iter().any(|d| c.contains(d)) {
             return Status::Dropped;
         }
@@ -182,7 +252,11 @@ pub fn status(raw: &str, checked: Option<bool>, cells: &Cells) -> Status {
         return Status::Done;
     }
     let t = raw.trim();
-    if t.starts_with("~~") && t.split_whitespace().next_back().is_some_and(|w| w.ends_with("~~")) {
+    if t.starts_with("~~")
+        && t.split_whitespace()
+            .next_back()
+            .is_some_and(|w| w.ends_with("~~"))
+    {
         return Status::Dropped;
     }
     Status::Open
@@ -190,7 +264,8 @@ pub fn status(raw: &str, checked: Option<bool>, cells: &Cells) -> Status {
 
 /// The first issue reference: an issues URL, `owner/repo#123`, or `#123`.
 pub fn issue_ref(raw: &str, cell: Option<&str>) -> Option<IssueRef> {
-    cell.and_then(find_issue_ref).or_else(|| find_issue_ref(raw))
+    cell.and_then(find_issue_ref)
+        .or_else(|| find_issue_ref(raw))
 }
 
 fn find_issue_ref(s: &str) -> Option<IssueRef> {
@@ -199,7 +274,10 @@ fn find_issue_ref(s: &str) -> Option<IssueRef> {
     while let Some(p) = s[from..].find("/issues/") {
         let at = from + p;
         from = at + 8;
-        let num: String = s[from..].chars().take_while(|c| c.is_ascii_digit()).collect();
+        let num: String = s[from..]
+            .chars()
+            .take_while(|c| c.is_ascii_digit())
+            .collect();
         if num.is_empty() {
             continue;
         }
@@ -218,24 +296,33 @@ fn find_issue_ref(s: &str) -> Option<IssueRef> {
         if c != b'#' {
             continue;
         }
-        let num: String = s[i + 1..].chars().take_while(|c| c.is_ascii_digit()).collect();
-        if num.is_empty() || b.get(i + 1 + num.len()).is_some_and(|c| c.is_ascii_alphanumeric()) {
+        let num: String = s[i + 1..]
+            .chars()
+            .take_while(|c| c.is_ascii_digit())
+            .collect();
+        if num.is_empty()
+            || b.get(i + 1 + num.len())
+                .is_some_and(|c| c.is_ascii_alphanumeric())
+        {
             continue;
         }
         // owner/repo#123
         let head = &s[..i];
         let word_start = head
-            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' || c == '/'))
+            .rfind(|c: char| {
+                !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' || c == '/')
+            })
             .map(|p| p + 1)
             .unwrap_or(0);
         let word = &head[word_start..];
-        let repo = if word.matches('/').count() == 1 && !word.starts_with('/') && !word.ends_with('/') {
-            Some(word.to_string())
-        } else if word.is_empty() {
-            None
-        } else {
-            continue; // `abc#12` is not a reference
-        };
+        let repo =
+            if word.matches('/').count() == 1 && !word.starts_with('/') && !word.ends_with('/') {
+                Some(word.to_string())
+            } else if word.is_empty() {
+                None
+            } else {
+                continue; // `abc#12` is not a reference
+            };
         return Some(IssueRef {
             repo,
             number: num.parse().ok()?,
@@ -250,7 +337,10 @@ mod tests {
 
     #[test]
     fn owners_from_mentions_notes_and_cells() {
-        assert_eq!(owners("Fix it @alice and @bob-x (mail a@b.c)", None), ["alice", "bob-x"]);
+        assert_eq!(
+            owners("Fix it @alice and @bob-x (mail a@b.c)", None),
+            ["alice", "bob-x"]
+        );
         assert_eq!(owners("Fix it. Owner: @carol", None), ["carol"]);
         assert_eq!(owners("x", Some("Dana, @erin")), ["Dana", "erin"]);
     }
@@ -275,19 +365,43 @@ mod tests {
         let none = Cells::default();
         assert_eq!(status("x", Some(true), &none), Status::Done);
         assert_eq!(status("~~old idea~~", None, &none), Status::Dropped);
-        let bug = Cells { issue: Some("**DONE**".into()), ..Cells::default() };
+        let bug = Cells {
+            issue: Some("**DONE**".into()),
+            ..Cells::default()
+        };
         assert_eq!(status("x", None, &bug), Status::Done);
-        let todo = Cells { issue: Some("(Jira Issue No: X-1)**TODO**".into()), ..Cells::default() };
+        let todo = Cells {
+            issue: Some("(Jira Issue No: X-1)**TODO**".into()),
+            ..Cells::default()
+        };
         assert_eq!(status("x", None, &todo), Status::Open);
     }
 
     #[test]
     fn issue_references_in_all_forms() {
-        assert_eq!(issue_ref("fix (#12)", None), Some(IssueRef { repo: None, number: 12 }));
-        assert_eq!(issue_ref("see o/r#7", None), Some(IssueRef { repo: Some("o/r".into()), number: 7 }));
         assert_eq!(
-            issue_ref("([#12829](https://github.com/kubernetes/test-infra/issues/12829))", None),
-            Some(IssueRef { repo: Some("kubernetes/test-infra".into()), number: 12829 })
+            issue_ref("fix (#12)", None),
+            Some(IssueRef {
+                repo: None,
+                number: 12
+            })
+        );
+        assert_eq!(
+            issue_ref("see o/r#7", None),
+            Some(IssueRef {
+                repo: Some("o/r".into()),
+                number: 7
+            })
+        );
+        assert_eq!(
+            issue_ref(
+                "([#12829](https://github.com/kubernetes/test-infra/issues/12829))",
+                None
+            ),
+            Some(IssueRef {
+                repo: Some("kubernetes/test-infra".into()),
+                number: 12829
+            })
         );
         assert_eq!(issue_ref("C# code and abc#12", None), None);
     }

@@ -116,7 +116,11 @@ pub fn scan_section(lines: &[Line<'_>], kinds: &[Kind], start: usize, level: u8)
                 if vocab::is_terminal(&key) || vocab::opens_conclusion(label) {
                     break;
                 }
-                if level == 7 && !vocab::is_group_word(&key) && !vocab::is_section_name(&key) && word_count(&key) > 5 {
+                if level == 7
+                    && !vocab::is_group_word(&key)
+                    && !vocab::is_section_name(&key)
+                    && word_count(&key) > 5
+                {
                     break;
                 }
                 units.push(Unit::Group(group_text(label)));
@@ -195,7 +199,10 @@ pub fn scan_section(lines: &[Line<'_>], kinds: &[Kind], start: usize, level: u8)
                 } else if word_count(&c) <= 6 && vocab::is_section_name(&key) {
                     units.push(Unit::Group(group_text(raw)));
                 } else if !continue_item(&mut units, raw, blank_run) {
-                    units.push(Unit::Plain { line: j, text: raw.to_string() });
+                    units.push(Unit::Plain {
+                        line: j,
+                        text: raw.to_string(),
+                    });
                 }
             }
         }
@@ -330,7 +337,9 @@ fn interpret(lines: &[Line<'_>], units: Vec<Unit>) -> Vec<RawTask> {
 }
 
 fn emit_segment(lines: &[Line<'_>], units: &[Unit], group: &str, out: &mut Vec<RawTask>) {
-    let has_items = units.iter().any(|u| matches!(u, Unit::Item { .. } | Unit::Table { .. }));
+    let has_items = units
+        .iter()
+        .any(|u| matches!(u, Unit::Item { .. } | Unit::Table { .. }));
     let mut closed = false;
     let mut list: Vec<usize> = Vec::new();
     let flush = |list: &mut Vec<usize>, out: &mut Vec<RawTask>| {
@@ -371,7 +380,11 @@ fn emit_segment(lines: &[Line<'_>], units: &[Unit], group: &str, out: &mut Vec<R
                     ..RawTask::default()
                 });
             }
-            Unit::Titled { line, title, detail } => {
+            Unit::Titled {
+                line,
+                title,
+                detail,
+            } => {
                 flush(&mut list, out);
                 if has_items {
                     continue;
@@ -410,11 +423,17 @@ fn emit_list(units: &[Unit], idxs: &[usize], group: &str, out: &mut Vec<RawTask>
     let mut roots: Vec<usize> = Vec::new();
     let mut stack: Vec<usize> = Vec::new();
     for &u in idxs {
-        let Unit::Item { item, .. } = &units[u] else { continue };
+        let Unit::Item { item, .. } = &units[u] else {
+            continue;
+        };
         if let Some(n) = item.number {
-            if let Some(pos) = stack.iter().rposition(|&s| item_of(units, nodes[s].unit).number.is_some()) {
+            if let Some(pos) = stack
+                .iter()
+                .rposition(|&s| item_of(units, nodes[s].unit).number.is_some())
+            {
                 let prev = item_of(units, nodes[stack[pos]].unit);
-                if prev.number == Some(n.wrapping_sub(1)) && prev.indent.abs_diff(item.indent) <= 3 {
+                if prev.number == Some(n.wrapping_sub(1)) && prev.indent.abs_diff(item.indent) <= 3
+                {
                     stack.truncate(pos);
                 }
             }
@@ -427,7 +446,10 @@ fn emit_list(units: &[Unit], idxs: &[usize], group: &str, out: &mut Vec<RawTask>
             }
         }
         let id = nodes.len();
-        nodes.push(Node { unit: u, children: Vec::new() });
+        nodes.push(Node {
+            unit: u,
+            children: Vec::new(),
+        });
         match stack.last() {
             Some(&p) => nodes[p].children.push(id),
             None => roots.push(id),
@@ -451,7 +473,13 @@ fn text_of(units: &[Unit], u: usize) -> (&str, usize) {
     }
 }
 
-fn flatten(units: &[Unit], nodes: &[Node], ids: &[usize], clean_parts: &mut Vec<String>, raw: &mut String) {
+fn flatten(
+    units: &[Unit],
+    nodes: &[Node],
+    ids: &[usize],
+    clean_parts: &mut Vec<String>,
+    raw: &mut String,
+) {
     for &id in ids {
         let (t, _) = text_of(units, nodes[id].unit);
         let c = clean(t);
@@ -471,7 +499,11 @@ fn emit_nodes(units: &[Unit], nodes: &[Node], ids: &[usize], group: &str, out: &
         let (raw, line) = text_of(units, node.unit);
         let item = item_of(units, node.unit);
         let c = clean(raw);
-        let push = |out: &mut Vec<RawTask>, title: String, detail: String, group: &str, rawtext: String| {
+        let push = |out: &mut Vec<RawTask>,
+                    title: String,
+                    detail: String,
+                    group: &str,
+                    rawtext: String| {
             out.push(RawTask {
                 title,
                 detail,
@@ -508,7 +540,8 @@ fn emit_nodes(units: &[Unit], nodes: &[Node], ids: &[usize], group: &str, out: &
         if let Some(l) = label_of(raw) {
             let key = vocab::heading_key(&l);
             let category = !children_are_notes
-                && (vocab::is_group_word(&key) || (item.number.is_none() && node.children.len() >= 2));
+                && (vocab::is_group_word(&key)
+                    || (item.number.is_none() && node.children.len() >= 2));
             if category {
                 emit_nodes(units, nodes, &node.children, &l, out);
             } else {
@@ -533,21 +566,62 @@ fn emit_nodes(units: &[Unit], nodes: &[Node], ids: &[usize], group: &str, out: &
     }
 }
 
-fn emit_table(header: Option<&[String]>, rows: &[(usize, Vec<String>)], group: &str, out: &mut Vec<RawTask>) {
+fn emit_table(
+    header: Option<&[String]>,
+    rows: &[(usize, Vec<String>)],
+    group: &str,
+    out: &mut Vec<RawTask>,
+) {
     let find = |names: &[&str]| -> Option<usize> {
         let h = header?;
         h.iter().position(|cell| {
             let k = text::normalize(&clean(cell));
-            names.iter().any(|n| k == *n || k.starts_with(&format!("{n} ")) || k.ends_with(&format!(" {n}")))
+            names.iter().any(|n| {
+                k == *n || k.starts_with(&format!("{n} ")) || k.ends_with(&format!(" {n}"))
+            })
         })
     };
-    let action = find(&["action item", "action items", "action", "actions", "task", "tasks", "item", "items", "description", "title", "what", "measure", "follow up"])
-        .unwrap_or(0);
-    let owner = find(&["owner", "owners", "assignee", "assignees", "who", "responsible", "dri"]);
-    let due = find(&["due", "due date", "deadline", "date", "target", "target date", "eta", "when", "by"]);
+    let action = find(&[
+        "action item",
+        "action items",
+        "action",
+        "actions",
+        "task",
+        "tasks",
+        "item",
+        "items",
+        "description",
+        "title",
+        "what",
+        "measure",
+        "follow up",
+    ])
+    .unwrap_or(0);
+    let owner = find(&[
+        "owner",
+        "owners",
+        "assignee",
+        "assignees",
+        "who",
+        "responsible",
+        "dri",
+    ]);
+    let due = find(&[
+        "due",
+        "due date",
+        "deadline",
+        "date",
+        "target",
+        "target date",
+        "eta",
+        "when",
+        "by",
+    ]);
     let priority = find(&["priority", "prio", "severity", "pri"]);
     let status = find(&["status", "state", "done"]);
-    let issue = find(&["bug", "issue", "issues", "ticket", "tickets", "tracking", "link", "jira", "pr"]);
+    let issue = find(&[
+        "bug", "issue", "issues", "ticket", "tickets", "tracking", "link", "jira", "pr",
+    ]);
     for (line, cells) in rows {
         if cells.iter().all(|c| clean(c).is_empty()) {
             continue;
@@ -582,17 +656,41 @@ mod tests {
 
     #[test]
     fn title_description_splits() {
-        assert_eq!(split_title("**Title:** the text"), ("Title".into(), "the text".into()));
-        assert_eq!(split_title("**Title**: the text"), ("Title".into(), "the text".into()));
-        assert_eq!(split_title("*Title:* the text"), ("Title".into(), "the text".into()));
-        assert_eq!(split_title("Enhance monitoring: do it"), ("Enhance monitoring".into(), "do it".into()));
-        assert_eq!(split_title("**Add alerts** for disk"), ("Add alerts for disk".into(), String::new()));
+        assert_eq!(
+            split_title("**Title:** the text"),
+            ("Title".into(), "the text".into())
+        );
+        assert_eq!(
+            split_title("**Title**: the text"),
+            ("Title".into(), "the text".into())
+        );
+        assert_eq!(
+            split_title("*Title:* the text"),
+            ("Title".into(), "the text".into())
+        );
+        assert_eq!(
+            split_title("Enhance monitoring: do it"),
+            ("Enhance monitoring".into(), "do it".into())
+        );
+        assert_eq!(
+            split_title("**Add alerts** for disk"),
+            ("Add alerts for disk".into(), String::new())
+        );
         assert_eq!(
             split_title("We decided, after a long talk. Then: more"),
-            ("We decided, after a long talk. Then: more".into(), String::new())
+            (
+                "We decided, after a long talk. Then: more".into(),
+                String::new()
+            )
         );
-        assert_eq!(split_title("See https://x.io/a"), ("See https://x.io/a".into(), String::new()));
-        assert_eq!(split_title("Improve Alerting : text"), ("Improve Alerting".into(), "text".into()));
+        assert_eq!(
+            split_title("See https://x.io/a"),
+            ("See https://x.io/a".into(), String::new())
+        );
+        assert_eq!(
+            split_title("Improve Alerting : text"),
+            ("Improve Alerting".into(), "text".into())
+        );
     }
 
     #[test]

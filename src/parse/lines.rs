@@ -187,7 +187,10 @@ fn classify_one(line: &str) -> Kind {
         let rest = &t[n..];
         let starts_word = rest.is_empty()
             || rest.starts_with([' ', '\t'])
-            || rest.chars().next().is_some_and(|c| !c.is_ascii_digit() && c != '#');
+            || rest
+                .chars()
+                .next()
+                .is_some_and(|c| !c.is_ascii_digit() && c != '#');
         if n <= 6 && starts_word {
             let inner = rest.trim().trim_end_matches('#').trim_end();
             return Kind::Heading {
@@ -206,7 +209,11 @@ fn classify_one(line: &str) -> Kind {
     }
     // Tables.
     if b[0] == b'|' || (t.contains('|') && is_delim(t)) {
-        return if is_delim(t) { Kind::TableDelim } else { Kind::TableRow };
+        return if is_delim(t) {
+            Kind::TableDelim
+        } else {
+            Kind::TableRow
+        };
     }
     if let Some(item) = list_item(line, indent) {
         return Kind::Item(item);
@@ -275,7 +282,9 @@ fn list_item(line: &str, indent: usize) -> Option<Item> {
                 Some(b' ') | Some(b'\t') => (1, None),
                 None => return None,
                 // `-item` with no space: a dash then a letter, digit-free words.
-                Some(c) if b[0] == b'-' && (c.is_ascii_alphabetic() || *c == b'[' || *c >= 0x80) => {
+                Some(c)
+                    if b[0] == b'-' && (c.is_ascii_alphabetic() || *c == b'[' || *c >= 0x80) =>
+                {
                     (1, None)
                 }
                 _ => return None,
@@ -313,7 +322,12 @@ fn list_item(line: &str, indent: usize) -> Option<Item> {
     finish_item(line, indent, lead + marker_len, number)
 }
 
-fn finish_item(line: &str, indent: usize, after_marker: usize, number: Option<u32>) -> Option<Item> {
+fn finish_item(
+    line: &str,
+    indent: usize,
+    after_marker: usize,
+    number: Option<u32>,
+) -> Option<Item> {
     let rest = &line[after_marker..];
     let spaces = rest.len() - rest.trim_start().len();
     let mut content = after_marker + spaces;
@@ -327,7 +341,8 @@ fn finish_item(line: &str, indent: usize, after_marker: usize, number: Option<u3
             }
         }
     }
-    let content_col = indent_of(line) + (after_marker - (line.len() - line.trim_start().len())) + spaces;
+    let content_col =
+        indent_of(line) + (after_marker - (line.len() - line.trim_start().len())) + spaces;
     Some(Item {
         indent,
         number,
@@ -370,18 +385,52 @@ mod tests {
 
     #[test]
     fn atx_headings_with_and_without_space() {
-        assert_eq!(kind("##Action Items"), Kind::Heading { level: 2, text: "Action Items".into() });
-        assert_eq!(kind("### Fixes ###"), Kind::Heading { level: 3, text: "Fixes".into() });
+        assert_eq!(
+            kind("##Action Items"),
+            Kind::Heading {
+                level: 2,
+                text: "Action Items".into()
+            }
+        );
+        assert_eq!(
+            kind("### Fixes ###"),
+            Kind::Heading {
+                level: 3,
+                text: "Fixes".into()
+            }
+        );
         assert_eq!(kind("#123 is an issue"), Kind::Plain);
     }
 
     #[test]
     fn list_markers_of_every_kind() {
-        for s in ["- a", "* a", "+ a", "1. a", "1) a", "1, a", "-a", "• a", "<li>a</li>", "- [ ] a"] {
+        for s in [
+            "- a",
+            "* a",
+            "+ a",
+            "1. a",
+            "1) a",
+            "1, a",
+            "-a",
+            "• a",
+            "<li>a</li>",
+            "- [ ] a",
+        ] {
             assert!(matches!(kind(s), Kind::Item(_)), "{s}");
         }
-        assert!(matches!(kind("- [x] done"), Kind::Item(Item { checked: Some(true), .. })));
-        assert_eq!(kind("**Bold:**"), Kind::Label { text: "Bold:".into() });
+        assert!(matches!(
+            kind("- [x] done"),
+            Kind::Item(Item {
+                checked: Some(true),
+                ..
+            })
+        ));
+        assert_eq!(
+            kind("**Bold:**"),
+            Kind::Label {
+                text: "Bold:".into()
+            }
+        );
         assert_eq!(kind("---"), Kind::Rule);
         assert_eq!(kind("-1 degrees"), Kind::Plain);
     }
@@ -391,7 +440,13 @@ mod tests {
         let src = "Action Items\n============\n| a | b |\n|---|:-:|\n";
         let lines = split(src);
         let k = classify(&lines);
-        assert_eq!(k[0], Kind::Heading { level: 1, text: "Action Items".into() });
+        assert_eq!(
+            k[0],
+            Kind::Heading {
+                level: 1,
+                text: "Action Items".into()
+            }
+        );
         assert_eq!(k[1], Kind::Underline);
         assert_eq!(k[2], Kind::TableRow);
         assert_eq!(k[3], Kind::TableDelim);

@@ -51,15 +51,24 @@ pub fn parse(path: &str, src: &str) -> Postmortem {
         };
         section_found = true;
         first_section_line.get_or_insert(i);
-        let body = if matches!(kinds.get(i + 1), Some(Kind::Underline)) { i + 2 } else { i + 1 };
+        let body = if matches!(kinds.get(i + 1), Some(Kind::Underline)) {
+            i + 2
+        } else {
+            i + 1
+        };
         let scan = items::scan_section(&lines, &kinds, body, level);
         if scan.tasks.is_empty() {
             warnings.push(Warning {
                 line: lines[i].no,
-                message: "the corrective-measures section has no action items (add list items under it)".into(),
+                message:
+                    "the corrective-measures section has no action items (add list items under it)"
+                        .into(),
             });
         }
-        let last = (i..scan.end).rev().find(|&k| !matches!(kinds[k], Kind::Blank)).unwrap_or(i);
+        let last = (i..scan.end)
+            .rev()
+            .find(|&k| !matches!(kinds[k], Kind::Blank))
+            .unwrap_or(i);
         let end = lines.get(last + 1).map_or(src.len(), |l| l.start);
         section = Some(Section {
             heading_line: lines[i].no,
@@ -80,9 +89,15 @@ pub fn parse(path: &str, src: &str) -> Postmortem {
         .clone()
         .or_else(|| doc_title(&lines, &kinds))
         .unwrap_or_else(|| file_stem(path));
-    let incident_start = front
-        .date
-        .or_else(|| incident_date(&lines, first_section_line.unwrap_or(lines.len()), &title, path, &mut warnings));
+    let incident_start = front.date.or_else(|| {
+        incident_date(
+            &lines,
+            first_section_line.unwrap_or(lines.len()),
+            &title,
+            path,
+            &mut warnings,
+        )
+    });
     Postmortem {
         path: path.to_string(),
         title,
@@ -100,19 +115,27 @@ fn opens_section(line: &lines::Line<'_>, kind: &Kind) -> Option<u8> {
         return None;
     }
     match kind {
-        Kind::Heading { level, text } => vocab::is_section_name(&vocab::heading_key(text)).then_some(*level),
+        Kind::Heading { level, text } => {
+            vocab::is_section_name(&vocab::heading_key(text)).then_some(*level)
+        }
         Kind::Label { text } => vocab::is_section_name(&vocab::heading_key(text)).then_some(7),
         Kind::Plain if line.text.len() <= 120 => {
             let t = line.text.trim();
             // A plain line holding only the name (not inside a sentence).
             let inner = t.trim_end_matches([':', ';']).trim_end();
-            (!inner.contains([':', '.', ',']) && vocab::is_section_name(&vocab::heading_key(t))).then_some(7)
+            (!inner.contains([':', '.', ',']) && vocab::is_section_name(&vocab::heading_key(t)))
+                .then_some(7)
         }
         _ => None,
     }
 }
 
-fn build_task(path: &str, lines: &[lines::Line<'_>], raw: items::RawTask, warnings: &mut Vec<Warning>) -> Task {
+fn build_task(
+    path: &str,
+    lines: &[lines::Line<'_>],
+    raw: items::RawTask,
+    warnings: &mut Vec<Warning>,
+) -> Task {
     let line = &lines[raw.line];
     let no = line.no;
     let due = match fields::due(&raw.raw, raw.cells.due.as_deref()) {
@@ -167,11 +190,18 @@ fn dedupe_and_key(path: &str, tasks: &mut Vec<Task>, warnings: &mut Vec<Warning>
     let mut seen: Vec<(String, usize)> = Vec::new();
     let mut keep = Vec::with_capacity(tasks.len());
     for t in tasks.drain(..) {
-        let id = format!("{}\n{}", text::normalize(&t.title), text::normalize(&t.detail));
+        let id = format!(
+            "{}\n{}",
+            text::normalize(&t.title),
+            text::normalize(&t.detail)
+        );
         if let Some((_, first)) = seen.iter().find(|(k, _)| *k == id) {
             warnings.push(Warning {
                 line: t.line,
-                message: format!("line {} repeats the action item of line {first}; counted once", t.line),
+                message: format!(
+                    "line {} repeats the action item of line {first}; counted once",
+                    t.line
+                ),
             });
             continue;
         }
@@ -179,7 +209,10 @@ fn dedupe_and_key(path: &str, tasks: &mut Vec<Task>, warnings: &mut Vec<Warning>
         keep.push(t);
     }
     for i in 0..keep.len() {
-        let clash = keep.iter().enumerate().any(|(j, o)| j != i && o.key == keep[i].key);
+        let clash = keep
+            .iter()
+            .enumerate()
+            .any(|(j, o)| j != i && o.key == keep[i].key);
         if clash {
             keep[i].key = task_key(path, &keep[i].title, &keep[i].detail);
         }
@@ -198,10 +231,15 @@ fn front_matter(lines: &mut [lines::Line<'_>], warnings: &mut Vec<Warning>) -> F
     if lines.first().map(|l| l.text.trim_end()) != Some("---") {
         return front;
     }
-    let Some(close) = lines.iter().skip(1).position(|l| matches!(l.text.trim_end(), "---" | "...")) else {
+    let Some(close) = lines
+        .iter()
+        .skip(1)
+        .position(|l| matches!(l.text.trim_end(), "---" | "..."))
+    else {
         warnings.push(Warning {
             line: 1,
-            message: "front matter opened with `---` is never closed; add a closing `---` line".into(),
+            message: "front matter opened with `---` is never closed; add a closing `---` line"
+                .into(),
         });
         return front;
     };
@@ -210,7 +248,10 @@ fn front_matter(lines: &mut [lines::Line<'_>], warnings: &mut Vec<Warning>) -> F
         let t = l.text.trim();
         if let Some(v) = t.strip_prefix("title:") {
             front.title = Some(text::clean(v.trim().trim_matches(['"', '\''])));
-        } else if let Some(v) = t.strip_prefix("date:").or_else(|| t.strip_prefix("incident_date:")) {
+        } else if let Some(v) = t
+            .strip_prefix("date:")
+            .or_else(|| t.strip_prefix("incident_date:"))
+        {
             match dates::find_date(v) {
                 Some(dates::Found::Valid(d)) => front.date = Some(d),
                 Some(dates::Found::Invalid(s)) => warnings.push(Warning {
@@ -230,7 +271,9 @@ fn doc_title(lines: &[lines::Line<'_>], kinds: &[Kind]) -> Option<String> {
             continue;
         }
         let t = match k {
-            Kind::Heading { text, .. } | Kind::Label { text } => text::trim_colon(&text::clean(text)),
+            Kind::Heading { text, .. } | Kind::Label { text } => {
+                text::trim_colon(&text::clean(text))
+            }
             Kind::Blank | Kind::Underline => continue,
             Kind::Plain if l.text.len() < 100 => text::trim_colon(&text::clean(l.text)),
             _ => return None,
@@ -261,13 +304,17 @@ fn incident_date(
         Some(dates::Found::Invalid(bad)) => {
             warnings.push(Warning {
                 line: no,
-                message: format!("`{bad}` is not a real date; the incident date was not read from here"),
+                message: format!(
+                    "`{bad}` is not a real date; the incident date was not read from here"
+                ),
             });
             None
         }
         None => None,
     };
-    let keys = ["start", "began", "begin", "date", "duration", "occurred", "when", "detected", "incident"];
+    let keys = [
+        "start", "began", "begin", "date", "duration", "occurred", "when", "detected", "incident",
+    ];
     for l in lines.iter().take(section_line).filter(|l| !l.hidden) {
         let lower = l.text.to_ascii_lowercase();
         if keys.iter().any(|k| lower.contains(k)) {

@@ -18,7 +18,10 @@ fn t(a: &str, b: &str, c: &str) -> (String, String, String) {
 #[test]
 fn atx_section_with_bullets_ends_at_next_heading() {
     let src = "# Outage\n\n## Action Items\n\n- Add alerts\n- Fix pool\n\n## Timeline\n\n- 10:00 things\n";
-    assert_eq!(titles(src), vec![t("Add alerts", "", ""), t("Fix pool", "", "")]);
+    assert_eq!(
+        titles(src),
+        vec![t("Add alerts", "", ""), t("Fix pool", "", "")]
+    );
 }
 
 #[test]
@@ -26,7 +29,11 @@ fn bold_label_section_with_category_groups() {
     let src = "**Corrective and Preventative Measures:**\n- **Improvements/Fixes:**\n  - Do A.\n  - Do B.\n- **Tasks:**\n  1. **Patch X:** now\n\nThis postmortem provides an overview.\n";
     assert_eq!(
         titles(src),
-        vec![t("Do A.", "", "Improvements/Fixes"), t("Do B.", "", "Improvements/Fixes"), t("Patch X", "now", "Tasks")]
+        vec![
+            t("Do A.", "", "Improvements/Fixes"),
+            t("Do B.", "", "Improvements/Fixes"),
+            t("Patch X", "now", "Tasks")
+        ]
     );
 }
 
@@ -34,7 +41,11 @@ fn bold_label_section_with_category_groups() {
 fn plain_text_section_with_colon_groups_and_horizons() {
     let src = "Corrective and Preventative Measures:\n\nTasks:\nImmediate:\nRemove the bypass.\nShort Term:\nReview services.\nLong Term:\nTrain people.\nIn conclusion, it was bad.\nNot a task.\n";
     let pm = parse("pm.txt", src);
-    let got: Vec<_> = pm.tasks.iter().map(|t| (t.title.as_str(), t.group.as_str(), t.horizon)).collect();
+    let got: Vec<_> = pm
+        .tasks
+        .iter()
+        .map(|t| (t.title.as_str(), t.group.as_str(), t.horizon))
+        .collect();
     assert_eq!(
         got,
         vec![
@@ -53,7 +64,11 @@ fn setext_heading_and_dash_items_without_space() {
         titles(src),
         vec![
             t("Strengthen reviews.", "", "Improvements/Fixes"),
-            t("Enhance monitoring for auth anomalies.", "", "Improvements/Fixes")
+            t(
+                "Enhance monitoring for auth anomalies.",
+                "",
+                "Improvements/Fixes"
+            )
         ]
     );
 }
@@ -89,11 +104,17 @@ fn metadata_on_items() {
     let src = "## Follow-ups\n- [x] Add alerts @alice due 2024-07-01 P1 (#12)\n- [ ] Fix pool (priority: low) by July 3, 2024\n- ~~Drop the cache~~\n";
     let pm = parse("pm.md", src);
     let a = &pm.tasks[0];
-    assert_eq!((a.status, a.owners.clone(), a.priority), (Status::Done, vec!["alice".to_string()], Some(Priority::P1)));
+    assert_eq!(
+        (a.status, a.owners.clone(), a.priority),
+        (Status::Done, vec!["alice".to_string()], Some(Priority::P1))
+    );
     assert_eq!(a.due.map(|d| d.to_string()), Some("2024-07-01".into()));
     assert_eq!(a.issue.as_ref().map(|i| i.number), Some(12));
     assert_eq!(pm.tasks[1].priority, Some(Priority::P3));
-    assert_eq!(pm.tasks[1].due.map(|d| d.to_string()), Some("2024-07-03".into()));
+    assert_eq!(
+        pm.tasks[1].due.map(|d| d.to_string()),
+        Some("2024-07-03".into())
+    );
     assert_eq!(pm.tasks[2].status, Status::Dropped);
 }
 
@@ -115,7 +136,10 @@ fn repeated_item_is_one_task_with_a_warning() {
     let src = "## Action Items\n- Add alerts\n\n# Again\n## Action Items\n- Add alerts\n";
     let pm = parse("pm.md", src);
     assert_eq!(pm.tasks.len(), 1);
-    assert!(pm.warnings.iter().any(|w| w.line == 6 && w.message.contains("line 2")));
+    assert!(pm
+        .warnings
+        .iter()
+        .any(|w| w.line == 6 && w.message.contains("line 2")));
 }
 
 #[test]
@@ -129,26 +153,53 @@ fn keys_are_stable_and_path_dependent() {
 
 #[test]
 fn incident_start_from_text_front_matter_or_file_name() {
-    let pm = parse("x.md", "# Outage\n**Start Time:** June 1, 2024, 02:00 AM UTC\n");
-    assert_eq!(pm.incident_start.map(|d| d.to_string()), Some("2024-06-01".into()));
-    let pm = parse("x.md", "---\ntitle: DB down\ndate: 2024-01-22\n---\n# Heading\n");
-    assert_eq!((pm.title.as_str(), pm.incident_start.map(|d| d.to_string())), ("DB down", Some("2024-01-22".into())));
+    let pm = parse(
+        "x.md",
+        "# Outage\n**Start Time:** June 1, 2024, 02:00 AM UTC\n",
+    );
+    assert_eq!(
+        pm.incident_start.map(|d| d.to_string()),
+        Some("2024-06-01".into())
+    );
+    let pm = parse(
+        "x.md",
+        "---\ntitle: DB down\ndate: 2024-01-22\n---\n# Heading\n",
+    );
+    assert_eq!(
+        (pm.title.as_str(), pm.incident_start.map(|d| d.to_string())),
+        ("DB down", Some("2024-01-22".into()))
+    );
     let pm = parse("pm/2023-11-01-db.md", "# DB\n");
-    assert_eq!(pm.incident_start.map(|d| d.to_string()), Some("2023-11-01".into()));
+    assert_eq!(
+        pm.incident_start.map(|d| d.to_string()),
+        Some("2023-11-01".into())
+    );
 }
 
 #[test]
 fn bad_inputs_warn_instead_of_failing() {
     assert!(parse("e.md", "").warnings[0].message.contains("empty"));
     let pm = parse("f.md", "---\ntitle: x\n# no end\n## Action Items\n- a\n");
-    assert!(pm.warnings.iter().any(|w| w.message.contains("never closed")));
+    assert!(pm
+        .warnings
+        .iter()
+        .any(|w| w.message.contains("never closed")));
     assert_eq!(pm.tasks.len(), 1);
     let pm = parse("g.md", "## Action Items\n- fix due 2024-13-45\n");
-    assert!(pm.warnings.iter().any(|w| w.line == 2 && w.message.contains("2024-13-45")));
+    assert!(pm
+        .warnings
+        .iter()
+        .any(|w| w.line == 2 && w.message.contains("2024-13-45")));
     let pm = parse("h.md", "\u{feff}## Action Items\r\n- a\r\n- b\r\n");
     assert_eq!(pm.tasks.len(), 2);
-    assert_eq!(pm.tasks[1].span.start, "\u{feff}## Action Items\r\n- a\r\n".len());
+    assert_eq!(
+        pm.tasks[1].span.start,
+        "\u{feff}## Action Items\r\n- a\r\n".len()
+    );
     let pm = parse("i.md", "## Action Items\n\nNo immediate action items.\n");
     assert!(pm.section_found && pm.tasks.is_empty());
-    assert!(pm.warnings.iter().any(|w| w.message.contains("no action items")));
+    assert!(pm
+        .warnings
+        .iter()
+        .any(|w| w.message.contains("no action items")));
 }

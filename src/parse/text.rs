@@ -267,10 +267,19 @@ fn strip_shortcodes(s: &str) -> String {
     while let Some(p) = rest.find(':') {
         let after = &rest[p + 1..];
         let len = after
-            .find(|c: char| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '+' || c == '-'))
+            .find(|c: char| {
+                !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '+' || c == '-')
+            })
             .unwrap_or(after.len());
-        let prev_ok = rest[..p].chars().next_back().is_none_or(|c| c.is_whitespace());
-        if len >= 2 && after[len..].starts_with(':') && prev_ok && after[..len].contains(|c: char| c.is_ascii_lowercase()) {
+        let prev_ok = rest[..p]
+            .chars()
+            .next_back()
+            .is_none_or(|c| c.is_whitespace());
+        if len >= 2
+            && after[len..].starts_with(':')
+            && prev_ok
+            && after[..len].contains(|c: char| c.is_ascii_lowercase())
+        {
             out.push_str(&rest[..p]);
             rest = &after[len + 1..];
         } else {
@@ -289,10 +298,16 @@ mod tests {
     #[test]
     fn emphasis_code_and_links_are_stripped() {
         assert_eq!(clean("**Title:** do `x` now"), "Title: do x now");
-        assert_eq!(clean("see [the doc](https://x/y) and [ref][1]"), "see the doc and ref");
+        assert_eq!(
+            clean("see [the doc](https://x/y) and [ref][1]"),
+            "see the doc and ref"
+        );
         assert_eq!(clean("a <https://x.io/a> b"), "a https://x.io/a b");
         assert_eq!(clean("fix ~~old~~ new"), "fix old new");
-        assert_eq!(clean("*italic* and _under_ but snake_case"), "italic and under but snake_case");
+        assert_eq!(
+            clean("*italic* and _under_ but snake_case"),
+            "italic and under but snake_case"
+        );
     }
 
     #[test]

@@ -18,8 +18,12 @@ pub fn heading_key(raw: &str) -> String {
 }
 
 fn strip_numbering(t: &str) -> &str {
-    let digits = t.bytes().take_while(|c| c.is_ascii_digit() || *c == b'.').count();
-    if digits > 0 && t[digits..].starts_with(' ') && t[..digits].bytes().any(|c| c.is_ascii_digit()) {
+    let digits = t
+        .bytes()
+        .take_while(|c| c.is_ascii_digit() || *c == b'.')
+        .count();
+    if digits > 0 && t[digits..].starts_with(' ') && t[..digits].bytes().any(|c| c.is_ascii_digit())
+    {
         t[digits..].trim_start()
     } else {
         t
@@ -36,13 +40,20 @@ pub fn is_section_name(key: &str) -> bool {
         Some(p) if key.ends_with(')') => key[..p].trim_end(),
         _ => key,
     };
-    let k = k.replace(['-', '‐', '–'], " ").replace('&', " and ").replace('/', " and ");
+    let k = k
+        .replace(['-', '‐', '–'], " ")
+        .replace('&', " and ")
+        .replace('/', " and ");
     let k = text::collapse(&k);
     let prevent = ["preventative", "preventive", "prevention"];
     let measures = ["measures", "actions", "action items", "steps"];
     let w: Vec<&str> = k.split(' ').collect();
     match w.as_slice() {
-        ["corrective", "and", p, m] | ["corrective", p, m] if prevent.contains(p) && measures.contains(m) => true,
+        ["corrective", "and", p, m] | ["corrective", p, m]
+            if prevent.contains(p) && measures.contains(m) =>
+        {
+            true
+        }
         [p, "and", "corrective", m] if prevent.contains(p) && measures.contains(m) => true,
         ["corrective" | "preventive" | "preventative", "measures" | "actions"] => true,
         ["corrective", "and", p, "action", "items"] if prevent.contains(p) => true,
@@ -115,10 +126,9 @@ pub fn is_terminal(key: &str) -> bool {
     let k = key.trim();
     STARTS.iter().any(|s| {
         k.starts_with(s)
-            && k[s.len()..]
-                .chars()
-                .next()
-                .is_none_or(|c| !c.is_alphanumeric() || s.ends_with("acknowledg") || s.ends_with("thank"))
+            && k[s.len()..].chars().next().is_none_or(|c| {
+                !c.is_alphanumeric() || s.ends_with("acknowledg") || s.ends_with("thank")
+            })
     })
 }
 
@@ -176,9 +186,16 @@ pub fn horizon_of(group: &str) -> Option<Horizon> {
 /// A paragraph that opens the conclusion and ends the section.
 pub fn opens_conclusion(clean_line: &str) -> bool {
     let l = clean_line.to_lowercase();
-    ["in conclusion", "conclusion:", "to conclude", "in summary", "to summarize", "to sum up"]
-        .iter()
-        .any(|p| l.starts_with(p))
+    [
+        "in conclusion",
+        "conclusion:",
+        "to conclude",
+        "in summary",
+        "to summarize",
+        "to sum up",
+    ]
+    .iter()
+    .any(|p| l.starts_with(p))
 }
 
 /// Summary or closing prose, never a task ("By addressing these areas, we
@@ -192,20 +209,32 @@ pub fn is_closing_prose(clean_line: &str) -> bool {
     if *first == "by" && words.get(1).is_some_and(|w| w.ends_with("ing")) {
         return true;
     }
-    if matches!(*first, "these" | "this" | "together" | "overall" | "through" | "with" | "collectively" | "all")
-        && (l.contains(" will ")
-            || l.contains(" aim")
-            || l.contains(" help")
-            || l.contains(" ensure")
-            || l.contains(" outline")
-            || l.contains(" provide")
-            || l.contains(" should ")
-            || l.contains(" serve"))
+    if matches!(
+        *first,
+        "these" | "this" | "together" | "overall" | "through" | "with" | "collectively" | "all"
+    ) && (l.contains(" will ")
+        || l.contains(" aim")
+        || l.contains(" help")
+        || l.contains(" ensure")
+        || l.contains(" outline")
+        || l.contains(" provide")
+        || l.contains(" should ")
+        || l.contains(" serve"))
         && !l.contains(':')
     {
         return true;
     }
-    let we = ["we aim", "we are committed", "we believe", "we hope", "we remain", "we apologi", "we are confident", "we will continue", "we're committed"];
+    let we = [
+        "we aim",
+        "we are committed",
+        "we believe",
+        "we hope",
+        "we remain",
+        "we apologi",
+        "we are confident",
+        "we will continue",
+        "we're committed",
+    ];
     if we.iter().any(|p| l.starts_with(p)) {
         return true;
     }
@@ -215,7 +244,10 @@ pub fn is_closing_prose(clean_line: &str) -> bool {
 /// "N/A", "No immediate action items.", "Open items are tracked in …".
 pub fn is_nothing_to_do(clean_line: &str) -> bool {
     let n = text::normalize(clean_line);
-    if matches!(n.as_str(), "n a" | "na" | "none" | "nothing" | "tbd" | "none yet" | "none identified") {
+    if matches!(
+        n.as_str(),
+        "n a" | "na" | "none" | "nothing" | "tbd" | "none yet" | "none identified"
+    ) {
         return true;
     }
     (n.starts_with("no ") && (n.contains("action") || n.contains("item") || n.contains("follow")))
@@ -235,8 +267,24 @@ pub fn is_intro(clean_line: &str) -> bool {
 pub fn is_note(clean_line: &str) -> bool {
     let l = clean_line.to_lowercase();
     const KEYS: [&str; 19] = [
-        "see ", "ref:", "ref ", "refs:", "reference", "link:", "links:", "owner", "owners",
-        "assignee", "deadline", "due", "eta", "target date", "status:", "note:", "notes:", "task:",
+        "see ",
+        "ref:",
+        "ref ",
+        "refs:",
+        "reference",
+        "link:",
+        "links:",
+        "owner",
+        "owners",
+        "assignee",
+        "deadline",
+        "due",
+        "eta",
+        "target date",
+        "status:",
+        "note:",
+        "notes:",
+        "task:",
         "description:",
     ];
     KEYS.iter().any(|k| l.starts_with(k))
@@ -267,9 +315,16 @@ mod tests {
             "Corrective Actions",
             "Preventive Measures",
         ] {
-            assert!(is_section_name(&heading_key(s.trim_start_matches('#'))), "{s}");
+            assert!(
+                is_section_name(&heading_key(s.trim_start_matches('#'))),
+                "{s}"
+            );
         }
-        for s in ["Action items were discussed", "Lessons Learned", "Follow-up Actions: list tasks"] {
+        for s in [
+            "Action items were discussed",
+            "Lessons Learned",
+            "Follow-up Actions: list tasks",
+        ] {
             assert!(!is_section_name(&heading_key(s)), "{s}");
         }
     }
@@ -281,18 +336,24 @@ mod tests {
         assert!(!is_terminal(&heading_key("Long Term")));
         assert!(is_group_word(&heading_key("Improvements/Fixes:")));
         assert!(is_group_word(&heading_key("Short Term")));
-        assert!(!is_group_word(&heading_key("Making the Postmortem Attractive")));
+        assert!(!is_group_word(&heading_key(
+            "Making the Postmortem Attractive"
+        )));
     }
 
     #[test]
     fn prose_that_is_never_a_task() {
-        assert!(is_closing_prose("By addressing these areas, we aim to prevent outages."));
+        assert!(is_closing_prose(
+            "By addressing these areas, we aim to prevent outages."
+        ));
         assert!(is_closing_prose("These steps will help ensure stability."));
         assert!(is_closing_prose("This postmortem outlines the incident."));
         assert!(!is_closing_prose("Add monitoring for disk usage."));
         assert!(is_nothing_to_do("No immediate action items."));
         assert!(is_nothing_to_do("N/A"));
-        assert!(is_intro("To prevent similar issues in the future, the following measures will be implemented:"));
+        assert!(is_intro(
+            "To prevent similar issues in the future, the following measures will be implemented:"
+        ));
         assert!(!is_intro("Tasks:"));
     }
 

@@ -1,0 +1,88 @@
+//! THIN command line (clap): arguments → a command in [`crate::command`],
+//! its outcome printed, exit code 0 (ok), 1 (findings or failed work), 2
+//! (usage or configuration error). The only place that prints and reads the
+//! clock.
+
+use crate::command;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Make postmortem action items actually get done.
+#[derive(Debug, Parser)]
+#[command(name = "pmtrack", version, about, long_about = None)]
+pub struct Cli {
+    /// Configuration file (default: .pmtrack.yml at the repository root).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Print what pmtrack does, to stderr.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Output format of `parse` and `list`.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum DocFormatArg {
+    /// A readable table.
+    Text,
+    /// JSON, as documented in the README.
+    Json,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the action items of postmortems as a readable table.
+    List {
+        /// Files or folders (default: the repository's postmortems, by the
+        /// config's `include` globs).
+        paths: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: DocFormatArg,
+    },
+    /// Parse postmortems and print their action items (JSON by default).
+    Parse {
+        /// Files or folders (default: the repository's postmortems).
+        paths: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "json")]
+        format: DocFormatArg,
+    },
+}
+
+/// Run the command line; returns the process exit code.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let cwd = match std::env::current_dir() {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("pmtrack: cannot read the current folder: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = match &cli.command {
+        Command::List { paths, format } | Command::Parse { paths, format } => command::list::run(
+            &cwd,
+            cli.config.as_deref(),
+            paths,
+            *format == DocFormatArg::Json,
+        ),
+    };
+    match result {
+        Ok(out) => {
+            print!("{}", out.stdout);
+            for w in &out.stderr {
+                eprintln!("{w}");
+            }
+            ExitCode::from(out.code)
+        }
+        Err(e) => {
+            eprintln!("pmtrack: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}

@@ -1,0 +1,17 @@
+//! GLUE: each command joins the edges (files, git, GitHub) to the pure core
+//! (parse, plan, writeback, report) and returns an [`Outcome`] for the CLI to
+//! print. Commands never print themselves.
+
+pub mod list;
+pub mod workspace;
+
+/// What a command produced: text for stdout, messages for stderr, exit code.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Printed to stdout as is.
+    pub stdout: String,
+    /// Printed to stderr, one per line.
+    pub stderr: Vec<String>,
+    /// Exit code: 0 ok, 1 findings or failed work, 2 usage/config error.
+    pub code: u8,
+}
