@@ -15,3 +15,4 @@ pub mod files;
 pub mod git;
 pub mod model;
 pub mod parse;
+pub mod plan;
