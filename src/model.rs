@@ -243,3 +243,36 @@ pub struct Issue {
     /// Closed at.
     pub closed_at: Option<chrono::DateTime<chrono::Utc>>,
 }
+
+/// Where a task stands once synced: open, done or not planned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TrackState {
+    /// Open.
+    Open,
+    /// Closed as completed (or done in the document).
+    Done,
+    /// Closed as not planned (dropped or removed).
+    NotPlanned,
+}
+
+/// A task's issue after sync: what write-back and the report need.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Link {
+    /// The task.
+    pub key: TaskKey,
+    /// Issue number.
+    pub number: u64,
+    /// Issue web URL.
+    pub url: String,
+    /// State on GitHub (a human's close wins over the document).
+    pub state: TrackState,
+    /// Effective due date (explicit, or by policy from the incident date).
+    pub due: Option<NaiveDate>,
+    /// Assignees / owners shown.
+    pub owners: Vec<String>,
+    /// When the issue was created.
+    pub created_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// When it was closed.
+    pub closed_at: Option<chrono::DateTime<chrono::Utc>>,
+}
