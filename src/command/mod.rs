@@ -4,6 +4,7 @@
 
 pub mod list;
 pub mod workspace;
+pub mod writeback;
 
 /// What a command produced: text for stdout, messages for stderr, exit code.
 #[derive(Debug, Default)]

@@ -46,12 +46,24 @@ pub fn split(src: &str) -> Vec<Line<'_>> {
     out
 }
 
-/// Mark lines inside fenced code blocks and HTML comments as hidden.
+/// First line of the status block that write-back generates.
+pub const STATUS_BEGIN: &str = "pmtrack:status:begin";
+/// Last line of the status block that write-back generates.
+pub const STATUS_END: &str = "pmtrack:status:end";
+
+/// Mark lines inside fenced code blocks, HTML comments and pmtrack's own
+/// generated status block as hidden.
 pub fn hide_code_and_comments(lines: &mut [Line<'_>]) {
     let mut fence: Option<(u8, usize)> = None;
     let mut in_comment = false;
+    let mut in_status = false;
     for line in lines.iter_mut() {
         let t = line.text.trim_start();
+        if in_status || (fence.is_none() && !in_comment && t.contains(STATUS_BEGIN)) {
+            line.hidden = true;
+            in_status = !t.contains(STATUS_END);
+            continue;
+        }
         if let Some((ch, n)) = fence {
             line.hidden = true;
             let run = t.bytes().take_while(|&c| c == ch).count();
@@ -467,5 +479,15 @@ mod tests {
         hide_code_and_comments(&mut lines);
         let hidden: Vec<bool> = lines.iter().map(|l| l.hidden).collect();
         assert_eq!(hidden, [true, true, true, true, true, true, false]);
+    }
+
+    #[test]
+    fn generated_status_block_is_hidden() {
+        let mut lines = split(
+            "- a\n<!-- pmtrack:status:begin -->\n| x | y |\n<!-- pmtrack:status:end -->\n- b",
+        );
+        hide_code_and_comments(&mut lines);
+        let hidden: Vec<bool> = lines.iter().map(|l| l.hidden).collect();
+        assert_eq!(hidden, [false, true, true, true, false]);
     }
 }

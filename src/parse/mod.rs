@@ -170,12 +170,13 @@ fn build_task(
 }
 
 /// The stable key of a task: 16 hex digits of SHA-256 over the document path
-/// and the normalised title (plus the detail when two tasks share a title).
+/// and the normalised title without a trailing issue reference (plus the
+/// detail when two tasks share a title).
 pub fn task_key(path: &str, title: &str, detail: &str) -> TaskKey {
     let mut h = Sha256::new();
     h.update(path.replace('\\', "/").trim_start_matches("./").as_bytes());
     h.update(b"\n");
-    h.update(text::normalize(title).as_bytes());
+    h.update(text::normalize(text::base_title(title)).as_bytes());
     if !detail.is_empty() {
         h.update(b"\n");
         h.update(text::normalize(detail).as_bytes());

@@ -53,6 +53,42 @@ pub fn normalize(s: &str) -> String {
     out
 }
 
+/// The title without a trailing issue reference that write-back (or a
+/// person) appended: `Add alerts (#12)`, `Add alerts (o/r#12)`, `Add alerts
+/// #12` → `Add alerts`. Keys and issue titles use this, so writing a link
+/// back never changes an item's identity.
+pub fn base_title(title: &str) -> &str {
+    let t = title.trim_end();
+    let inner = t
+        .strip_suffix(')')
+        .and_then(|x| x.rfind('(').map(|p| (&t[..p], &x[p + 1..])));
+    let (head, reference) = match inner {
+        Some((head, r)) => (head, r),
+        None => match t.rfind(char::is_whitespace) {
+            Some(p) => (&t[..p], &t[p + 1..]),
+            None => return t,
+        },
+    };
+    let r = reference.trim();
+    let num = r.rsplit_once('#').map(|(repo, n)| (repo, n));
+    match num {
+        Some((repo, n))
+            if !n.is_empty()
+                && n.bytes().all(|c| c.is_ascii_digit())
+                && (repo.is_empty() || repo.matches('/').count() == 1)
+                && !repo.contains(char::is_whitespace) =>
+        {
+            let h = head.trim_end();
+            if h.is_empty() {
+                t
+            } else {
+                h
+            }
+        }
+        _ => t,
+    }
+}
+
 /// Number of whitespace-separated words.
 pub fn word_count(s: &str) -> usize {
     s.split_whitespace().count()
@@ -321,6 +357,19 @@ mod tests {
     fn images_vanish_and_whitespace_collapses() {
         assert_eq!(clean("![alt](x.png)   Do   it"), "Do it");
         assert_eq!(clean("2 * 3 = 6"), "2 * 3 = 6");
+    }
+
+    #[test]
+    fn base_title_drops_a_trailing_issue_reference() {
+        assert_eq!(base_title("Add alerts (#12)"), "Add alerts");
+        assert_eq!(base_title("Add alerts (o/r#12)"), "Add alerts");
+        assert_eq!(base_title("Add alerts #12"), "Add alerts");
+        assert_eq!(
+            base_title("Add alerts (for #12 users)"),
+            "Add alerts (for #12 users)"
+        );
+        assert_eq!(base_title("(#12)"), "(#12)");
+        assert_eq!(base_title("Upgrade to C#"), "Upgrade to C#");
     }
 
     #[test]
