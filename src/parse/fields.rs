@@ -148,12 +148,8 @@ pub fn due(raw: &str, cell: Option<&str>) -> Result<Option<NaiveDate>, String> {
                 continue;
             }
             match find_date(&window[skip..]) {
-                Some(Found::Valid(d)) => {
-                    // Only when the date starts right after the keyword.
-                    if date_starts_near(&window[skip..]) {
-                        return Ok(Some(d));
-                    }
-                }
+                // Only when the date starts right after the keyword.
+                Some(Found::Valid(d)) if date_starts_near(&window[skip..]) => return Ok(Some(d)),
                 Some(Found::Invalid(s)) if date_starts_near(&window[skip..]) => return Err(s),
                 _ => {}
             }

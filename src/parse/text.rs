@@ -70,7 +70,7 @@ pub fn base_title(title: &str) -> &str {
         },
     };
     let r = reference.trim();
-    let num = r.rsplit_once('#').map(|(repo, n)| (repo, n));
+    let num = r.rsplit_once('#');
     match num {
         Some((repo, n))
             if !n.is_empty()

@@ -40,10 +40,7 @@ pub fn is_section_name(key: &str) -> bool {
         Some(p) if key.ends_with(')') => key[..p].trim_end(),
         _ => key,
     };
-    let k = k
-        .replace(['-', '‐', '–'], " ")
-        .replace('&', " and ")
-        .replace('/', " and ");
+    let k = k.replace(['-', '‐', '–'], " ").replace(['&', '/'], " and ");
     let k = text::collapse(&k);
     let prevent = ["preventative", "preventive", "prevention"];
     let measures = ["measures", "actions", "action items", "steps"];

@@ -1,3 +1,4 @@
 //! pmtrack's integration tests: one binary, offline, helpers in `support/`.
 mod fake_github_selftest;
+mod corpus;
 mod support;
