@@ -13,6 +13,7 @@ pub mod config;
 pub mod error;
 pub mod files;
 pub mod git;
+pub mod github;
 pub mod issue_text;
 pub mod model;
 pub mod parse;

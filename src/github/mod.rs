@@ -1,0 +1,1098 @@
+//! EDGE: GitHub issues over REST (octocrab transport). Lists the issues
+//! pmtrack manages in ONE paginated, conditional (`ETag`) listing, and
+//! applies a plan's [`Change`]s serially, paced, and without ever creating
+//! the same issue twice.
+//!
+//! Turns GitHub's JSON into [`model::Issue`](crate::model::Issue) and
+//! [`Change`]s into requests; never decides *what* to change (that is
+//! `plan`), never reads documents (never imports `parse`), never prints
+//! (waits and problems go to a [`Progress`]). The token is only ever put in
+//! a sensitive header (see `http.rs`).
+//!
+//! Identity: an issue belongs to a task when its body's hidden marker (see
+//! [`crate::issue_text`]) carries the task's key. After an ambiguous failure
+//! of a create (no answer, a dropped connection, a 5xx) the issue is looked
+//! for by that marker before it is created again.
+
+pub mod etag_cache;
+mod http;
+pub mod pacing;
+mod wire;
+
+use self::http::{encode_query, next_link, Failure, Http, Kind, Reply};
+use self::wire::{WireComment, WireIssue, WireRepoLabel};
+use crate::error::{Error, Result};
+use crate::model::{CloseReason, Issue, TaskKey};
+use crate::plan::{Change, IssueFields, LabelSpec, MilestoneSpec};
+use ::http::Method;
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Tries of one create before giving up (each after looking for the issue).
+const CREATE_TRIES: u32 = 3;
+
+/// Pages followed in one listing before assuming a `Link` loop.
+const MAX_PAGES: usize = 100_000;
+
+/// A secret that never shows in `Debug` or `Display`.
+#[derive(Clone)]
+pub struct Token(String);
+
+impl Token {
+    /// Wraps a token.
+    pub fn new(token: impl Into<String>) -> Token {
+        Token(token.into())
+    }
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Token(***)")
+    }
+}
+
+/// How to reach GitHub and how gently.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// REST base URL: `https://api.github.com`, `https://HOST/api/v3`.
+    pub api_url: String,
+    /// Repository owner.
+    pub owner: String,
+    /// Repository name.
+    pub repo: String,
+    /// The token; `None` only for read-only use against public data.
+    pub token: Option<Token>,
+    /// Least time between two writes (GitHub asks for 1 s).
+    pub write_interval: Duration,
+    /// Cap on any single wait (rate limits, backoff); `None` = no cap.
+    pub max_wait: Option<Duration>,
+    /// Items per listing page (1..=100).
+    pub per_page: u8,
+    /// The ETag cache file; `None` = no cache.
+    pub etag_cache: Option<PathBuf>,
+    /// TCP connect timeout.
+    pub connect_timeout: Duration,
+    /// Read/write timeout of one exchange.
+    pub read_timeout: Duration,
+}
+
+impl Options {
+    /// Options with pmtrack's defaults for `api_url` and `owner/repo`.
+    pub fn new(api_url: &str, owner: &str, repo: &str, token: Option<Token>) -> Options {
+        Options {
+            api_url: api_url.to_string(),
+            owner: owner.to_string(),
+            repo: repo.to_string(),
+            token,
+            write_interval: Duration::from_secs(1),
+            max_wait: None,
+            per_page: 100,
+            etag_cache: None,
+            connect_timeout: Duration::from_secs(10),
+            read_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Where waits, notes and per-change progress go.
+pub trait Progress {
+    /// A line about a wait or a problem that does not stop the sync.
+    fn note(&self, line: &str);
+    /// Change `done` of `total` is finished; `line` says which and how.
+    fn step(&self, done: usize, total: usize, line: &str);
+}
+
+/// A [`Progress`] that drops everything.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Silent;
+
+impl Progress for Silent {
+    fn note(&self, _line: &str) {}
+    fn step(&self, _done: usize, _total: usize, _line: &str) {}
+}
+
+/// The managed issues, and what listing them cost.
+#[derive(Debug, Clone, Default)]
+pub struct Listing {
+    /// Every issue (open and closed) with the base label, oldest first.
+    pub issues: Vec<Issue>,
+    /// HTTP requests made.
+    pub requests: u64,
+    /// Rate-limit points spent (304s are free).
+    pub points_spent: u64,
+    /// Pages read.
+    pub pages: usize,
+    /// Pages answered `304 Not Modified` (reused from the cache).
+    pub not_modified: usize,
+}
+
+/// What happened to one change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApplyOutcome {
+    /// A new issue was opened.
+    Created,
+    /// Fields of the issue were changed.
+    Updated,
+    /// The issue was closed.
+    Closed,
+    /// The issue was reopened.
+    Reopened,
+    /// A comment was posted.
+    Commented,
+    /// Nothing needed doing.
+    Unchanged,
+    /// It failed; GitHub's words and what to do.
+    Failed(String),
+}
+
+/// One change's result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Applied {
+    /// The task.
+    pub key: TaskKey,
+    /// The issue, when there is one.
+    pub number: Option<u64>,
+    /// Its web URL.
+    pub url: Option<String>,
+    /// What happened.
+    pub outcome: ApplyOutcome,
+}
+
+/// Everything `apply` did.
+#[derive(Debug, Clone, Default)]
+pub struct ApplyReport {
+    /// One entry per change, in plan order.
+    pub applied: Vec<Applied>,
+    /// The state of every known managed issue afterwards, by number.
+    pub issues: BTreeMap<u64, Issue>,
+    /// Labels created.
+    pub labels_created: Vec<String>,
+    /// Milestones created.
+    pub milestones_created: Vec<String>,
+}
+
+/// A connection to one repository's issues.
+pub struct GitHub {
+    http: Http,
+    owner: String,
+    repo: String,
+    api_url: String,
+    per_page: u8,
+    cache_path: Option<PathBuf>,
+    base_label: Option<String>,
+    issues: BTreeMap<u64, Issue>,
+    comment_counts: HashMap<u64, u64>,
+}
+
+impl std::fmt::Debug for GitHub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GitHub")
+            .field("repo", &self.full_name())
+            .field("http", &self.http)
+            .finish()
+    }
+}
+
+impl GitHub {
+    /// A client. Must be called inside a tokio runtime (octocrab spawns its
+    /// worker). Fails on an unusable API URL or token text.
+    pub fn new(opts: Options) -> Result<GitHub> {
+        let pacing = pacing::Pacing::new(opts.write_interval, opts.max_wait);
+        let token = opts.token.as_ref().map(|t| t.0.as_str());
+        let http = Http::new(
+            &opts.api_url,
+            token,
+            pacing,
+            (opts.connect_timeout, opts.read_timeout),
+        )?;
+        Ok(GitHub {
+            http,
+            owner: opts.owner,
+            repo: opts.repo,
+            api_url: opts.api_url.trim_end_matches('/').to_string(),
+            per_page: opts.per_page.clamp(1, 100),
+            cache_path: opts.etag_cache,
+            base_label: None,
+            issues: BTreeMap::new(),
+            comment_counts: HashMap::new(),
+        })
+    }
+
+    fn full_name(&self) -> String {
+        format!("{}/{}", self.owner, self.repo)
+    }
+
+    fn repo_path(&self) -> String {
+        format!("/repos/{}/{}", self.owner, self.repo)
+    }
+
+    /// Requests made so far.
+    pub fn requests(&self) -> u64 {
+        self.http.requests
+    }
+
+    /// Rate-limit points spent so far (estimated: every answer but 304s and
+    /// limit refusals, and every request that got no answer).
+    pub fn points_spent(&self) -> u64 {
+        self.http.points
+    }
+
+    /// Turns a failed request into the error the user must act on.
+    fn error(&self, what: &str, f: &Failure) -> Error {
+        let repo = self.full_name();
+        let said = f.describe();
+        match f.status() {
+            Some(401) => Error::Permission(format!(
+                "GitHub rejected the token ({said}): set GITHUB_TOKEN (or GH_TOKEN) to a valid, unexpired token with `issues: write` on {repo}"
+            )),
+            Some(403) => Error::Permission(format!(
+                "GitHub refused to {what} ({said}): the token needs `issues: write` on {repo} (in GitHub Actions: `permissions: issues: write` on the job; for a fine-grained token: Repository permissions → Issues → Read and write)"
+            )),
+            Some(404) => Error::Permission(format!(
+                "repository {repo} not found, or the token cannot see it ({said}): check --repo (or `repo:` in .pmtrack.yml) and give the token access to {repo}"
+            )),
+            Some(410) => Error::GitHub(format!(
+                "cannot {what}: issues are disabled on {repo} ({said}); enable Issues in the repository's settings"
+            )),
+            _ => Error::GitHub(format!("cannot {what} in {repo}: {said}")),
+        }
+    }
+
+    /// Whether a failure stops the whole sync (bad token, missing permission).
+    fn is_fatal(f: &Failure) -> bool {
+        matches!(f.status(), Some(401 | 403))
+    }
+
+    /// Every issue (open and closed) carrying `base_label`: one paginated,
+    /// conditional listing, oldest first, pull requests left out. Pages that
+    /// did not change since the last run come back `304` and are read from
+    /// the ETag cache for free.
+    pub async fn list_managed(
+        &mut self,
+        base_label: &str,
+        progress: &dyn Progress,
+    ) -> Result<Listing> {
+        let (req0, pts0) = (self.http.requests, self.http.points);
+        self.base_label = Some(base_label.to_string());
+        let scope = format!(
+            "{} {} labels={} per_page={}",
+            self.api_url,
+            self.full_name(),
+            base_label,
+            self.per_page
+        );
+        let mut cache = match &self.cache_path {
+            Some(p) => {
+                let (c, warning) = etag_cache::load(p, &scope);
+                if let Some(w) = warning {
+                    progress.note(&w);
+                }
+                c
+            }
+            None => etag_cache::EtagCache::empty(&scope),
+        };
+        let mut fresh = etag_cache::EtagCache::empty(&scope);
+        let mut url = Some(format!(
+            "{}/issues?state=all&labels={}&per_page={}&sort=created&direction=asc",
+            self.repo_path(),
+            encode_query(base_label),
+            self.per_page
+        ));
+        let mut listing = Listing::default();
+        let note = |l: &str| progress.note(l);
+        while let Some(u) = url.take() {
+            if listing.pages >= MAX_PAGES || fresh.pages.contains_key(&u) {
+                return Err(Error::GitHub(format!(
+                    "the issue listing of {} does not end (page {u} again); run again later",
+                    self.full_name()
+                )));
+            }
+            let cached = cache.pages.remove(&u);
+            let etag = cached.as_ref().map(|c| c.etag.as_str());
+            let reply = self
+                .http
+                .request(Method::GET, &u, None, etag, Kind::Read, &note)
+                .await
+                .map_err(|f| self.error("list issues", &f))?;
+            listing.pages += 1;
+            let page = match (reply.status, cached) {
+                (304, Some(mut c)) => {
+                    listing.not_modified += 1;
+                    if reply.headers.contains_key("link") {
+                        c.next = next_link(&reply.headers);
+                    } else if c.next.is_none() && c.raw_len >= usize::from(self.per_page) {
+                        // A full last page may have grown a successor that
+                        // its unchanged body cannot tell: look.
+                        c.next = Some(following_page(&u));
+                    }
+                    c
+                }
+                (304, None) => {
+                    return Err(Error::GitHub(format!(
+                        "GitHub answered 304 Not Modified for {u} without an ETag sent; delete the ETag cache file and run again"
+                    )))
+                }
+                _ => self.page_from(&u, &reply)?,
+            };
+            for issue in &page.items {
+                self.issues.insert(issue.number, issue.clone());
+            }
+            listing.issues.extend(page.items.iter().cloned());
+            url = page.next.clone();
+            fresh.pages.insert(u, page);
+        }
+        if let Some(p) = &self.cache_path {
+            if let Some(w) = etag_cache::save(p, &fresh) {
+                progress.note(&w);
+            }
+        }
+        listing.requests = self.http.requests - req0;
+        listing.points_spent = self.http.points - pts0;
+        Ok(listing)
+    }
+
+    /// A fresh (200) listing page: its issues, ETag and next link.
+    fn page_from(&mut self, url: &str, reply: &Reply) -> Result<etag_cache::CachedPage> {
+        let raw: Vec<WireIssue> = serde_json::from_str(&reply.body).map_err(|e| {
+            Error::GitHub(format!(
+                "the issue listing at {url} is not the JSON GitHub sends ({e}); check the API URL"
+            ))
+        })?;
+        let raw_len = raw.len();
+        let items = raw
+            .into_iter()
+            .filter(|w| !w.is_pull_request())
+            .map(|w| {
+                self.comment_counts.insert(w.number, w.comments);
+                w.into_issue()
+            })
+            .collect();
+        let etag = reply
+            .headers
+            .get("etag")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        Ok(etag_cache::CachedPage {
+            etag,
+            next: next_link(&reply.headers),
+            raw_len,
+            items,
+        })
+    }
+
+    /// Applies `changes` in order, one request at a time. Labels used but not
+    /// known to exist are created first (from `labels`), milestones named by
+    /// changes are found or created. Per-change failures are reported in the
+    /// result; a rejected token or missing permission stops everything with
+    /// an [`Error::Permission`].
+    pub async fn apply(
+        &mut self,
+        changes: &[Change],
+        labels: &[LabelSpec],
+        progress: &dyn Progress,
+    ) -> Result<ApplyReport> {
+        let mut report = ApplyReport::default();
+        self.ensure_labels(changes, labels, progress, &mut report)
+            .await?;
+        let milestones = self
+            .ensure_milestones(changes, progress, &mut report)
+            .await?;
+        let total = changes.len();
+        for (i, change) in changes.iter().enumerate() {
+            let applied = self.apply_one(change, &milestones, progress).await?;
+            let line = describe_applied(change, &applied);
+            progress.step(i + 1, total, &line);
+            report.applied.push(applied);
+        }
+        report.issues = self.issues.clone();
+        Ok(report)
+    }
+
+    async fn apply_one(
+        &mut self,
+        change: &Change,
+        milestones: &HashMap<String, u64>,
+        progress: &dyn Progress,
+    ) -> Result<Applied> {
+        let milestone_no = |m: &Option<MilestoneSpec>| {
+            m.as_ref()
+                .and_then(|m| milestones.get(&m.title.to_lowercase()).copied())
+        };
+        let (key, number, outcome) = match change {
+            Change::Create { key, fields, .. } => {
+                let m = milestone_no(&fields.milestone);
+                match self.create(key, fields, m, progress).await? {
+                    Ok(issue) => (key, Some(issue), ApplyOutcome::Created),
+                    Err(why) => (key, None, ApplyOutcome::Failed(why)),
+                }
+            }
+            Change::Update {
+                key,
+                number,
+                title,
+                body,
+                labels,
+                assignees,
+                milestone,
+                ..
+            } => {
+                let mut patch = serde_json::Map::new();
+                if let Some(t) = title {
+                    patch.insert("title".into(), json!(t));
+                }
+                if let Some(b) = body {
+                    patch.insert("body".into(), json!(b));
+                }
+                if let Some(l) = labels {
+                    patch.insert("labels".into(), json!(l));
+                }
+                if let Some(a) = assignees {
+                    patch.insert("assignees".into(), json!(a));
+                }
+                if let Some(m) = milestone_no(milestone) {
+                    patch.insert("milestone".into(), json!(m));
+                }
+                let out = self.patch(*number, Value::Object(patch), progress).await?;
+                (key, Some(*number), outcome_of(out, ApplyOutcome::Updated))
+            }
+            Change::Close {
+                key,
+                number,
+                reason,
+                comment,
+                body,
+            } => {
+                let mut out = Ok(());
+                if let Some(c) = comment {
+                    out = self.comment_once(*number, c, progress).await?;
+                }
+                if out.is_ok() {
+                    let reason = match reason {
+                        CloseReason::NotPlanned => "not_planned",
+                        _ => "completed",
+                    };
+                    let mut patch = json!({"state": "closed", "state_reason": reason});
+                    if let Some(b) = body {
+                        patch["body"] = json!(b);
+                    }
+                    out = self.patch(*number, patch, progress).await?;
+                }
+                (key, Some(*number), outcome_of(out, ApplyOutcome::Closed))
+            }
+            Change::Reopen { key, number, body } => {
+                let mut patch = json!({"state": "open"});
+                if let Some(b) = body {
+                    patch["body"] = json!(b);
+                }
+                let out = self.patch(*number, patch, progress).await?;
+                (key, Some(*number), outcome_of(out, ApplyOutcome::Reopened))
+            }
+            Change::Comment { key, number, body } => {
+                let out = self.comment_once(*number, body, progress).await?;
+                (key, Some(*number), outcome_of(out, ApplyOutcome::Commented))
+            }
+            Change::Noop { key, number } => (key, Some(*number), ApplyOutcome::Unchanged),
+        };
+        let url = number
+            .and_then(|n| self.issues.get(&n))
+            .map(|i| i.html_url.clone());
+        Ok(Applied {
+            key: key.clone(),
+            number,
+            url,
+            outcome,
+        })
+    }
+
+    /// Remembers an issue GitHub sent back.
+    fn remember(&mut self, reply: &Reply) -> Option<Issue> {
+        let w: WireIssue = serde_json::from_str(&reply.body).ok()?;
+        self.comment_counts.insert(w.number, w.comments);
+        let issue = w.into_issue();
+        self.issues.insert(issue.number, issue.clone());
+        Some(issue)
+    }
+
+    /// Opens the issue for `key`; `Ok(Err(why))` when this change failed,
+    /// `Err` when the whole sync must stop. Never creates a second issue for
+    /// a key: after an ambiguous failure it looks for the first one.
+    async fn create(
+        &mut self,
+        key: &TaskKey,
+        fields: &IssueFields,
+        milestone: Option<u64>,
+        progress: &dyn Progress,
+    ) -> Result<std::result::Result<u64, String>> {
+        let mut body = json!({
+            "title": fields.title,
+            "body": fields.body,
+            "labels": fields.labels,
+        });
+        if !fields.assignees.is_empty() {
+            body["assignees"] = json!(fields.assignees);
+        }
+        if let Some(m) = milestone {
+            body["milestone"] = json!(m);
+        }
+        let url = format!("{}/issues", self.repo_path());
+        let note = |l: &str| progress.note(l);
+        for _ in 0..CREATE_TRIES {
+            match self
+                .http
+                .request(Method::POST, &url, Some(&body), None, Kind::Create, &note)
+                .await
+            {
+                Ok(reply) => {
+                    let Some(issue) = self.remember(&reply) else {
+                        return Ok(Err(format!(
+                            "GitHub created the issue but sent back something unreadable; the next run finds it by its marker ({})",
+                            reply.status
+                        )));
+                    };
+                    self.check_labels_kept(&issue)?;
+                    return Ok(Ok(issue.number));
+                }
+                Err(f) if invalid_assignees(&f) && body.get("assignees").is_some() => {
+                    progress.note(&format!(
+                        "cannot assign {} on {} ({}); creating the issue unassigned (make them collaborators to assign them)",
+                        fields.assignees.join(", "),
+                        self.full_name(),
+                        f.describe()
+                    ));
+                    if let Some(o) = body.as_object_mut() {
+                        o.remove("assignees");
+                    }
+                }
+                Err(f @ Failure::Ambiguous(_)) => {
+                    progress.note(&format!(
+                        "creating the issue for {key}: {}; looking whether GitHub made it",
+                        f.describe()
+                    ));
+                    match self.find_created(key, progress).await {
+                        Ok(Some(n)) => return Ok(Ok(n)),
+                        Ok(None) => continue,
+                        Err(e) => {
+                            return Ok(Err(format!(
+                                "the issue may or may not exist ({}), and looking for it failed ({e}); run pmtrack again: it finds the issue by its marker before creating one",
+                                f.describe()
+                            )))
+                        }
+                    }
+                }
+                Err(f) if Self::is_fatal(&f) || f.status() == Some(404) => {
+                    return Err(self.error("create issues", &f))
+                }
+                Err(f) => return Ok(Err(f.describe())),
+            }
+        }
+        Ok(Err(format!(
+            "gave up after {CREATE_TRIES} tries without a clear answer from GitHub; run pmtrack again (it will not duplicate the issue)"
+        )))
+    }
+
+    /// After an ambiguous create: list the managed issues updated since this
+    /// run began and look for `key` in their markers.
+    async fn find_created(
+        &mut self,
+        key: &TaskKey,
+        progress: &dyn Progress,
+    ) -> Result<Option<u64>> {
+        let label = self.base_label.clone().unwrap_or_default();
+        let mut url = format!(
+            "{}/issues?state=all&labels={}&per_page=100&sort=created&direction=asc",
+            self.repo_path(),
+            encode_query(&label)
+        );
+        if let Some(start) = self.http.first_date {
+            // `since` filters on updated_at; a margin covers clock skew.
+            let since = start - chrono::Duration::minutes(10);
+            url.push_str(&format!(
+                "&since={}",
+                encode_query(&since.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+            ));
+        }
+        let note = |l: &str| progress.note(l);
+        let mut found = None;
+        let mut next = Some(url);
+        let mut pages = 0;
+        while let Some(u) = next.take() {
+            pages += 1;
+            if pages > MAX_PAGES {
+                break;
+            }
+            let reply = self
+                .http
+                .request(Method::GET, &u, None, None, Kind::Read, &note)
+                .await
+                .map_err(|f| self.error("list issues", &f))?;
+            let raw: Vec<WireIssue> = serde_json::from_str(&reply.body)
+                .map_err(|e| Error::GitHub(format!("unreadable issue listing at {u}: {e}")))?;
+            for w in raw.into_iter().filter(|w| !w.is_pull_request()) {
+                self.comment_counts.insert(w.number, w.comments);
+                let issue = w.into_issue();
+                if found.is_none() && marker_key(&issue.body).as_ref() == Some(key) {
+                    found = Some(issue.number);
+                }
+                self.issues.insert(issue.number, issue);
+            }
+            next = next_link(&reply.headers);
+        }
+        Ok(found)
+    }
+
+    /// A created issue must carry the base label, or no later listing finds
+    /// it and every run would create it again. GitHub silently drops labels
+    /// for tokens without triage/write access.
+    fn check_labels_kept(&self, issue: &Issue) -> Result<()> {
+        let Some(base) = &self.base_label else {
+            return Ok(());
+        };
+        if issue.labels.iter().any(|l| l.eq_ignore_ascii_case(base)) {
+            return Ok(());
+        }
+        Err(Error::Permission(format!(
+            "GitHub created issue #{} in {} but dropped its labels (the token may create issues but not label them); stopping so no run creates duplicates: give the token `issues: write` on {} and add the label `{base}` to #{} by hand ({})",
+            issue.number,
+            self.full_name(),
+            self.full_name(),
+            issue.number,
+            issue.html_url
+        )))
+    }
+
+    /// PATCHes issue `number`; unassignable assignees are dropped and the
+    /// change tried again without them.
+    async fn patch(
+        &mut self,
+        number: u64,
+        mut body: Value,
+        progress: &dyn Progress,
+    ) -> Result<std::result::Result<(), String>> {
+        let url = format!("{}/issues/{number}", self.repo_path());
+        let note = |l: &str| progress.note(l);
+        for _ in 0..2 {
+            let sent = self
+                .http
+                .request(
+                    Method::PATCH,
+                    &url,
+                    Some(&body),
+                    None,
+                    Kind::IdempotentWrite,
+                    &note,
+                )
+                .await;
+            match sent {
+                Ok(reply) => {
+                    self.remember(&reply);
+                    return Ok(Ok(()));
+                }
+                Err(f) if invalid_assignees(&f) && body.get("assignees").is_some() => {
+                    progress.note(&format!(
+                        "cannot assign {} on #{number} ({}); leaving its assignees as they are",
+                        body["assignees"],
+                        f.describe()
+                    ));
+                    if let Some(o) = body.as_object_mut() {
+                        o.remove("assignees");
+                        if o.is_empty() {
+                            return Ok(Ok(()));
+                        }
+                    }
+                }
+                Err(f) if Self::is_fatal(&f) => return Err(self.error("edit issues", &f)),
+                Err(f) if f.status() == Some(404) || f.status() == Some(410) => {
+                    return Ok(Err(format!(
+                        "issue #{number} is gone ({}): it was deleted or transferred; remove its marker or the item",
+                        f.describe()
+                    )))
+                }
+                Err(f) => return Ok(Err(f.describe())),
+            }
+        }
+        Ok(Err(format!("issue #{number}: could not apply the change")))
+    }
+
+    /// Posts `text` on issue `number` unless an identical comment is already
+    /// there (a previous run may have posted it and died before closing).
+    async fn comment_once(
+        &mut self,
+        number: u64,
+        text: &str,
+        progress: &dyn Progress,
+    ) -> Result<std::result::Result<(), String>> {
+        if self.comment_counts.get(&number).copied().unwrap_or(1) > 0
+            && self.has_comment(number, text, progress).await?
+        {
+            return Ok(Ok(()));
+        }
+        let url = format!("{}/issues/{number}/comments", self.repo_path());
+        let body = json!({ "body": text });
+        let note = |l: &str| progress.note(l);
+        for _ in 0..CREATE_TRIES {
+            match self
+                .http
+                .request(Method::POST, &url, Some(&body), None, Kind::Create, &note)
+                .await
+            {
+                Ok(_) => {
+                    *self.comment_counts.entry(number).or_insert(0) += 1;
+                    return Ok(Ok(()));
+                }
+                Err(Failure::Ambiguous(_)) => {
+                    if self.has_comment(number, text, progress).await? {
+                        return Ok(Ok(()));
+                    }
+                }
+                Err(f) if Self::is_fatal(&f) => return Err(self.error("comment on issues", &f)),
+                Err(f) => return Ok(Err(f.describe())),
+            }
+        }
+        Ok(Err(format!(
+            "commenting on #{number}: no clear answer from GitHub after {CREATE_TRIES} tries; run pmtrack again"
+        )))
+    }
+
+    /// Whether issue `number` has a comment whose text is `text`.
+    async fn has_comment(
+        &mut self,
+        number: u64,
+        text: &str,
+        progress: &dyn Progress,
+    ) -> Result<bool> {
+        let note = |l: &str| progress.note(l);
+        let mut next = Some(format!(
+            "{}/issues/{number}/comments?per_page=100",
+            self.repo_path()
+        ));
+        let mut pages = 0;
+        while let Some(u) = next.take() {
+            pages += 1;
+            if pages > MAX_PAGES {
+                break;
+            }
+            let reply = match self
+                .http
+                .request(Method::GET, &u, None, None, Kind::Read, &note)
+                .await
+            {
+                Ok(r) => r,
+                Err(f) if Self::is_fatal(&f) => return Err(self.error("read comments", &f)),
+                Err(_) => return Ok(false),
+            };
+            let comments: Vec<WireComment> = serde_json::from_str(&reply.body).unwrap_or_default();
+            if comments
+                .iter()
+                .any(|c| c.body.as_deref().map(str::trim) == Some(text.trim()))
+            {
+                return Ok(true);
+            }
+            next = next_link(&reply.headers);
+        }
+        Ok(false)
+    }
+
+    /// Creates the labels changes use that are not known to exist, with
+    /// their colour and description. The repository's labels are listed only
+    /// when some label is not already seen on a managed issue, so a no-op
+    /// sync makes no such call.
+    async fn ensure_labels(
+        &mut self,
+        changes: &[Change],
+        specs: &[LabelSpec],
+        progress: &dyn Progress,
+        report: &mut ApplyReport,
+    ) -> Result<()> {
+        let mut used = BTreeSet::new();
+        for c in changes {
+            let names = match c {
+                Change::Create { fields, .. } => Some(&fields.labels),
+                Change::Update { labels, .. } => labels.as_ref(),
+                _ => None,
+            };
+            used.extend(names.into_iter().flatten().map(|l| l.to_lowercase()));
+        }
+        for i in self.issues.values() {
+            for l in &i.labels {
+                used.remove(&l.to_lowercase());
+            }
+        }
+        if used.is_empty() {
+            return Ok(());
+        }
+        let note = |l: &str| progress.note(l);
+        let mut existing = BTreeSet::new();
+        let mut next = Some(format!("{}/labels?per_page=100", self.repo_path()));
+        while let Some(u) = next.take() {
+            match self
+                .http
+                .request(Method::GET, &u, None, None, Kind::Read, &note)
+                .await
+            {
+                Ok(reply) => {
+                    let labels: Vec<WireRepoLabel> =
+                        serde_json::from_str(&reply.body).unwrap_or_default();
+                    existing.extend(labels.into_iter().map(|l| l.name.to_lowercase()));
+                    next = next_link(&reply.headers);
+                }
+                Err(f) if Self::is_fatal(&f) => return Err(self.error("list labels", &f)),
+                Err(f) => {
+                    progress.note(&format!(
+                        "cannot list the labels of {} ({}); GitHub creates missing ones without colour",
+                        self.full_name(),
+                        f.describe()
+                    ));
+                    return Ok(());
+                }
+            }
+        }
+        let url = format!("{}/labels", self.repo_path());
+        for name in used.iter().filter(|n| !existing.contains(*n)) {
+            let Some(spec) = specs.iter().find(|s| s.name.to_lowercase() == *name) else {
+                continue;
+            };
+            let body = json!({
+                "name": spec.name,
+                "color": spec.color.trim_start_matches('#'),
+                "description": spec.description,
+            });
+            match self
+                .http
+                .request(Method::POST, &url, Some(&body), None, Kind::Create, &note)
+                .await
+            {
+                Ok(_) => report.labels_created.push(spec.name.clone()),
+                // Already there (a concurrent run, or it was made after all).
+                Err(f) if f.status() == Some(422) && f.describe().contains("already_exists") => {}
+                Err(f) if Self::is_fatal(&f) => return Err(self.error("create labels", &f)),
+                Err(f) => progress.note(&format!(
+                    "cannot create label `{}` ({}); GitHub creates it without colour when an issue uses it",
+                    spec.name,
+                    f.describe()
+                )),
+            }
+        }
+        Ok(())
+    }
+
+    /// Finds (and creates when missing) the milestones changes name; maps
+    /// lower-case title → number. Lists milestones only when some change
+    /// names one.
+    async fn ensure_milestones(
+        &mut self,
+        changes: &[Change],
+        progress: &dyn Progress,
+        report: &mut ApplyReport,
+    ) -> Result<HashMap<String, u64>> {
+        let mut wanted: BTreeMap<String, &MilestoneSpec> = BTreeMap::new();
+        for c in changes {
+            let m = match c {
+                Change::Create { fields, .. } => fields.milestone.as_ref(),
+                Change::Update { milestone, .. } => milestone.as_ref(),
+                _ => None,
+            };
+            if let Some(m) = m {
+                wanted.entry(m.title.to_lowercase()).or_insert(m);
+            }
+        }
+        let mut map = HashMap::new();
+        if wanted.is_empty() {
+            return Ok(map);
+        }
+        self.list_milestones(&mut map, progress).await?;
+        let url = format!("{}/milestones", self.repo_path());
+        let note = |l: &str| progress.note(l);
+        for (lower, spec) in wanted {
+            if map.contains_key(&lower) {
+                continue;
+            }
+            let mut body = json!({ "title": spec.title });
+            if let Some(d) = spec.due_on {
+                // GitHub keeps only the date in US Pacific time: noon UTC is
+                // the same calendar day there.
+                body["due_on"] = json!(format!("{d}T12:00:00Z"));
+            }
+            match self
+                .http
+                .request(Method::POST, &url, Some(&body), None, Kind::Create, &note)
+                .await
+            {
+                Ok(reply) => {
+                    let number = serde_json::from_str::<Value>(&reply.body)
+                        .ok()
+                        .and_then(|v| v["number"].as_u64());
+                    if let Some(n) = number {
+                        map.insert(lower, n);
+                        report.milestones_created.push(spec.title.clone());
+                    }
+                }
+                Err(f) if Self::is_fatal(&f) => return Err(self.error("create milestones", &f)),
+                Err(f) => {
+                    // Perhaps it exists after all (a retry, a concurrent run).
+                    self.list_milestones(&mut map, progress).await?;
+                    if !map.contains_key(&lower) {
+                        progress.note(&format!(
+                            "cannot create milestone `{}` ({}); its issues get none this time",
+                            spec.title,
+                            f.describe()
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(map)
+    }
+
+    async fn list_milestones(
+        &mut self,
+        map: &mut HashMap<String, u64>,
+        progress: &dyn Progress,
+    ) -> Result<()> {
+        let note = |l: &str| progress.note(l);
+        let mut next = Some(format!(
+            "{}/milestones?state=all&per_page=100",
+            self.repo_path()
+        ));
+        while let Some(u) = next.take() {
+            match self
+                .http
+                .request(Method::GET, &u, None, None, Kind::Read, &note)
+                .await
+            {
+                Ok(reply) => {
+                    let items: Vec<Value> = serde_json::from_str(&reply.body).unwrap_or_default();
+                    for m in items {
+                        if let (Some(t), Some(n)) = (m["title"].as_str(), m["number"].as_u64()) {
+                            map.insert(t.to_lowercase(), n);
+                        }
+                    }
+                    next = next_link(&reply.headers);
+                }
+                Err(f) if Self::is_fatal(&f) => return Err(self.error("list milestones", &f)),
+                Err(f) => {
+                    progress.note(&format!(
+                        "cannot list the milestones of {} ({})",
+                        self.full_name(),
+                        f.describe()
+                    ));
+                    return Ok(());
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `Ok` → `done`, `Err(why)` → `Failed(why)`.
+fn outcome_of(r: std::result::Result<(), String>, done: ApplyOutcome) -> ApplyOutcome {
+    match r {
+        Ok(()) => done,
+        Err(why) => ApplyOutcome::Failed(why),
+    }
+}
+
+/// A 422 naming the `assignees` field.
+fn invalid_assignees(f: &Failure) -> bool {
+    match f {
+        Failure::Status {
+            status: 422,
+            errors,
+            ..
+        } => errors
+            .iter()
+            .any(|e| e["field"].as_str() == Some("assignees")),
+        _ => false,
+    }
+}
+
+/// The key in a body's pmtrack marker.
+fn marker_key(body: &str) -> Option<TaskKey> {
+    crate::issue_text::parse_marker(body).map(|m| m.key)
+}
+
+/// The URL of the page after `url` (its `page=` plus one, or `page=2`).
+fn following_page(url: &str) -> String {
+    let (path, query) = url.split_once('?').unwrap_or((url, ""));
+    let mut page = 1u64;
+    let mut parts: Vec<String> = Vec::new();
+    for p in query.split('&').filter(|p| !p.is_empty()) {
+        match p.strip_prefix("page=") {
+            Some(n) => page = n.parse().unwrap_or(1),
+            None => parts.push(p.to_string()),
+        }
+    }
+    parts.push(format!("page={}", page + 1));
+    format!("{path}?{}", parts.join("&"))
+}
+
+/// One progress line: `created #12 Rotate the keys`.
+fn describe_applied(change: &Change, a: &Applied) -> String {
+    let num = a.number.map(|n| format!("#{n}")).unwrap_or_default();
+    let what = match &a.outcome {
+        ApplyOutcome::Created => "created",
+        ApplyOutcome::Updated => "updated",
+        ApplyOutcome::Closed => "closed",
+        ApplyOutcome::Reopened => "reopened",
+        ApplyOutcome::Commented => "commented on",
+        ApplyOutcome::Unchanged => "unchanged",
+        ApplyOutcome::Failed(_) => "FAILED",
+    };
+    let at = match change {
+        Change::Create { at, fields, .. } => format!("{at} {}", fields.title),
+        Change::Update { at, .. } => at.clone(),
+        _ => format!("{}", a.key),
+    };
+    match &a.outcome {
+        ApplyOutcome::Failed(why) => format!("{what} {num} {at}: {why}"),
+        _ => format!("{what} {num} {at}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_following_page_increments_or_adds_page() {
+        assert_eq!(
+            following_page("/repos/o/r/issues?state=all&per_page=100"),
+            "/repos/o/r/issues?state=all&per_page=100&page=2"
+        );
+        assert_eq!(
+            following_page("http://h/repositories/1/issues?per_page=100&page=7&x=1"),
+            "http://h/repositories/1/issues?per_page=100&x=1&page=8"
+        );
+    }
+
+    #[test]
+    fn a_token_never_shows_in_debug() {
+        let opts = Options::new(
+            "https://api.github.com",
+            "o",
+            "r",
+            Some(Token::new("ghp_x")),
+        );
+        assert!(!format!("{opts:?}").contains("ghp_x"));
+    }
+
+    #[test]
+    fn only_a_422_on_assignees_counts_as_invalid_assignees() {
+        let f = Failure::Status {
+            status: 422,
+            message: "Validation Failed".into(),
+            errors: vec![json!({"field": "assignees", "code": "invalid"})],
+        };
+        assert!(invalid_assignees(&f));
+        let g = Failure::Status {
+            status: 422,
+            message: "Validation Failed".into(),
+            errors: vec![json!({"field": "title", "code": "custom"})],
+        };
+        assert!(!invalid_assignees(&g));
+    }
+}
