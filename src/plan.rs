@@ -1,10 +1,37 @@
 //! PURE (tasks, managed issues, config, today) → [`Plan`]: the changes that
 //! bring GitHub in line with the postmortems. No IO, no clock.
 //!
-//! Types first; the planner itself is `plan()` below.
+//! Types first; the planner itself is [`plan()`] below. Its rules:
+//!
+//! - **Identity**, in order: an issue reference on the item (`#12`, same
+//!   repository); the key in an issue's hidden marker; for an item whose
+//!   title was edited, the most similar orphaned issue of the same document
+//!   ([`SIMILARITY_THRESHOLD`]); else a new issue (open items only: a done
+//!   item without an issue gets none). Several open issues with one key:
+//!   the lowest number is kept, the others are closed as duplicates.
+//! - **Scope**: only issues whose marker names a document in scope (or a
+//!   deleted one) are updated or closed; others are left alone.
+//! - **Status**: done → close completed; dropped → close not planned; an
+//!   issue a person closed stays closed, one a person reopened stays open;
+//!   an issue pmtrack closed whose item is open again is reopened. The
+//!   marker's `closed=pmtrack` tells pmtrack's closes from people's.
+//! - **Fields**: labels and assignees people added are kept; pmtrack only
+//!   adds its own and removes its own that no longer apply. Nothing is sent
+//!   when nothing differs, so planning again after apply gives only
+//!   [`Change::Noop`]s.
 
-use crate::model::{CloseReason, TaskKey};
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{Datelike, Days, NaiveDate};
 use serde::Serialize;
+
+use crate::config::{Config, Labels, MilestoneMode, RemovedPolicy};
+use crate::issue_text::{self, BodyContext, Marker};
+use crate::model::{
+    CloseReason, Horizon, Issue, IssueState, Link, Postmortem, Priority, Status, Task, TaskKey,
+    TrackState,
+};
+use crate::parse::text::{base_title, collapse, normalize};
 
 /// A label pmtrack may need to create (once), with colour and description.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -113,4 +140,1754 @@ pub enum Change {
         /// Issue number.
         number: u64,
     },
+}
+
+// ---------------------------------------------------------------------------
+// The planner.
+
+/// Minimum Sørensen–Dice similarity (character bigrams of the normalised
+/// titles) for an item without a matching issue to take over the orphaned
+/// issue of an edited item of the same document.
+///
+/// Measured on edit pairs: `add alerting on disk usage` → `… for db hosts`
+/// 0.81, `add runbook for failover` → `write runbook …` 0.81, `rotate the api
+/// keys` → `rotate api keys and secrets` 0.70, `upgrade postgres to 15` →
+/// `… 16` 0.94; on different items: `update the runbook` / `update the
+/// dashboard` 0.56, `add monitoring for replication lag` / `… for queue
+/// depth` 0.59, `add tests for the parser` / `… the scheduler` 0.68.
+pub const SIMILARITY_THRESHOLD: f64 = 0.7;
+
+/// GitHub assigns at most this many people to an issue.
+const MAX_ASSIGNEES: usize = 10;
+
+/// Everything the planner looks at.
+#[derive(Debug, Clone, Copy)]
+pub struct PlanInput<'a> {
+    /// The documents in scope for this run (all, or those a push changed).
+    /// Issues of documents not in scope are left alone.
+    pub postmortems: &'a [Postmortem],
+    /// Documents deleted in this run's range: their issues count as removed.
+    pub deleted_paths: &'a [String],
+    /// Every issue carrying the base label, open and closed.
+    pub issues: &'a [Issue],
+    /// The configuration.
+    pub config: &'a Config,
+    /// Today (the planner never reads the clock).
+    pub today: NaiveDate,
+    /// `owner/name` of the repository the issues live in.
+    pub repo: &'a str,
+    /// `https://github.com` or a GitHub Enterprise server URL.
+    pub server_url: &'a str,
+    /// Branch the document links in issue bodies point at.
+    pub branch: &'a str,
+}
+
+/// What to do on GitHub, and what the run learned.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Plan {
+    /// The changes, by document path then task line; duplicates closed right
+    /// after their task; removed items last.
+    pub changes: Vec<Change>,
+    /// Every label the changes set that pmtrack manages: create when missing.
+    pub labels: Vec<LabelSpec>,
+    /// Every milestone the changes set: create when missing (and keep its
+    /// due date).
+    pub milestones: Vec<MilestoneSpec>,
+    /// Effective due date of every task in scope.
+    pub due: BTreeMap<TaskKey, Option<NaiveDate>>,
+    /// The existing issue each task maps to (tasks to be created are absent;
+    /// [`Plan::links`] finds them by marker after apply).
+    pub issue_of: BTreeMap<TaskKey, u64>,
+    /// Problems worth telling the user (`path:line: what; how to fix`).
+    pub warnings: Vec<String>,
+}
+
+impl Plan {
+    /// Nothing to send: every change is a [`Change::Noop`].
+    pub fn is_noop(&self) -> bool {
+        self.changes
+            .iter()
+            .all(|c| matches!(c, Change::Noop { .. }))
+    }
+
+    /// The [`Link`] of every task in scope whose issue is among `issues`
+    /// (the managed issues after apply, created ones included: they are
+    /// found by their marker). Ordered by task key.
+    pub fn links(&self, issues: &[Issue]) -> Vec<Link> {
+        let mut out = Vec::new();
+        for (key, due) in &self.due {
+            let issue = match self.issue_of.get(key) {
+                Some(n) => issues.iter().find(|i| i.number == *n),
+                None => {
+                    let mut mine: Vec<&Issue> = issues
+                        .iter()
+                        .filter(|i| {
+                            issue_text::parse_marker(&i.body).is_some_and(|m| m.key == *key)
+                        })
+                        .collect();
+                    mine.sort_by_key(|i| (i.state != IssueState::Open, i.number));
+                    mine.first().copied()
+                }
+            };
+            let Some(issue) = issue else { continue };
+            let state = match (issue.state, issue.close_reason) {
+                (IssueState::Open, _) => TrackState::Open,
+                (IssueState::Closed, Some(CloseReason::NotPlanned)) => TrackState::NotPlanned,
+                (IssueState::Closed, _) => TrackState::Done,
+            };
+            out.push(Link {
+                key: key.clone(),
+                number: issue.number,
+                url: issue.html_url.clone(),
+                state,
+                due: *due,
+                owners: issue.assignees.clone(),
+                created_at: Some(issue.created_at),
+                closed_at: issue.closed_at,
+            });
+        }
+        out
+    }
+}
+
+/// A managed issue with its marker read.
+struct Slot<'a> {
+    issue: &'a Issue,
+    marker: Option<Marker>,
+}
+
+/// Which issue a task maps to.
+#[derive(Debug, Clone)]
+enum Target {
+    /// None yet: create one (open items only).
+    New,
+    /// A managed issue.
+    Existing(u64, How),
+    /// Referenced, but the issue is not among the managed issues.
+    Outside(u64),
+    /// Referenced in another repository: tracked there.
+    Foreign(String),
+    /// Its reference names an issue another item already maps to.
+    Shared(u64),
+}
+
+/// How a task found its issue.
+#[derive(Debug, Clone, Copy)]
+enum How {
+    Reference,
+    Marker,
+    Similar(f64),
+}
+
+/// A task in scope and where it stands.
+struct Item<'a> {
+    pm: &'a Postmortem,
+    task: &'a Task,
+    target: Target,
+}
+
+impl Item<'_> {
+    fn at(&self) -> String {
+        format!("{}:{}", self.pm.path, self.task.line)
+    }
+}
+
+/// Plan the changes that bring the managed issues in line with the
+/// documents in scope. See the module docs of [`crate::plan`] and the tests
+/// below for the rules.
+pub fn plan(input: &PlanInput) -> Plan {
+    let mut out = Plan::default();
+    let mut pms: Vec<&Postmortem> = input.postmortems.iter().collect();
+    pms.sort_by(|a, b| a.path.cmp(&b.path));
+    let scope: BTreeSet<&str> = pms
+        .iter()
+        .map(|p| p.path.as_str())
+        .chain(input.deleted_paths.iter().map(String::as_str))
+        .collect();
+
+    let mut slots: Vec<Slot> = input
+        .issues
+        .iter()
+        .map(|issue| Slot {
+            issue,
+            marker: issue_text::parse_marker(&issue.body),
+        })
+        .collect();
+    slots.sort_by_key(|s| s.issue.number);
+    slots.dedup_by_key(|s| s.issue.number);
+    let index: BTreeMap<u64, usize> = slots
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.issue.number, i))
+        .collect();
+
+    let mut items: Vec<Item> = Vec::new();
+    for pm in &pms {
+        let mut tasks: Vec<&Task> = pm.tasks.iter().collect();
+        tasks.sort_by_key(|t| t.line);
+        items.extend(tasks.into_iter().map(|task| Item {
+            pm,
+            task,
+            target: Target::New,
+        }));
+    }
+    let task_keys: BTreeSet<&TaskKey> = items.iter().map(|i| &i.task.key).collect();
+
+    // Which issue numbers are taken, and by which item (`path:line`).
+    let mut claimed: BTreeMap<u64, String> = BTreeMap::new();
+
+    // (1) An issue reference written on the item wins.
+    for item in &mut items {
+        let Some(r) = &item.task.issue else { continue };
+        if let Some(repo) = &r.repo {
+            if !repo.eq_ignore_ascii_case(input.repo) {
+                item.target = Target::Foreign(format!("{repo}#{}", r.number));
+                continue;
+            }
+        }
+        let n = r.number;
+        if let Some(other) = claimed.get(&n) {
+            out.warnings.push(format!(
+                "{}: #{n} is already the issue of {other}; give each item its own issue reference",
+                item.at()
+            ));
+            item.target = Target::Shared(n);
+            continue;
+        }
+        claimed.insert(n, item.at());
+        if index.contains_key(&n) {
+            item.target = Target::Existing(n, How::Reference);
+        } else {
+            out.warnings.push(format!(
+                "{}: tracked in #{n} outside pmtrack's label; add the `{}` label to #{n} to sync it",
+                item.at(),
+                input.config.labels.base
+            ));
+            item.target = Target::Outside(n);
+        }
+    }
+
+    // (2) The marker's key: the lowest open issue, else the lowest closed.
+    for item in &mut items {
+        if !matches!(item.target, Target::New) {
+            continue;
+        }
+        let same_key: Vec<&Slot> = slots
+            .iter()
+            .filter(|s| s.marker.as_ref().is_some_and(|m| m.key == item.task.key))
+            .collect();
+        let free: Vec<&Slot> = same_key
+            .iter()
+            .copied()
+            .filter(|s| !claimed.contains_key(&s.issue.number))
+            .collect();
+        if free.is_empty() {
+            if let Some((n, other)) = same_key
+                .iter()
+                .find_map(|s| claimed.get_key_value(&s.issue.number))
+            {
+                out.warnings.push(format!(
+                    "{}: its issue #{n} is referenced by {other}, so this item gets a new issue; fix the reference if it is wrong",
+                    item.at()
+                ));
+            }
+        }
+        let pick = free
+            .iter()
+            .find(|s| s.issue.state == IssueState::Open)
+            .or(free.first());
+        if let Some(s) = pick {
+            claimed.insert(s.issue.number, item.at());
+            item.target = Target::Existing(s.issue.number, How::Marker);
+        }
+    }
+
+    // (3) An edited title: the best-matching orphan of the same document.
+    for pm in &pms {
+        let keys_here: BTreeSet<&TaskKey> = pm.tasks.iter().map(|t| &t.key).collect();
+        let mut pairs: Vec<(f64, usize, usize)> = Vec::new();
+        for (ii, item) in items.iter().enumerate() {
+            if item.pm.path != pm.path || !matches!(item.target, Target::New) {
+                continue;
+            }
+            let want = normalize(base_title(&item.task.title));
+            for (si, s) in slots.iter().enumerate() {
+                let Some(m) = &s.marker else { continue };
+                if m.path != pm.path
+                    || keys_here.contains(&m.key)
+                    || claimed.contains_key(&s.issue.number)
+                {
+                    continue;
+                }
+                let have = normalize(base_title(s.issue.title.trim_end_matches('…')));
+                let score = strsim::sorensen_dice(&want, &have);
+                if score >= SIMILARITY_THRESHOLD {
+                    pairs.push((score, ii, si));
+                }
+            }
+        }
+        pairs.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+        for (score, ii, si) in pairs {
+            let n = slots[si].issue.number;
+            if claimed.contains_key(&n) || !matches!(items[ii].target, Target::New) {
+                continue;
+            }
+            claimed.insert(n, items[ii].at());
+            items[ii].target = Target::Existing(n, How::Similar(score));
+        }
+    }
+
+    // (4) Changes per item, then duplicates of its key.
+    let mut ms_due: BTreeMap<&str, Option<NaiveDate>> = BTreeMap::new();
+    for pm in &pms {
+        let max = pm
+            .tasks
+            .iter()
+            .filter_map(|t| due_of(t, pm, input.config))
+            .max();
+        ms_due.insert(pm.path.as_str(), max);
+    }
+    let mut duplicates_done: BTreeSet<u64> = BTreeSet::new();
+    for item in &items {
+        let due = due_of(item.task, item.pm, input.config);
+        out.due.insert(item.task.key.clone(), due);
+        let wanted = wanted(
+            item,
+            due,
+            ms_due.get(item.pm.path.as_str()).copied().flatten(),
+            input,
+            &mut out.warnings,
+        );
+        let key = item.task.key.clone();
+        let mut tracked_in = None;
+        match &item.target {
+            Target::New => {
+                if item.task.status == Status::Open {
+                    out.changes.push(Change::Create {
+                        key,
+                        at: item.at(),
+                        fields: IssueFields {
+                            title: wanted.title,
+                            body: wanted.body,
+                            labels: wanted.labels,
+                            assignees: wanted.assignees,
+                            milestone: wanted.milestone,
+                        },
+                    });
+                }
+            }
+            Target::Existing(n, how) => {
+                out.issue_of.insert(key, *n);
+                let slot = &slots[index[n]];
+                out.changes
+                    .extend(existing_changes(item, slot, *how, wanted, input.config));
+                tracked_in = Some(format!("#{n}"));
+            }
+            Target::Outside(n) | Target::Shared(n) => {
+                out.issue_of.insert(key.clone(), *n);
+                out.changes.push(Change::Noop { key, number: *n });
+                tracked_in = Some(format!("#{n}"));
+            }
+            Target::Foreign(r) => tracked_in = Some(r.clone()),
+        }
+        // Never two open issues for one task.
+        for s in &slots {
+            let n = s.issue.number;
+            if claimed.contains_key(&n)
+                || duplicates_done.contains(&n)
+                || s.marker.as_ref().is_none_or(|m| m.key != item.task.key)
+            {
+                continue;
+            }
+            duplicates_done.insert(n);
+            let Some(keep) = &tracked_in else { continue };
+            if s.issue.state != IssueState::Open {
+                continue;
+            }
+            out.warnings.push(format!(
+                "{}: {keep} and #{n} both track `{}`; closing #{n} as a duplicate of {keep}",
+                item.at(),
+                item.task.title
+            ));
+            out.changes.push(Change::Close {
+                key: item.task.key.clone(),
+                number: n,
+                reason: CloseReason::Other,
+                comment: Some(format!("duplicate of {keep}")),
+                body: Some(issue_text::with_closed_flag(&s.issue.body, true)),
+            });
+        }
+    }
+
+    // (5) Items removed from their document.
+    let no_section: BTreeSet<&str> = pms
+        .iter()
+        .filter(|p| !p.section_found)
+        .map(|p| p.path.as_str())
+        .collect();
+    let mut left_alone: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut removed: Vec<(&str, u64, Vec<Change>)> = Vec::new();
+    for s in &slots {
+        let n = s.issue.number;
+        let Some(m) = &s.marker else { continue };
+        if claimed.contains_key(&n)
+            || duplicates_done.contains(&n)
+            || task_keys.contains(&m.key)
+            || !scope.contains(m.path.as_str())
+        {
+            continue;
+        }
+        if no_section.contains(m.path.as_str()) {
+            if s.issue.state == IssueState::Open {
+                *left_alone.entry(m.path.as_str()).or_default() += 1;
+            }
+            continue;
+        }
+        removed.push((
+            m.path.as_str(),
+            n,
+            removed_changes(s, m, input.config.removed_items),
+        ));
+    }
+    for (path, count) in left_alone {
+        out.warnings.push(format!(
+            "{path}: no corrective-measures section found, so its {count} open issue(s) are left alone; fix the section heading, or delete the file to close them"
+        ));
+    }
+    removed.sort_by(|a, b| a.0.cmp(b.0).then(a.1.cmp(&b.1)));
+    out.changes
+        .extend(removed.into_iter().flat_map(|(_, _, c)| c));
+
+    out.labels = label_specs(&out.changes, &input.config.labels);
+    out.milestones = milestone_specs(&out.changes);
+    out
+}
+
+/// Effective due date: explicit, else incident start + policy days.
+fn due_of(task: &Task, pm: &Postmortem, config: &Config) -> Option<NaiveDate> {
+    task.due.or_else(|| {
+        let days = config.due.days_for(task.horizon, task.priority);
+        pm.incident_start?
+            .checked_add_days(Days::new(u64::from(days)))
+    })
+}
+
+/// What an item's issue should look like.
+struct Wanted {
+    title: String,
+    /// Body with a marker that records the wanted milestone (flags unset).
+    body: String,
+    labels: Vec<String>,
+    assignees: Vec<String>,
+    milestone: Option<MilestoneSpec>,
+}
+
+fn wanted(
+    item: &Item,
+    due: Option<NaiveDate>,
+    pm_due: Option<NaiveDate>,
+    input: &PlanInput,
+    warnings: &mut Vec<String>,
+) -> Wanted {
+    let task = item.task;
+    let config = input.config;
+    let mut assignees: Vec<String> = Vec::new();
+    for owner in &task.owners {
+        let login = owner.trim().trim_start_matches('@');
+        if !is_login(login) {
+            warnings.push(format!(
+                "{}: owner `{owner}` is not a GitHub login; not assigned (write `@login` to assign)",
+                item.at()
+            ));
+        } else if !assignees.iter().any(|a| a.eq_ignore_ascii_case(login)) {
+            assignees.push(login.to_owned());
+        }
+    }
+    if assignees.len() > MAX_ASSIGNEES {
+        warnings.push(format!(
+            "{}: {} owners, but GitHub assigns at most {MAX_ASSIGNEES}; assigned the first {MAX_ASSIGNEES}",
+            item.at(),
+            assignees.len()
+        ));
+        assignees.truncate(MAX_ASSIGNEES);
+    }
+    let milestone = match config.milestones {
+        MilestoneMode::None => None,
+        MilestoneMode::Postmortem => {
+            let title = collapse(&item.pm.title);
+            Some(MilestoneSpec {
+                title: if title.is_empty() {
+                    item.pm.path.clone()
+                } else {
+                    title
+                },
+                due_on: pm_due,
+            })
+        }
+        MilestoneMode::DueMonth => due.map(|d| MilestoneSpec {
+            title: format!("Due {:04}-{:02}", d.year(), d.month()),
+            due_on: last_day_of_month(d),
+        }),
+    };
+    let ctx = BodyContext {
+        repo: input.repo,
+        server_url: input.server_url,
+        branch: input.branch,
+        assignees: &assignees,
+    };
+    let mut body = issue_text::issue_body(task, item.pm, due, &ctx);
+    if let Some(ms) = &milestone {
+        if let Some(mut m) = issue_text::parse_marker(&body) {
+            m.milestone = Some(ms.title.clone());
+            body = issue_text::with_marker(&body, &m);
+        }
+    }
+    Wanted {
+        title: issue_text::issue_title(task),
+        body,
+        labels: wanted_labels(task, &config.labels),
+        assignees,
+        milestone,
+    }
+}
+
+/// The changes for an item that maps to a managed issue.
+fn existing_changes(item: &Item, slot: &Slot, how: How, w: Wanted, config: &Config) -> Vec<Change> {
+    let issue = slot.issue;
+    let key = item.task.key.clone();
+    let number = issue.number;
+    let old_flag = slot.marker.as_ref().is_some_and(|m| m.closed_by_pmtrack);
+    enum Act {
+        Keep,
+        Close(CloseReason),
+        Reopen,
+    }
+    let open = issue.state == IssueState::Open;
+    let act = match (item.task.status, open) {
+        (Status::Open, true) => Act::Keep,
+        (Status::Open, false) if old_flag => Act::Reopen,
+        // A person closed it: their decision stands.
+        (Status::Open, false) => return vec![Change::Noop { key, number }],
+        // A person reopened what pmtrack closed: leave it open.
+        (Status::Done | Status::Dropped, true) if old_flag => Act::Keep,
+        (Status::Done, true) => Act::Close(CloseReason::Completed),
+        (Status::Dropped, true) => Act::Close(CloseReason::NotPlanned),
+        (Status::Done | Status::Dropped, false) => Act::Keep,
+    };
+    let flag = match act {
+        Act::Close(_) => true,
+        Act::Reopen => false,
+        Act::Keep => old_flag && !(item.task.status == Status::Open && open),
+    };
+    let body = issue_text::with_closed_flag(&w.body, flag);
+
+    let mut why = Vec::new();
+    match how {
+        How::Similar(score) => why.push(format!(
+            "title edited in the document (similarity {score:.2})"
+        )),
+        How::Reference if slot.marker.as_ref().is_none_or(|m| m.key != key) => {
+            why.push(format!("the item references #{number}"))
+        }
+        _ => {}
+    }
+    let title = (w.title != issue.title).then(|| {
+        why.push("title".to_owned());
+        w.title.clone()
+    });
+    let body_changed = body.replace("\r\n", "\n") != issue.body.replace("\r\n", "\n");
+    let labels = merge_labels(&issue.labels, &w.labels, &config.labels);
+    let labels = (!same_set(&labels, &issue.labels)).then(|| {
+        why.push(format!("labels {}", describe_diff(&issue.labels, &labels)));
+        labels
+    });
+    let mut assignees = issue.assignees.clone();
+    for a in &w.assignees {
+        if assignees.len() < MAX_ASSIGNEES && !assignees.iter().any(|x| x.eq_ignore_ascii_case(a)) {
+            assignees.push(a.clone());
+        }
+    }
+    let assignees = (assignees.len() != issue.assignees.len()).then(|| {
+        why.push(format!(
+            "assignees {}",
+            describe_diff(&issue.assignees, &assignees)
+        ));
+        assignees
+    });
+    let old_ms = slot.marker.as_ref().and_then(|m| m.milestone.as_deref());
+    let milestone = w
+        .milestone
+        .filter(|ms| issue.milestone.is_none() || old_ms != Some(ms.title.as_str()))
+        .inspect(|ms| why.push(format!("milestone {}", ms.title)));
+
+    let fields_changed =
+        title.is_some() || labels.is_some() || assignees.is_some() || milestone.is_some();
+    let update = |body: Option<String>, why: Vec<String>| Change::Update {
+        key: key.clone(),
+        number,
+        at: item.at(),
+        title: title.clone(),
+        body,
+        labels: labels.clone(),
+        assignees: assignees.clone(),
+        milestone: milestone.clone(),
+        why,
+    };
+    match act {
+        Act::Close(reason) => {
+            let mut out = Vec::new();
+            if fields_changed {
+                out.push(update(None, why));
+            }
+            out.push(Change::Close {
+                key: key.clone(),
+                number,
+                reason,
+                comment: None,
+                body: Some(body),
+            });
+            out
+        }
+        Act::Reopen => {
+            let mut out = vec![Change::Reopen {
+                key: key.clone(),
+                number,
+                body: Some(body),
+            }];
+            if fields_changed {
+                out.push(update(None, why));
+            }
+            out
+        }
+        Act::Keep if fields_changed || body_changed => {
+            if body_changed {
+                why.push("body".to_owned());
+            }
+            vec![update(body_changed.then_some(body), why)]
+        }
+        Act::Keep => vec![Change::Noop { key, number }],
+    }
+}
+
+/// The changes for a managed issue whose item left its document.
+fn removed_changes(s: &Slot, m: &Marker, policy: RemovedPolicy) -> Vec<Change> {
+    let key = m.key.clone();
+    let number = s.issue.number;
+    let open = s.issue.state == IssueState::Open;
+    let note = format!("pmtrack: this action item was removed from `{}`.", m.path);
+    match policy {
+        // Closed already, or a person reopened what pmtrack closed.
+        RemovedPolicy::Close if open && !m.closed_by_pmtrack => vec![Change::Close {
+            key,
+            number,
+            reason: CloseReason::NotPlanned,
+            comment: Some(format!("{note} Closing as not planned.")),
+            body: Some(issue_text::with_closed_flag(&s.issue.body, true)),
+        }],
+        RemovedPolicy::Comment if open && !m.removed_commented => {
+            let mut flagged = m.clone();
+            flagged.removed_commented = true;
+            vec![
+                Change::Comment {
+                    key: key.clone(),
+                    number,
+                    body: format!("{note} Leaving the issue open."),
+                },
+                Change::Update {
+                    key,
+                    number,
+                    at: m.path.clone(),
+                    title: None,
+                    body: Some(issue_text::with_marker(&s.issue.body, &flagged)),
+                    labels: None,
+                    assignees: None,
+                    milestone: None,
+                    why: vec![format!("removed from {}: noted in the marker", m.path)],
+                },
+            ]
+        }
+        _ => vec![Change::Noop { key, number }],
+    }
+}
+
+/// Whether GitHub could accept `s` as a login: letters, digits and hyphens,
+/// not starting with a hyphen, at most 39 characters.
+fn is_login(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 39
+        && !s.starts_with('-')
+        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+/// Labels an item's issue should carry, base first, without repeats.
+fn wanted_labels(task: &Task, cfg: &Labels) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut add = |l: &str| {
+        let l = l.trim();
+        if !l.is_empty() && !out.iter().any(|x| x.eq_ignore_ascii_case(l)) {
+            out.push(l.to_owned());
+        }
+    };
+    add(&cfg.base);
+    if let Some(h) = task.horizon.and_then(|h| cfg.horizon_label(h)) {
+        add(&h);
+    }
+    if cfg.priority {
+        if let Some(p) = task.priority {
+            add(p.as_str());
+        }
+    }
+    if let Some(g) = cfg.group_label(&task.group) {
+        add(g);
+    }
+    for e in &cfg.extra {
+        add(e);
+    }
+    out
+}
+
+/// The kinds of label pmtrack manages.
+#[derive(Clone, Copy)]
+enum LabelKind {
+    Base,
+    Horizon(Horizon),
+    Priority(Priority),
+    Group,
+    Extra,
+}
+
+const HORIZONS: [Horizon; 4] = [
+    Horizon::Immediate,
+    Horizon::ShortTerm,
+    Horizon::MediumTerm,
+    Horizon::LongTerm,
+];
+const PRIORITIES: [Priority; 4] = [Priority::P0, Priority::P1, Priority::P2, Priority::P3];
+
+/// Which kind of pmtrack label `name` is, if any. Horizon labels are the
+/// prefix plus a horizon name (not anything with the prefix, so a person's
+/// `pm:blocked` is kept); `P0`–`P3` only while priority labels are on.
+fn label_kind(name: &str, cfg: &Labels) -> Option<LabelKind> {
+    let is = |l: &str| l.trim().eq_ignore_ascii_case(name.trim());
+    if is(&cfg.base) {
+        return Some(LabelKind::Base);
+    }
+    if let Some(h) = HORIZONS
+        .into_iter()
+        .find(|h| is(&format!("{}{}", cfg.horizon_prefix, h.label_name())))
+    {
+        return Some(LabelKind::Horizon(h));
+    }
+    if cfg.priority {
+        if let Some(p) = PRIORITIES.into_iter().find(|p| is(p.as_str())) {
+            return Some(LabelKind::Priority(p));
+        }
+    }
+    if cfg.groups.values().any(|g| is(g)) {
+        return Some(LabelKind::Group);
+    }
+    if cfg.extra.iter().any(|e| is(e)) {
+        return Some(LabelKind::Extra);
+    }
+    None
+}
+
+/// (current − managed-but-unwanted) ∪ wanted, keeping current order.
+fn merge_labels(current: &[String], wanted: &[String], cfg: &Labels) -> Vec<String> {
+    let has = |set: &[String], l: &str| set.iter().any(|x| x.eq_ignore_ascii_case(l));
+    let mut out: Vec<String> = current
+        .iter()
+        .filter(|l| label_kind(l, cfg).is_none() || has(wanted, l))
+        .cloned()
+        .collect();
+    for l in wanted {
+        if !has(&out, l) {
+            out.push(l.clone());
+        }
+    }
+    out
+}
+
+/// Same names, ignoring case and order.
+fn same_set(a: &[String], b: &[String]) -> bool {
+    let norm = |v: &[String]| v.iter().map(|s| s.to_lowercase()).collect::<BTreeSet<_>>();
+    norm(a) == norm(b)
+}
+
+/// `+added −removed`, for `why`.
+fn describe_diff(old: &[String], new: &[String]) -> String {
+    let has = |set: &[String], l: &str| set.iter().any(|x| x.eq_ignore_ascii_case(l));
+    let mut parts: Vec<String> = new
+        .iter()
+        .filter(|l| !has(old, l))
+        .map(|l| format!("+{l}"))
+        .collect();
+    parts.extend(old.iter().filter(|l| !has(new, l)).map(|l| format!("−{l}")));
+    parts.join(" ")
+}
+
+/// Colour and description of every pmtrack label the changes set.
+fn label_specs(changes: &[Change], cfg: &Labels) -> Vec<LabelSpec> {
+    let mut out: Vec<LabelSpec> = Vec::new();
+    for c in changes {
+        let names = match c {
+            Change::Create { fields, .. } => &fields.labels,
+            Change::Update {
+                labels: Some(l), ..
+            } => l,
+            _ => continue,
+        };
+        for name in names {
+            if out.iter().any(|s| s.name.eq_ignore_ascii_case(name)) {
+                continue;
+            }
+            let Some(kind) = label_kind(name, cfg) else {
+                continue;
+            };
+            let (color, description) = match kind {
+                LabelKind::Base => ("5319e7", "postmortem action item".to_owned()),
+                LabelKind::Horizon(h) => (
+                    match h {
+                        Horizon::Immediate => "b60205",
+                        Horizon::ShortTerm => "d93f0b",
+                        Horizon::MediumTerm => "fbca04",
+                        Horizon::LongTerm => "0e8a16",
+                    },
+                    format!(
+                        "postmortem action item: {}",
+                        h.label_name().replace('-', " ")
+                    ),
+                ),
+                LabelKind::Priority(p) => match p {
+                    Priority::P0 => ("b60205", "priority P0: critical".to_owned()),
+                    Priority::P1 => ("d93f0b", "priority P1: high".to_owned()),
+                    Priority::P2 => ("fbca04", "priority P2: medium".to_owned()),
+                    Priority::P3 => ("c5def5", "priority P3: low".to_owned()),
+                },
+                LabelKind::Group => ("1d76db", "postmortem action item group".to_owned()),
+                LabelKind::Extra => (
+                    "bfdadc",
+                    "added to postmortem action items by pmtrack".to_owned(),
+                ),
+            };
+            out.push(LabelSpec {
+                name: name.clone(),
+                color: color.to_owned(),
+                description,
+            });
+        }
+    }
+    out
+}
+
+/// Every milestone the changes set, once (the latest due date wins).
+fn milestone_specs(changes: &[Change]) -> Vec<MilestoneSpec> {
+    let mut out: Vec<MilestoneSpec> = Vec::new();
+    for c in changes {
+        let ms = match c {
+            Change::Create { fields, .. } => fields.milestone.as_ref(),
+            Change::Update { milestone, .. } => milestone.as_ref(),
+            _ => None,
+        };
+        let Some(ms) = ms else { continue };
+        match out.iter_mut().find(|m| m.title == ms.title) {
+            Some(m) => m.due_on = m.due_on.max(ms.due_on),
+            None => out.push(ms.clone()),
+        }
+    }
+    out
+}
+
+/// The last day of `d`'s month.
+fn last_day_of_month(d: NaiveDate) -> Option<NaiveDate> {
+    let (y, m) = if d.month() == 12 {
+        (d.year() + 1, 1)
+    } else {
+        (d.year(), d.month() + 1)
+    };
+    NaiveDate::from_ymd_opt(y, m, 1)?.pred_opt()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::parse;
+    use chrono::{TimeZone, Utc};
+
+    const REPO: &str = "acme/ops";
+
+    const DOC: &str = "# DB outage\n\nDate: 2024-03-01\n\n## Action items\n\n### Short term\n\n| Action | Owner | Priority | Due | Status |\n|---|---|---|---|---|\n| Add disk usage alerts | @alice | P1 | | open |\n| Write the failover runbook | Dana Lee | | | open |\n";
+
+    /// `DOC` with the first item done.
+    const DONE: (&str, &str) = ("| P1 | | open |", "| P1 | | done |");
+    /// `DOC` without the second item.
+    const REMOVE: (&str, &str) = ("| Write the failover runbook | Dana Lee | | | open |\n", "");
+
+    fn edit(from: (&str, &str)) -> String {
+        assert!(DOC.contains(from.0), "{}", from.0);
+        DOC.replace(from.0, from.1)
+    }
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn doc(path: &str, src: &str) -> Postmortem {
+        parse(path, src)
+    }
+
+    /// A tiny GitHub: applies changes the way the edge would.
+    #[derive(Default)]
+    struct Sim {
+        issues: Vec<Issue>,
+        milestones: Vec<String>,
+        comments: Vec<(u64, String)>,
+    }
+
+    impl Sim {
+        fn plan(&self, pms: &[Postmortem], deleted: &[String], config: &Config) -> Plan {
+            plan(&PlanInput {
+                postmortems: pms,
+                deleted_paths: deleted,
+                issues: &self.issues,
+                config,
+                today: date(2024, 6, 1),
+                repo: REPO,
+                server_url: "https://github.com",
+                branch: "main",
+            })
+        }
+
+        /// Plan, apply, and return the plan.
+        fn sync(&mut self, pms: &[Postmortem], config: &Config) -> Plan {
+            let p = self.plan(pms, &[], config);
+            self.apply(&p);
+            p
+        }
+
+        fn milestone(&mut self, title: &str) -> u64 {
+            match self.milestones.iter().position(|m| m == title) {
+                Some(i) => i as u64 + 1,
+                None => {
+                    self.milestones.push(title.to_owned());
+                    self.milestones.len() as u64
+                }
+            }
+        }
+
+        fn add(&mut self, title: &str, body: &str, labels: &[&str]) -> u64 {
+            let number = self.issues.iter().map(|i| i.number).max().unwrap_or(0) + 1;
+            self.issues.push(Issue {
+                number,
+                title: title.into(),
+                body: body.into(),
+                state: IssueState::Open,
+                close_reason: None,
+                labels: labels.iter().map(|l| (*l).to_owned()).collect(),
+                assignees: Vec::new(),
+                milestone: None,
+                html_url: format!("https://github.com/{REPO}/issues/{number}"),
+                created_at: Utc.with_ymd_and_hms(2024, 3, 2, 0, 0, 0).unwrap(),
+                closed_at: None,
+            });
+            number
+        }
+
+        fn get(&mut self, n: u64) -> &mut Issue {
+            self.issues.iter_mut().find(|i| i.number == n).unwrap()
+        }
+
+        fn close_by_person(&mut self, n: u64) {
+            let i = self.get(n);
+            i.state = IssueState::Closed;
+            i.close_reason = Some(CloseReason::Completed);
+        }
+
+        fn apply(&mut self, plan: &Plan) {
+            for c in &plan.changes {
+                match c {
+                    Change::Create { fields, .. } => {
+                        let labels: Vec<&str> = fields.labels.iter().map(String::as_str).collect();
+                        let n = self.add(&fields.title, &fields.body, &labels);
+                        let ms = fields.milestone.as_ref().map(|m| self.milestone(&m.title));
+                        let i = self.get(n);
+                        i.assignees = fields.assignees.clone();
+                        i.milestone = ms;
+                    }
+                    Change::Update {
+                        number,
+                        title,
+                        body,
+                        labels,
+                        assignees,
+                        milestone,
+                        ..
+                    } => {
+                        let ms = milestone.as_ref().map(|m| self.milestone(&m.title));
+                        let i = self.get(*number);
+                        if let Some(t) = title {
+                            i.title = t.clone();
+                        }
+                        if let Some(b) = body {
+                            i.body = b.clone();
+                        }
+                        if let Some(l) = labels {
+                            i.labels = l.clone();
+                        }
+                        if let Some(a) = assignees {
+                            i.assignees = a.clone();
+                        }
+                        if ms.is_some() {
+                            i.milestone = ms;
+                        }
+                    }
+                    Change::Close {
+                        number,
+                        reason,
+                        comment,
+                        body,
+                        ..
+                    } => {
+                        if let Some(c) = comment {
+                            self.comments.push((*number, c.clone()));
+                        }
+                        let i = self.get(*number);
+                        assert_eq!(
+                            i.state,
+                            IssueState::Open,
+                            "closing a closed issue #{number}"
+                        );
+                        i.state = IssueState::Closed;
+                        i.close_reason = Some(*reason);
+                        if let Some(b) = body {
+                            i.body = b.clone();
+                        }
+                    }
+                    Change::Reopen { number, body, .. } => {
+                        let i = self.get(*number);
+                        assert_eq!(
+                            i.state,
+                            IssueState::Closed,
+                            "reopening an open issue #{number}"
+                        );
+                        i.state = IssueState::Open;
+                        i.close_reason = None;
+                        if let Some(b) = body {
+                            i.body = b.clone();
+                        }
+                    }
+                    Change::Comment { number, body, .. } => {
+                        self.comments.push((*number, body.clone()));
+                    }
+                    Change::Noop { .. } => {}
+                }
+            }
+        }
+    }
+
+    fn creates(p: &Plan) -> Vec<&IssueFields> {
+        p.changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::Create { fields, .. } => Some(fields),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn not_noop(p: &Plan) -> Vec<&Change> {
+        p.changes
+            .iter()
+            .filter(|c| !matches!(c, Change::Noop { .. }))
+            .collect()
+    }
+
+    /// A clean second run, asserted: plan again over the applied state.
+    fn assert_settled(sim: &Sim, pms: &[Postmortem], config: &Config) {
+        let again = sim.plan(pms, &[], config);
+        assert!(
+            again.is_noop(),
+            "second plan is not a no-op: {:#?}",
+            not_noop(&again)
+        );
+    }
+
+    #[test]
+    fn first_sync_creates_one_issue_per_open_item_with_labels_assignees_and_due() {
+        let pm = doc("postmortems/db.md", DOC);
+        let p = Sim::default().plan(std::slice::from_ref(&pm), &[], &Config::default());
+        let c = creates(&p);
+        assert_eq!(c.len(), 2, "{:#?}", p.changes);
+        assert_eq!(c[0].title, "Add disk usage alerts");
+        assert_eq!(c[0].labels, ["postmortem", "pm:short-term", "P1"]);
+        assert_eq!(c[0].assignees, ["alice"]);
+        assert!(c[0].body.contains("\nDue: 2024-03-31\n"), "{}", c[0].body);
+        assert!(c[1].assignees.is_empty());
+        assert_eq!(p.due[&pm.tasks[0].key], Some(date(2024, 3, 31)));
+        assert!(
+            p.warnings.iter().any(|w| w
+                == "postmortems/db.md:12: owner `Dana Lee` is not a GitHub login; not assigned (write `@login` to assign)"),
+            "{:?}",
+            p.warnings
+        );
+        let names: Vec<&str> = p.labels.iter().map(|l| l.name.as_str()).collect();
+        assert_eq!(names, ["postmortem", "pm:short-term", "P1"]);
+        assert_eq!(p.labels[0].description, "postmortem action item");
+        assert!(p.labels.iter().all(|l| l.color.len() == 6));
+    }
+
+    #[test]
+    fn second_plan_over_the_applied_state_is_all_noop() {
+        for mode in [
+            MilestoneMode::None,
+            MilestoneMode::Postmortem,
+            MilestoneMode::DueMonth,
+        ] {
+            let config = Config {
+                milestones: mode,
+                ..Config::default()
+            };
+            let pms = [doc("postmortems/db.md", DOC)];
+            let mut sim = Sim::default();
+            let first = sim.sync(&pms, &config);
+            assert_eq!(creates(&first).len(), 2);
+            assert_settled(&sim, &pms, &config);
+            assert_eq!(sim.issues.len(), 2);
+        }
+    }
+
+    #[test]
+    fn done_item_closes_its_issue_as_completed_once() {
+        let mut sim = Sim::default();
+        sim.sync(&[doc("pm.md", DOC)], &Config::default());
+        let done = [doc("pm.md", &edit(DONE))];
+        let p = sim.sync(&done, &Config::default());
+        let changes = not_noop(&p);
+        assert!(
+            matches!(
+                changes[..],
+                [Change::Close {
+                    number: 1,
+                    reason: CloseReason::Completed,
+                    ..
+                }]
+            ),
+            "{changes:#?}"
+        );
+        assert!(
+            issue_text::parse_marker(&sim.issues[0].body)
+                .unwrap()
+                .closed_by_pmtrack
+        );
+        assert_settled(&sim, &done, &Config::default());
+    }
+
+    #[test]
+    fn dropped_item_closes_its_issue_as_not_planned() {
+        let mut sim = Sim::default();
+        sim.sync(&[doc("pm.md", DOC)], &Config::default());
+        let dropped = [doc(
+            "pm.md",
+            &edit(("| Dana Lee | | | open |", "| Dana Lee | | | won't do |")),
+        )];
+        let p = sim.sync(&dropped, &Config::default());
+        assert!(
+            matches!(
+                not_noop(&p)[..],
+                [Change::Close {
+                    number: 2,
+                    reason: CloseReason::NotPlanned,
+                    ..
+                }]
+            ),
+            "{:#?}",
+            p.changes
+        );
+        assert_settled(&sim, &dropped, &Config::default());
+    }
+
+    #[test]
+    fn done_item_without_an_issue_gets_none() {
+        let pms = [doc("pm.md", &edit(DONE))];
+        let p = Sim::default().plan(&pms, &[], &Config::default());
+        assert_eq!(creates(&p).len(), 1);
+        assert_eq!(creates(&p)[0].title, "Write the failover runbook");
+    }
+
+    #[test]
+    fn issue_a_person_closed_stays_closed_while_the_item_is_open() {
+        let pms = [doc("pm.md", DOC)];
+        let mut sim = Sim::default();
+        sim.sync(&pms, &Config::default());
+        sim.close_by_person(1);
+        let p = sim.plan(&pms, &[], &Config::default());
+        assert!(p.is_noop(), "{:#?}", p.changes);
+        assert!(p.changes.contains(&Change::Noop {
+            key: pms[0].tasks[0].key.clone(),
+            number: 1
+        }));
+    }
+
+    #[test]
+    fn issue_pmtrack_closed_is_reopened_when_the_item_is_open_again() {
+        let open = [doc("pm.md", DOC)];
+        let done = [doc("pm.md", &edit(DONE))];
+        let mut sim = Sim::default();
+        sim.sync(&open, &Config::default());
+        sim.sync(&done, &Config::default());
+        let p = sim.sync(&open, &Config::default());
+        assert!(
+            matches!(not_noop(&p)[..], [Change::Reopen { number: 1, .. }]),
+            "{:#?}",
+            p.changes
+        );
+        assert!(
+            !issue_text::parse_marker(&sim.issues[0].body)
+                .unwrap()
+                .closed_by_pmtrack
+        );
+        assert_settled(&sim, &open, &Config::default());
+    }
+
+    #[test]
+    fn issue_a_person_reopened_after_pmtrack_closed_it_stays_open() {
+        let done = [doc("pm.md", &edit(DONE))];
+        let mut sim = Sim::default();
+        sim.sync(&[doc("pm.md", DOC)], &Config::default());
+        sim.sync(&done, &Config::default());
+        let i = sim.get(1);
+        i.state = IssueState::Open;
+        i.close_reason = None;
+        assert!(sim.plan(&done, &[], &Config::default()).is_noop());
+    }
+
+    #[test]
+    fn removed_item_is_closed_not_planned_once_then_noop() {
+        let mut sim = Sim::default();
+        sim.sync(&[doc("pm.md", DOC)], &Config::default());
+        let fewer = [doc("pm.md", &edit(REMOVE))];
+        let p = sim.sync(&fewer, &Config::default());
+        match &not_noop(&p)[..] {
+            [Change::Close {
+                number: 2,
+                reason: CloseReason::NotPlanned,
+                comment: Some(c),
+                body: Some(b),
+                ..
+            }] => {
+                assert!(c.contains("removed from `pm.md`"), "{c}");
+                assert!(issue_text::parse_marker(b).unwrap().closed_by_pmtrack);
+            }
+            other => panic!("{other:#?}"),
+        }
+        assert_settled(&sim, &fewer, &Config::default());
+        // A person reopens it: pmtrack does not close it again.
+        sim.get(2).state = IssueState::Open;
+        assert_settled(&sim, &fewer, &Config::default());
+        assert_eq!(sim.comments.len(), 1);
+    }
+
+    #[test]
+    fn removed_item_under_the_comment_policy_is_commented_once() {
+        let config = Config {
+            removed_items: RemovedPolicy::Comment,
+            ..Config::default()
+        };
+        let mut sim = Sim::default();
+        sim.sync(&[doc("pm.md", DOC)], &config);
+        let fewer = [doc("pm.md", &edit(REMOVE))];
+        let p = sim.sync(&fewer, &config);
+        assert!(matches!(
+            not_noop(&p)[..],
+            [
+                Change::Comment { number: 2, .. },
+                Change::Update { number: 2, .. }
+            ]
+        ));
+        assert_eq!(sim.issues[1].state, IssueState::Open);
+        assert_settled(&sim, &fewer, &config);
+        assert_eq!(sim.comments.len(), 1);
+    }
+
+    #[test]
+    fn removed_item_under_the_ignore_policy_is_left_alone() {
+        let config = Config {
+            removed_items: RemovedPolicy::Ignore,
+            ..Config::default()
+        };
+        let mut sim = Sim::default();
+        sim.sync(&[doc("pm.md", DOC)], &config);
+        let fewer = [doc("pm.md", &edit(REMOVE))];
+        assert!(sim.plan(&fewer, &[], &config).is_noop());
+    }
+
+    #[test]
+    fn deleted_document_closes_its_issues() {
+        let mut sim = Sim::default();
+        sim.sync(&[doc("pm.md", DOC)], &Config::default());
+        let p = sim.plan(&[], &["pm.md".to_owned()], &Config::default());
+        let closed: Vec<u64> = p
+            .changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::Close {
+                    number,
+                    reason: CloseReason::NotPlanned,
+                    ..
+                } => Some(*number),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(closed, [1, 2]);
+    }
+
+    #[test]
+    fn document_without_a_section_keeps_its_issues_open_with_a_warning() {
+        let mut sim = Sim::default();
+        sim.sync(&[doc("pm.md", DOC)], &Config::default());
+        let broken = [doc(
+            "pm.md",
+            &edit(("## Action items", "## Things we learned")),
+        )];
+        assert!(!broken[0].section_found);
+        let p = sim.plan(&broken, &[], &Config::default());
+        assert!(p.changes.is_empty(), "{:#?}", p.changes);
+        assert!(p.warnings[0]
+            .starts_with("pm.md: no corrective-measures section found, so its 2 open issue(s)"));
+    }
+
+    #[test]
+    fn edited_title_updates_the_issue_instead_of_creating_one() {
+        let mut sim = Sim::default();
+        sim.sync(&[doc("pm.md", DOC)], &Config::default());
+        let edited = [doc(
+            "pm.md",
+            &edit((
+                "Add disk usage alerts",
+                "Add disk usage alerts for db hosts",
+            )),
+        )];
+        assert_ne!(edited[0].tasks[0].key, doc("pm.md", DOC).tasks[0].key);
+        let p = sim.sync(&edited, &Config::default());
+        match &not_noop(&p)[..] {
+            [Change::Update {
+                number: 1,
+                title: Some(t),
+                body: Some(b),
+                why,
+                ..
+            }] => {
+                assert_eq!(t, "Add disk usage alerts for db hosts");
+                assert_eq!(
+                    issue_text::parse_marker(b).unwrap().key,
+                    edited[0].tasks[0].key
+                );
+                assert!(
+                    why[0].starts_with("title edited in the document"),
+                    "{why:?}"
+                );
+            }
+            other => panic!("{other:#?}"),
+        }
+        assert_eq!(sim.issues.len(), 2);
+        assert_settled(&sim, &edited, &Config::default());
+    }
+
+    #[test]
+    fn a_different_new_item_does_not_take_over_a_removed_items_issue() {
+        let mut sim = Sim::default();
+        sim.sync(&[doc("pm.md", DOC)], &Config::default());
+        let swapped = [doc(
+            "pm.md",
+            &edit((
+                "Write the failover runbook",
+                "Update the status page dashboard",
+            )),
+        )];
+        let p = sim.sync(&swapped, &Config::default());
+        let kinds: Vec<&str> = not_noop(&p)
+            .iter()
+            .map(|c| match c {
+                Change::Create { .. } => "create",
+                Change::Close { number: 2, .. } => "close #2",
+                _ => "other",
+            })
+            .collect();
+        assert_eq!(kinds, ["create", "close #2"]);
+    }
+
+    #[test]
+    fn best_similar_pair_wins_when_two_items_are_edited() {
+        let src = "## Action items\n- Add alerts on disk usage\n- Add alerts on memory usage\n";
+        let mut sim = Sim::default();
+        sim.sync(&[doc("pm.md", src)], &Config::default());
+        let edited = "## Action items\n- Add alerts on memory usage of db hosts\n- Add alerts on disk usage of db hosts\n";
+        let p = sim.sync(&[doc("pm.md", edited)], &Config::default());
+        assert!(creates(&p).is_empty());
+        assert_eq!(sim.issues[0].title, "Add alerts on disk usage of db hosts");
+        assert_eq!(
+            sim.issues[1].title,
+            "Add alerts on memory usage of db hosts"
+        );
+    }
+
+    #[test]
+    fn issue_reference_maps_the_item_to_that_issue() {
+        let mut sim = Sim::default();
+        let n = sim.add(
+            "Disk alerts (by hand)",
+            "made by a person",
+            &["postmortem", "customer"],
+        );
+        let pms = [doc(
+            "pm.md",
+            &edit((
+                "Add disk usage alerts |",
+                &format!("Add disk usage alerts (#{n}) |"),
+            )),
+        )];
+        assert_eq!(pms[0].tasks[0].issue.as_ref().map(|r| r.number), Some(n));
+        let p = sim.sync(&pms, &Config::default());
+        assert_eq!(creates(&p).len(), 1, "only the other item is created");
+        match &p.changes[0] {
+            Change::Update {
+                number,
+                title: Some(t),
+                labels: Some(l),
+                why,
+                ..
+            } => {
+                assert_eq!(*number, n);
+                assert_eq!(t, "Add disk usage alerts");
+                assert_eq!(l, &["postmortem", "customer", "pm:short-term", "P1"]);
+                assert_eq!(why[0], format!("the item references #{n}"));
+            }
+            other => panic!("{other:#?}"),
+        }
+        assert_eq!(p.issue_of[&pms[0].tasks[0].key], n);
+        assert_settled(&sim, &pms, &Config::default());
+    }
+
+    #[test]
+    fn reference_to_an_issue_outside_the_label_is_a_noop_with_a_warning() {
+        let pms = [doc(
+            "pm.md",
+            &edit(("Add disk usage alerts |", "Add disk usage alerts (#77) |")),
+        )];
+        let p = Sim::default().plan(&pms, &[], &Config::default());
+        assert_eq!(
+            p.changes[0],
+            Change::Noop {
+                key: pms[0].tasks[0].key.clone(),
+                number: 77
+            }
+        );
+        assert_eq!(creates(&p).len(), 1);
+        assert!(
+            p.warnings
+                .iter()
+                .any(|w| w.starts_with("pm.md:11: tracked in #77 outside pmtrack's label")),
+            "{:?}",
+            p.warnings
+        );
+    }
+
+    #[test]
+    fn reference_to_another_repository_is_left_to_that_repository() {
+        let pms = [doc(
+            "pm.md",
+            &edit((
+                "Add disk usage alerts |",
+                "Add disk usage alerts (acme/infra#5) |",
+            )),
+        )];
+        let p = Sim::default().plan(&pms, &[], &Config::default());
+        assert_eq!(creates(&p).len(), 1);
+        assert_eq!(creates(&p)[0].title, "Write the failover runbook");
+    }
+
+    #[test]
+    fn duplicate_open_issues_of_one_task_are_closed_as_duplicates_of_the_lowest() {
+        let pms = [doc("pm.md", DOC)];
+        let mut sim = Sim::default();
+        sim.sync(&pms, &Config::default());
+        // A retried create made a second issue for the first item.
+        let (t, b) = (sim.issues[0].title.clone(), sim.issues[0].body.clone());
+        let dup = sim.add(&t, &b, &["postmortem", "pm:short-term", "P1"]);
+        sim.get(dup).assignees = vec!["alice".into()];
+        let p = sim.sync(&pms, &Config::default());
+        match &not_noop(&p)[..] {
+            [Change::Close {
+                number,
+                reason: CloseReason::Other,
+                comment: Some(c),
+                ..
+            }] => {
+                assert_eq!(*number, dup);
+                assert_eq!(c, "duplicate of #1");
+            }
+            other => panic!("{other:#?}"),
+        }
+        assert!(p
+            .warnings
+            .iter()
+            .any(|w| w.contains("closing #3 as a duplicate of #1")));
+        assert_settled(&sim, &pms, &Config::default());
+    }
+
+    #[test]
+    fn out_of_scope_document_is_left_alone() {
+        let a = doc("a.md", DOC);
+        let b = doc("b.md", DOC);
+        let mut sim = Sim::default();
+        sim.sync(&[a.clone(), b], &Config::default());
+        assert_eq!(sim.issues.len(), 4);
+        // A push that changed only a.md: b.md's issues are not touched.
+        let p = sim.plan(&[a], &[], &Config::default());
+        assert_eq!(p.changes.len(), 2);
+        let numbers: Vec<u64> = p
+            .changes
+            .iter()
+            .map(|c| match c {
+                Change::Noop { number, .. } => *number,
+                other => panic!("{other:#?}"),
+            })
+            .collect();
+        assert_eq!(numbers, [1, 2]);
+    }
+
+    #[test]
+    fn two_documents_sharing_a_title_get_their_own_issues() {
+        let a = doc("postmortems/a.md", DOC);
+        let b = doc("postmortems/b.md", DOC);
+        assert_ne!(a.tasks[0].key, b.tasks[0].key);
+        let pms = [a, b];
+        let mut sim = Sim::default();
+        let p = sim.sync(&pms, &Config::default());
+        assert_eq!(creates(&p).len(), 4);
+        assert_settled(&sim, &pms, &Config::default());
+    }
+
+    #[test]
+    fn labels_people_added_are_kept_and_stale_pmtrack_labels_removed() {
+        let mut sim = Sim::default();
+        sim.sync(&[doc("pm.md", DOC)], &Config::default());
+        sim.get(1)
+            .labels
+            .extend(["customer-impact".to_owned(), "pm:blocked".to_owned()]);
+        let later = [doc("pm.md", &edit(("### Short term", "### Long term")))];
+        let p = sim.sync(&later, &Config::default());
+        match &p.changes[0] {
+            Change::Update {
+                labels: Some(l),
+                why,
+                ..
+            } => {
+                assert_eq!(
+                    l,
+                    &[
+                        "postmortem",
+                        "P1",
+                        "customer-impact",
+                        "pm:blocked",
+                        "pm:long-term"
+                    ]
+                );
+                assert!(
+                    why.contains(&"labels +pm:long-term −pm:short-term".to_owned()),
+                    "{why:?}"
+                );
+            }
+            other => panic!("{other:#?}"),
+        }
+        assert_settled(&sim, &later, &Config::default());
+    }
+
+    #[test]
+    fn labels_are_only_sent_when_the_set_changes() {
+        let pms = [doc("pm.md", DOC)];
+        let mut sim = Sim::default();
+        sim.sync(&pms, &Config::default());
+        // GitHub label names are case-insensitive, and order does not matter.
+        sim.get(1).labels = vec!["P1".into(), "PM:Short-Term".into(), "Postmortem".into()];
+        assert_settled(&sim, &pms, &Config::default());
+    }
+
+    #[test]
+    fn assignees_people_added_are_kept() {
+        let pms = [doc("pm.md", &edit(("| @alice |", "| @alice, @bob |")))];
+        let mut sim = Sim::default();
+        sim.sync(&[doc("pm.md", DOC)], &Config::default());
+        sim.get(1).assignees.push("carol".into());
+        let p = sim.sync(&pms, &Config::default());
+        match &p.changes[0] {
+            Change::Update {
+                assignees: Some(a), ..
+            } => assert_eq!(a, &["alice", "carol", "bob"]),
+            other => panic!("{other:#?}"),
+        }
+        assert_settled(&sim, &pms, &Config::default());
+    }
+
+    #[test]
+    fn group_labels_come_from_the_config_never_from_free_text() {
+        let src =
+            "## Action items\n**Monitoring:**\n- Add alerts\n**Random musings:**\n- Tidy up\n";
+        let mut config = Config::default();
+        config
+            .labels
+            .groups
+            .insert("monitoring".into(), "area:monitoring".into());
+        config.labels.extra = vec!["sre".into()];
+        let p = Sim::default().plan(&[doc("pm.md", src)], &[], &config);
+        let c = creates(&p);
+        assert_eq!(c[0].labels, ["postmortem", "area:monitoring", "sre"]);
+        assert_eq!(c[1].labels, ["postmortem", "sre"]);
+        assert!(p.labels.iter().any(|l| l.name == "area:monitoring"));
+    }
+
+    #[test]
+    fn explicit_due_date_beats_the_policy_and_no_incident_date_means_none() {
+        let src = "## Action items\n- Add alerts due 2024-12-24\n- Fix pool P0\n";
+        let pm = doc("pm.md", src);
+        let p = Sim::default().plan(std::slice::from_ref(&pm), &[], &Config::default());
+        assert_eq!(p.due[&pm.tasks[0].key], Some(date(2024, 12, 24)));
+        assert_eq!(p.due[&pm.tasks[1].key], None);
+        let dated = doc("pm.md", &format!("Date: 2024-03-01\n\n{src}"));
+        let p = Sim::default().plan(std::slice::from_ref(&dated), &[], &Config::default());
+        // P0 without a horizon: 7 days.
+        assert_eq!(p.due[&dated.tasks[1].key], Some(date(2024, 3, 8)));
+        assert!(creates(&p)[1].body.contains("\nDue: 2024-03-08\n"));
+    }
+
+    #[test]
+    fn milestones_by_due_month_and_by_postmortem() {
+        let pms = [doc("pm.md", DOC)];
+        let config = Config {
+            milestones: MilestoneMode::DueMonth,
+            ..Config::default()
+        };
+        let p = Sim::default().plan(&pms, &[], &config);
+        let ms = creates(&p)[0].milestone.clone().unwrap();
+        assert_eq!(ms.title, "Due 2024-03");
+        assert_eq!(ms.due_on, Some(date(2024, 3, 31)));
+        assert_eq!(p.milestones, [ms]);
+        let config = Config {
+            milestones: MilestoneMode::Postmortem,
+            ..Config::default()
+        };
+        let p = Sim::default().plan(&pms, &[], &config);
+        assert_eq!(
+            p.milestones,
+            [MilestoneSpec {
+                title: "DB outage".into(),
+                due_on: Some(date(2024, 3, 31))
+            }]
+        );
+        assert_eq!(
+            last_day_of_month(date(2024, 12, 5)),
+            Some(date(2024, 12, 31))
+        );
+        assert_eq!(last_day_of_month(date(2024, 2, 5)), Some(date(2024, 2, 29)));
+    }
+
+    #[test]
+    fn milestone_follows_the_due_month_but_not_a_persons_choice() {
+        let config = Config {
+            milestones: MilestoneMode::DueMonth,
+            ..Config::default()
+        };
+        let mut sim = Sim::default();
+        sim.sync(&[doc("pm.md", DOC)], &config);
+        // A person moves issue 1 to their sprint milestone: left alone.
+        let sprint = sim.milestone("Sprint 9");
+        sim.get(1).milestone = Some(sprint);
+        assert_settled(&sim, &[doc("pm.md", DOC)], &config);
+        // The due date moves to April: pmtrack moves it.
+        let later = [doc("pm.md", &edit(("| P1 | |", "| P1 | 2024-04-10 |")))];
+        let p = sim.sync(&later, &config);
+        match &p.changes[0] {
+            Change::Update {
+                milestone: Some(m), ..
+            } => assert_eq!(m.title, "Due 2024-04"),
+            other => panic!("{other:#?}"),
+        }
+        assert_settled(&sim, &later, &config);
+    }
+
+    #[test]
+    fn changes_are_ordered_by_path_then_line_with_removed_items_last() {
+        let mut sim = Sim::default();
+        sim.sync(&[doc("a.md", DOC)], &Config::default());
+        let a = doc("a.md", &edit(REMOVE));
+        let b = doc("b.md", DOC);
+        let p = sim.plan(&[b, a], &[], &Config::default());
+        let at: Vec<String> = p
+            .changes
+            .iter()
+            .map(|c| match c {
+                Change::Create { at, .. } => at.clone(),
+                Change::Noop { number, .. } => format!("noop #{number}"),
+                Change::Close { number, .. } => format!("close #{number}"),
+                other => panic!("{other:#?}"),
+            })
+            .collect();
+        assert_eq!(at, ["noop #1", "b.md:11", "b.md:12", "close #2"]);
+    }
+
+    #[test]
+    fn links_after_apply_cover_created_and_existing_issues() {
+        let mut sim = Sim::default();
+        sim.sync(&[doc("pm.md", DOC)], &Config::default());
+        let n = sim.add("Other", "", &["postmortem"]);
+        let src = format!(
+            "{}| Rotate keys (#{n}) | | | | open |\n| Brand new item | | | | open |\n",
+            edit(DONE)
+        );
+        let with_new = [doc("pm.md", &src)];
+        assert_eq!(with_new[0].tasks.len(), 4);
+        let p = sim.sync(&with_new, &Config::default());
+        let links = p.links(&sim.issues);
+        assert_eq!(links.len(), 4);
+        let by_title = |t: &str| {
+            let key = &with_new[0]
+                .tasks
+                .iter()
+                .find(|x| x.title.starts_with(t))
+                .unwrap()
+                .key;
+            links.iter().find(|l| &l.key == key).unwrap().clone()
+        };
+        assert_eq!(by_title("Add disk").state, TrackState::Done);
+        assert_eq!(by_title("Add disk").number, 1);
+        assert_eq!(by_title("Add disk").due, Some(date(2024, 3, 31)));
+        assert_eq!(by_title("Rotate").number, n);
+        let new = by_title("Brand new");
+        assert_eq!((new.number, new.state), (n + 1, TrackState::Open));
+        assert_eq!(
+            new.url,
+            format!("https://github.com/{REPO}/issues/{}", n + 1)
+        );
+    }
+
+    #[test]
+    fn a_crlf_body_from_the_web_editor_is_not_rewritten() {
+        let pms = [doc("pm.md", DOC)];
+        let mut sim = Sim::default();
+        sim.sync(&pms, &Config::default());
+        let b = sim.issues[0].body.replace('\n', "\r\n");
+        sim.get(1).body = b;
+        assert_settled(&sim, &pms, &Config::default());
+    }
+
+    #[test]
+    fn logins_are_letters_digits_and_hyphens_up_to_39() {
+        assert!(is_login("alice"));
+        assert!(is_login("a-b-9"));
+        assert!(!is_login("Dana Lee"));
+        assert!(!is_login("org/team"));
+        assert!(!is_login("-x"));
+        assert!(!is_login(&"a".repeat(40)));
+        assert!(!is_login(""));
+    }
 }
