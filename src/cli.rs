@@ -52,6 +52,8 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "json")]
         format: DocFormatArg,
     },
+    /// Create, update and close GitHub issues for the action items.
+    Sync(command::sync::SyncArgs),
 }
 
 /// Run the command line; returns the process exit code.
@@ -70,6 +72,14 @@ pub fn run() -> ExitCode {
             cli.config.as_deref(),
             paths,
             *format == DocFormatArg::Json,
+        ),
+        Command::Sync(args) => command::sync::run(
+            &cwd,
+            cli.config.as_deref(),
+            args,
+            &command::sync::SyncEnv::from_process(),
+            chrono::Utc::now().date_naive(),
+            cli.verbose,
         ),
     };
     match result {

@@ -3,6 +3,7 @@
 //! print. Commands never print themselves.
 
 pub mod list;
+pub mod sync;
 pub mod workspace;
 pub mod writeback;
 

@@ -34,6 +34,9 @@ use std::time::Duration;
 /// Tries of one create before giving up (each after looking for the issue).
 const CREATE_TRIES: u32 = 3;
 
+/// Pause before looking for an issue whose create got no clear answer.
+const SETTLE: Duration = Duration::from_secs(2);
+
 /// Pages followed in one listing before assuming a `Link` loop.
 const MAX_PAGES: usize = 100_000;
 
@@ -101,8 +104,9 @@ impl Options {
 pub trait Progress {
     /// A line about a wait or a problem that does not stop the sync.
     fn note(&self, line: &str);
-    /// Change `done` of `total` is finished; `line` says which and how.
-    fn step(&self, done: usize, total: usize, line: &str);
+    /// Change `done` of `total` is finished: `applied` is its result and
+    /// `line` says it in words (`created #12 postmortems/x.md:4 Rotate keys`).
+    fn step(&self, done: usize, total: usize, applied: &Applied, line: &str);
 }
 
 /// A [`Progress`] that drops everything.
@@ -111,7 +115,7 @@ pub struct Silent;
 
 impl Progress for Silent {
     fn note(&self, _line: &str) {}
-    fn step(&self, _done: usize, _total: usize, _line: &str) {}
+    fn step(&self, _done: usize, _total: usize, _applied: &Applied, _line: &str) {}
 }
 
 /// The managed issues, and what listing them cost.
@@ -405,8 +409,12 @@ impl GitHub {
         let total = changes.len();
         for (i, change) in changes.iter().enumerate() {
             let applied = self.apply_one(change, &milestones, progress).await?;
-            let line = describe_applied(change, &applied);
-            progress.step(i + 1, total, &line);
+            let title = applied
+                .number
+                .and_then(|n| self.issues.get(&n))
+                .map(|i| i.title.as_str());
+            let line = describe_applied(change, &applied, title);
+            progress.step(i + 1, total, &applied, &line);
             report.applied.push(applied);
         }
         report.issues = self.issues.clone();
@@ -573,6 +581,9 @@ impl GitHub {
                         "creating the issue for {key}: {}; looking whether GitHub made it",
                         f.describe()
                     ));
+                    // Give GitHub a moment: a just-made issue can lag in listings.
+                    let settle = self.http.pacing.capped(SETTLE);
+                    tokio::time::sleep(settle).await;
                     match self.find_created(key, progress).await {
                         Ok(Some(n)) => return Ok(Ok(n)),
                         Ok(None) => continue,
@@ -1030,8 +1041,8 @@ fn following_page(url: &str) -> String {
     format!("{path}?{}", parts.join("&"))
 }
 
-/// One progress line: `created #12 Rotate the keys`.
-fn describe_applied(change: &Change, a: &Applied) -> String {
+/// One progress line: `created #12 postmortems/x.md:4 Rotate the keys`.
+fn describe_applied(change: &Change, a: &Applied, title: Option<&str>) -> String {
     let num = a.number.map(|n| format!("#{n}")).unwrap_or_default();
     let what = match &a.outcome {
         ApplyOutcome::Created => "created",
@@ -1044,8 +1055,8 @@ fn describe_applied(change: &Change, a: &Applied) -> String {
     };
     let at = match change {
         Change::Create { at, fields, .. } => format!("{at} {}", fields.title),
-        Change::Update { at, .. } => at.clone(),
-        _ => format!("{}", a.key),
+        Change::Update { at, .. } => format!("{at} {}", title.unwrap_or_default()),
+        _ => title.map_or_else(|| a.key.to_string(), str::to_string),
     };
     match &a.outcome {
         ApplyOutcome::Failed(why) => format!("{what} {num} {at}: {why}"),

@@ -2,3 +2,4 @@
 mod fake_github_selftest;
 mod corpus;
 mod support;
+mod sync;

@@ -1,0 +1,734 @@
+//! GLUE for `pmtrack sync`: decides where the issues live (repository, API
+//! and server URLs, branch, token), which documents are in scope (all, the
+//! given paths, `--since REV`, or an Actions push), lists the managed issues
+//! on GitHub, asks the pure planner what to change, applies it (or prints it
+//! with `--dry-run`), and hands the resulting links to write-back.
+//!
+//! It reads the process environment (GITHUB_*, PMTRACK_*) once, in
+//! [`SyncEnv::from_process`]; it never reads the clock (`today` comes from
+//! the CLI). Its only live output is progress on stderr (a bar on a
+//! terminal, plain lines otherwise); everything else is returned in the
+//! [`Outcome`] for the CLI to print.
+
+use super::workspace::{Loaded, Workspace};
+use super::Outcome;
+use crate::error::{Error, Result};
+use crate::github::{self, etag_cache, Applied, ApplyOutcome, GitHub, Progress, Token};
+use crate::model::{CloseReason, Issue, Link};
+use crate::plan::{self, Change, Plan, PlanInput};
+use chrono::NaiveDate;
+use serde::Serialize;
+use std::cell::RefCell;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Output format of `sync`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum, PartialEq, Eq, Default)]
+pub enum SyncFormat {
+    /// Readable lines.
+    #[default]
+    Text,
+    /// One JSON object (plan, results, summary).
+    Json,
+}
+
+/// Arguments of `pmtrack sync`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SyncArgs {
+    /// Files or folders (default: the repository's postmortems, by the
+    /// config's `include` globs).
+    pub paths: Vec<PathBuf>,
+    /// Print the changes; send nothing that modifies GitHub.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Repository that gets the issues (default: config `repo`,
+    /// GITHUB_REPOSITORY, or the `origin` remote).
+    #[arg(long, value_name = "OWNER/NAME")]
+    pub repo: Option<String>,
+    /// GitHub REST API URL (default: config `api_url`, GITHUB_API_URL, or
+    /// from the `origin` host; GitHub Enterprise: https://HOST/api/v3).
+    #[arg(long, value_name = "URL")]
+    pub api_url: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: SyncFormat,
+    /// Write issue links (and the status block) back into the documents.
+    #[arg(long)]
+    pub write: bool,
+    /// Write back and commit the documents (implies --write).
+    #[arg(long)]
+    pub commit: bool,
+    /// Only postmortems changed since this git revision (deleted ones count
+    /// as removed).
+    #[arg(long, value_name = "REV")]
+    pub since: Option<String>,
+    /// Token (from GITHUB_TOKEN; prefer the variable to the flag).
+    #[arg(
+        long = "github-token",
+        env = "GITHUB_TOKEN",
+        hide_env_values = true,
+        hide = true
+    )]
+    pub github_token: Option<String>,
+    /// Token (from GH_TOKEN, used when GITHUB_TOKEN is not set).
+    #[arg(
+        long = "gh-token",
+        env = "GH_TOKEN",
+        hide_env_values = true,
+        hide = true
+    )]
+    pub gh_token: Option<String>,
+}
+
+/// The environment `sync` reads, read once.
+#[derive(Debug, Clone, Default)]
+pub struct SyncEnv {
+    /// GITHUB_REPOSITORY (`owner/name`).
+    pub repository: Option<String>,
+    /// GITHUB_API_URL.
+    pub api_url: Option<String>,
+    /// GITHUB_SERVER_URL.
+    pub server_url: Option<String>,
+    /// GITHUB_EVENT_PATH (the event payload file in Actions).
+    pub event_path: Option<PathBuf>,
+    /// PMTRACK_ETAG_CACHE.
+    pub etag_cache: Option<String>,
+    /// PMTRACK_WRITE_INTERVAL (seconds).
+    pub write_interval: Option<String>,
+    /// PMTRACK_MAX_WAIT (seconds): cap on any single wait.
+    pub max_wait: Option<String>,
+}
+
+impl SyncEnv {
+    /// Reads the variables from the process environment (empty = unset).
+    pub fn from_process() -> SyncEnv {
+        let var = |n: &str| std::env::var(n).ok().filter(|v| !v.trim().is_empty());
+        SyncEnv {
+            repository: var("GITHUB_REPOSITORY"),
+            api_url: var("GITHUB_API_URL"),
+            server_url: var("GITHUB_SERVER_URL"),
+            event_path: var("GITHUB_EVENT_PATH").map(PathBuf::from),
+            etag_cache: var("PMTRACK_ETAG_CACHE"),
+            write_interval: var("PMTRACK_WRITE_INTERVAL"),
+            max_wait: var("PMTRACK_MAX_WAIT"),
+        }
+    }
+}
+
+/// Counts of what a sync did (or, in a dry run, would do).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// Issues created.
+    pub created: usize,
+    /// Issues updated.
+    pub updated: usize,
+    /// Issues closed.
+    pub closed: usize,
+    /// Issues reopened.
+    pub reopened: usize,
+    /// Issues commented on.
+    pub commented: usize,
+    /// Issues left as they were.
+    pub unchanged: usize,
+    /// Changes that failed.
+    pub failed: usize,
+}
+
+impl Summary {
+    fn of_plan(plan: &Plan) -> Summary {
+        let mut s = Summary::default();
+        for c in &plan.changes {
+            match c {
+                Change::Create { .. } => s.created += 1,
+                Change::Update { .. } => s.updated += 1,
+                Change::Close { .. } => s.closed += 1,
+                Change::Reopen { .. } => s.reopened += 1,
+                Change::Comment { .. } => s.commented += 1,
+                Change::Noop { .. } => s.unchanged += 1,
+            }
+        }
+        s
+    }
+
+    fn of_applied(applied: &[Applied]) -> Summary {
+        let mut s = Summary::default();
+        for a in applied {
+            match a.outcome {
+                ApplyOutcome::Created => s.created += 1,
+                ApplyOutcome::Updated => s.updated += 1,
+                ApplyOutcome::Closed => s.closed += 1,
+                ApplyOutcome::Reopened => s.reopened += 1,
+                ApplyOutcome::Commented => s.commented += 1,
+                ApplyOutcome::Unchanged => s.unchanged += 1,
+                ApplyOutcome::Failed(_) => s.failed += 1,
+            }
+        }
+        s
+    }
+
+    fn line(&self) -> String {
+        let mut s = format!(
+            "{} created, {} updated, {} closed",
+            self.created, self.updated, self.closed
+        );
+        if self.reopened > 0 {
+            s.push_str(&format!(", {} reopened", self.reopened));
+        }
+        if self.commented > 0 {
+            s.push_str(&format!(", {} commented", self.commented));
+        }
+        s.push_str(&format!(
+            ", {} unchanged, {} failed",
+            self.unchanged, self.failed
+        ));
+        s
+    }
+}
+
+/// The JSON printed by `sync --format json`.
+#[derive(Debug, Serialize)]
+struct SyncJson<'a> {
+    /// Whether this was a dry run (nothing sent).
+    dry_run: bool,
+    /// `owner/name`.
+    repo: &'a str,
+    /// Counts.
+    summary: Summary,
+    /// The plan (dry run only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    plan: Option<&'a Plan>,
+    /// One result per change (real run only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    results: Option<&'a [Applied]>,
+    /// Where each task in scope stands on GitHub afterwards (real run only):
+    /// a person's close on GitHub shows as `done` / `not_planned`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    links: Option<&'a [Link]>,
+    /// HTTP requests made.
+    requests: u64,
+    /// Rate-limit points spent (304s are free).
+    points_spent: u64,
+    /// Problems that did not stop the sync.
+    warnings: &'a [String],
+}
+
+/// Where the issues live and how to talk to GitHub.
+#[derive(Debug, Clone)]
+struct Target {
+    owner: String,
+    name: String,
+    api_url: String,
+    server_url: String,
+    branch: String,
+}
+
+impl Target {
+    fn full_name(&self) -> String {
+        format!("{}/{}", self.owner, self.name)
+    }
+}
+
+/// `owner/name` split, or a usage error naming where it came from.
+fn split_repo(s: &str, from: &str) -> Result<(String, String)> {
+    let s = s.trim().trim_end_matches(".git");
+    match s.split_once('/') {
+        Some((o, n)) if !o.is_empty() && !n.is_empty() && !n.contains('/') => {
+            Ok((o.to_string(), n.to_string()))
+        }
+        _ => Err(Error::Usage(format!(
+            "{from}: `{s}` is not OWNER/NAME; write it like `octo-org/octo-repo`"
+        ))),
+    }
+}
+
+/// The web server URL for an API URL: `https://api.github.com` →
+/// `https://github.com`, `https://HOST/api/v3` → `https://HOST`.
+pub fn server_url_for(api_url: &str) -> String {
+    let api = api_url.trim_end_matches('/');
+    if let Some(rest) = api.strip_prefix("https://api.") {
+        return format!("https://{rest}");
+    }
+    api.strip_suffix("/api/v3").unwrap_or(api).to_string()
+}
+
+fn resolve_target(ws: &Workspace, args: &SyncArgs, env: &SyncEnv) -> Result<Target> {
+    let origin = ws.repo.as_ref().and_then(|r| r.origin().ok().flatten());
+    let (owner, name) = if let Some(r) = &args.repo {
+        split_repo(r, "--repo")?
+    } else if let Some(r) = &ws.config.repo {
+        split_repo(r, "`repo` in .pmtrack.yml")?
+    } else if let Some(r) = &env.repository {
+        split_repo(r, "GITHUB_REPOSITORY")?
+    } else if let Some(o) = &origin {
+        (o.owner.clone(), o.name.clone())
+    } else {
+        return Err(Error::Usage(
+            "cannot tell which repository gets the issues: pass --repo OWNER/NAME, set `repo:` in .pmtrack.yml, or add an `origin` remote on GitHub".into(),
+        ));
+    };
+    let api_url = args
+        .api_url
+        .clone()
+        .or_else(|| ws.config.api_url.clone())
+        .or_else(|| env.api_url.clone())
+        .or_else(|| origin.as_ref().map(|o| o.api_url()))
+        .unwrap_or_else(|| "https://api.github.com".to_string());
+    let api_url = api_url.trim_end_matches('/').to_string();
+    let server_url = env
+        .server_url
+        .clone()
+        .unwrap_or_else(|| server_url_for(&api_url));
+    let branch = ws
+        .config
+        .branch
+        .clone()
+        .or_else(|| ws.repo.as_ref().map(|r| r.default_branch()))
+        .unwrap_or_else(|| "main".to_string());
+    Ok(Target {
+        owner,
+        name,
+        api_url,
+        server_url,
+        branch,
+    })
+}
+
+/// Seconds from an environment variable (≥ 0).
+fn seconds(name: &str, value: Option<&str>) -> Result<Option<Duration>> {
+    let Some(v) = value else { return Ok(None) };
+    match v.trim().parse::<f64>() {
+        Ok(s) if s.is_finite() && s >= 0.0 => Ok(Some(Duration::from_secs_f64(s))),
+        _ => Err(Error::Usage(format!(
+            "{name} is `{v}`, but must be a number of seconds ≥ 0 (e.g. 1 or 0.5)"
+        ))),
+    }
+}
+
+/// The documents in scope, and the deleted ones.
+struct Scope {
+    files: Vec<PathBuf>,
+    deleted: Vec<String>,
+    /// Why everything is in scope despite a push range, for the log.
+    note: Option<String>,
+}
+
+fn select_scope(ws: &Workspace, args: &SyncArgs, env: &SyncEnv) -> Result<Scope> {
+    let all = ws.select(&args.paths)?;
+    let changed = if let Some(rev) = &args.since {
+        let repo = ws.repo.as_ref().ok_or_else(|| {
+            Error::Usage(format!(
+                "--since {rev} needs a git repository; run pmtrack inside a clone or drop --since"
+            ))
+        })?;
+        Some(repo.changed_files(rev, "HEAD")?)
+    } else {
+        let range = env
+            .event_path
+            .as_ref()
+            .and_then(|p| std::fs::read_to_string(p).ok())
+            .and_then(|json| crate::git::push_range_from_event(&json));
+        match (range, ws.repo.as_ref()) {
+            (Some((before, after)), Some(repo)) => match repo.select_for_push(&before, &after)? {
+                crate::git::Selection::All { reason } => {
+                    return Ok(Scope {
+                        files: all,
+                        deleted: Vec::new(),
+                        note: Some(format!("syncing every postmortem: {reason}")),
+                    })
+                }
+                crate::git::Selection::Changed(c) => Some(c),
+            },
+            _ => None,
+        }
+    };
+    let Some(changed) = changed else {
+        return Ok(Scope {
+            files: all,
+            deleted: Vec::new(),
+            note: None,
+        });
+    };
+    let slash = |p: &Path| p.to_string_lossy().replace('\\', "/");
+    let modified: Vec<String> = changed.modified.iter().map(|p| slash(p)).collect();
+    let files = all
+        .into_iter()
+        .filter(|f| modified.contains(&ws.display_path(f)))
+        .collect();
+    Ok(Scope {
+        files,
+        deleted: changed.deleted.iter().map(|p| slash(p)).collect(),
+        note: None,
+    })
+}
+
+/// Progress on stderr: a bar on a terminal, plain lines otherwise.
+struct StderrProgress {
+    bar: RefCell<Option<indicatif::ProgressBar>>,
+    tty: bool,
+}
+
+impl StderrProgress {
+    fn new() -> StderrProgress {
+        StderrProgress {
+            bar: RefCell::new(None),
+            tty: std::io::stderr().is_terminal(),
+        }
+    }
+
+    fn line(&self, text: &str) {
+        match self.bar.borrow().as_ref() {
+            Some(bar) => bar.println(text),
+            None => eprintln!("{text}"),
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = self.bar.borrow_mut().take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl Progress for StderrProgress {
+    fn note(&self, line: &str) {
+        self.line(line);
+    }
+
+    fn step(&self, done: usize, total: usize, applied: &Applied, line: &str) {
+        if self.tty && self.bar.borrow().is_none() && total > 1 {
+            let bar = indicatif::ProgressBar::new(total as u64);
+            if let Ok(style) =
+                indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {wide_msg}")
+            {
+                bar.set_style(style);
+            }
+            bar.set_position(done.saturating_sub(1) as u64);
+            *self.bar.borrow_mut() = Some(bar);
+        }
+        if let Some(bar) = self.bar.borrow().as_ref() {
+            bar.set_position(done as u64);
+            bar.set_message(line.to_string());
+        }
+        if applied.outcome != ApplyOutcome::Unchanged {
+            if self.tty {
+                self.line(line);
+            } else {
+                eprintln!("[{done}/{total}] {line}");
+            }
+        }
+    }
+}
+
+/// Runs `pmtrack sync`.
+pub fn run(
+    cwd: &Path,
+    config_path: Option<&Path>,
+    args: &SyncArgs,
+    env: &SyncEnv,
+    today: NaiveDate,
+    verbose: bool,
+) -> Result<Outcome> {
+    let token = args
+        .github_token
+        .clone()
+        .or_else(|| args.gh_token.clone())
+        .filter(|t| !t.trim().is_empty());
+    let has_token = token.is_some();
+    if !has_token && !args.dry_run {
+        return Err(Error::MissingToken);
+    }
+    let ws = Workspace::open(cwd, config_path)?;
+    let target = resolve_target(&ws, args, env)?;
+    let write_interval = match seconds("PMTRACK_WRITE_INTERVAL", env.write_interval.as_deref())? {
+        Some(d) => d,
+        None => Duration::from_secs_f64(ws.config.github.write_interval.max(0.0)),
+    };
+    let max_wait = seconds("PMTRACK_MAX_WAIT", env.max_wait.as_deref())?;
+    let cache = etag_cache::default_path(
+        ws.config.github.etag_cache.as_deref(),
+        env.etag_cache.as_deref(),
+        &target.owner,
+        &target.name,
+    )
+    .map(|p| if p.is_relative() { ws.root.join(p) } else { p });
+
+    let mut out = Outcome::default();
+    let scope = select_scope(&ws, args, env)?;
+    if let Some(n) = &scope.note {
+        out.stderr.push(n.clone());
+    }
+    let (loaded, errors) = ws.load(&scope.files);
+    for e in &errors {
+        out.stderr.push(format!("warning: {e} (skipped)"));
+    }
+    if verbose {
+        for l in &loaded {
+            for w in &l.postmortem.warnings {
+                out.stderr
+                    .push(format!("{}:{}: {}", l.postmortem.path, w.line, w.message));
+            }
+        }
+    }
+    let postmortems: Vec<_> = loaded.iter().map(|l| l.postmortem.clone()).collect();
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::GitHub(format!("cannot start the async runtime: {e}")))?;
+    let progress = StderrProgress::new();
+    let mut opts = github::Options::new(
+        &target.api_url,
+        &target.owner,
+        &target.name,
+        token.map(Token::new),
+    );
+    opts.write_interval = write_interval;
+    opts.max_wait = max_wait;
+    opts.per_page = ws.config.github.per_page;
+    opts.etag_cache = cache;
+    let full_name = target.full_name();
+    let base_label = ws.config.labels.base.clone();
+
+    let result = runtime.block_on(async {
+        let mut gh = GitHub::new(opts)?;
+        let issues: Vec<Issue> = if !has_token {
+            out.stderr.push(format!(
+                "no GitHub token: planning against an empty tracker (every open item shows as a create); set GITHUB_TOKEN to see the real changes for {full_name}"
+            ));
+            Vec::new()
+        } else {
+            let listing = gh.list_managed(&base_label, &progress).await?;
+            if verbose {
+                out.stderr.push(format!(
+                    "listed {} managed issues of {full_name} in {} pages ({} not modified, {} rate-limit points)",
+                    listing.issues.len(),
+                    listing.pages,
+                    listing.not_modified,
+                    listing.points_spent
+                ));
+            }
+            listing.issues
+        };
+        let plan = plan::plan(&PlanInput {
+            postmortems: &postmortems,
+            deleted_paths: &scope.deleted,
+            issues: &issues,
+            config: &ws.config,
+            today,
+            repo: &full_name,
+            server_url: &target.server_url,
+            branch: &target.branch,
+        });
+        if args.dry_run {
+            return Ok((plan, None, gh.requests(), gh.points_spent()));
+        }
+        let report = gh.apply(&plan.changes, &plan.labels, &progress).await;
+        progress.finish();
+        Ok((plan, Some(report?), gh.requests(), gh.points_spent()))
+    });
+    progress.finish();
+    let (plan, report, requests, points) = result?;
+    for w in &plan.warnings {
+        out.stderr.push(format!("warning: {w}"));
+    }
+
+    let Some(report) = report else {
+        let summary = Summary::of_plan(&plan);
+        out.stdout = match args.format {
+            SyncFormat::Json => to_json(&SyncJson {
+                dry_run: true,
+                repo: &full_name,
+                summary,
+                plan: Some(&plan),
+                results: None,
+                links: None,
+                requests,
+                points_spent: points,
+                warnings: &plan.warnings,
+            })?,
+            SyncFormat::Text => render_plan(&plan, &full_name, &summary),
+        };
+        return Ok(out);
+    };
+
+    let summary = Summary::of_applied(&report.applied);
+    for a in &report.applied {
+        if let ApplyOutcome::Failed(why) = &a.outcome {
+            let num = a.number.map(|n| format!(" (#{n})")).unwrap_or_default();
+            out.stderr
+                .push(format!("error: task {}{num}: {why}", a.key));
+        }
+    }
+    for l in &report.labels_created {
+        out.stderr.push(format!("created label `{l}`"));
+    }
+    for m in &report.milestones_created {
+        out.stderr.push(format!("created milestone `{m}`"));
+    }
+    let issues: Vec<Issue> = report.issues.values().cloned().collect();
+    let links = plan.links(&issues);
+    let wb_note = write_back(&ws, &loaded, &links, args, today)?;
+    out.stderr.extend(wb_note);
+    out.stdout = match args.format {
+        SyncFormat::Json => to_json(&SyncJson {
+            dry_run: false,
+            repo: &full_name,
+            summary,
+            plan: None,
+            results: Some(&report.applied),
+            links: Some(&links),
+            requests,
+            points_spent: points,
+            warnings: &plan.warnings,
+        })?,
+        SyncFormat::Text => format!(
+            "synced {full_name}: {} (HTTP requests: {requests}, rate-limit points: {points})\n",
+            summary.line()
+        ),
+    };
+    out.code = u8::from(summary.failed > 0);
+    Ok(out)
+}
+
+/// Write-back when asked (`--write`, `--commit`, or config `write_back`).
+fn write_back(
+    ws: &Workspace,
+    loaded: &[Loaded],
+    links: &[Link],
+    args: &SyncArgs,
+    today: NaiveDate,
+) -> Result<Vec<String>> {
+    let write = args.write || args.commit || ws.config.write_back;
+    if !write {
+        return Ok(Vec::new());
+    }
+    let commit = args.commit || ws.config.write_back;
+    let done = super::writeback::run(ws, loaded, links, today, commit)?;
+    let mut notes = Vec::new();
+    for w in &done.written {
+        notes.push(format!("wrote {w}"));
+    }
+    for s in &done.stale {
+        notes.push(format!(
+            "warning: {s} changed on disk during the sync; not rewritten (run pmtrack again)"
+        ));
+    }
+    if let Some(c) = &done.commit {
+        notes.push(format!("committed {c}"));
+    }
+    Ok(notes)
+}
+
+fn to_json<T: Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string_pretty(v)
+        .map(|s| s + "\n")
+        .map_err(|e| Error::GitHub(format!("cannot render JSON: {e}")))
+}
+
+/// The dry run's text: one line per change that does something.
+fn render_plan(plan: &Plan, repo: &str, summary: &Summary) -> String {
+    let mut s = String::new();
+    for c in &plan.changes {
+        let line = match c {
+            Change::Create { at, fields, .. } => {
+                let mut l = format!("create   {at}  {}", fields.title);
+                if !fields.labels.is_empty() {
+                    l.push_str(&format!("  [{}]", fields.labels.join(", ")));
+                }
+                if !fields.assignees.is_empty() {
+                    l.push_str(&format!("  @{}", fields.assignees.join(" @")));
+                }
+                if let Some(d) = crate::issue_text::parse_due(&fields.body) {
+                    l.push_str(&format!("  due {d}"));
+                }
+                l
+            }
+            Change::Update {
+                number, at, why, ..
+            } => {
+                format!("update   #{number} {at}  {}", why.join("; "))
+            }
+            Change::Close { number, reason, .. } => {
+                let r = match reason {
+                    CloseReason::NotPlanned => "not planned",
+                    _ => "completed",
+                };
+                format!("close    #{number} ({r})")
+            }
+            Change::Reopen { number, .. } => format!("reopen   #{number}"),
+            Change::Comment { number, .. } => format!("comment  #{number}"),
+            Change::Noop { .. } => continue,
+        };
+        s.push_str(&line);
+        s.push('\n');
+    }
+    s.push_str(&format!(
+        "dry run for {repo}: would be {} (nothing sent)\n",
+        summary.line()
+    ));
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_url_follows_the_api_url() {
+        assert_eq!(
+            server_url_for("https://api.github.com"),
+            "https://github.com"
+        );
+        assert_eq!(
+            server_url_for("https://ghe.example.com/api/v3/"),
+            "https://ghe.example.com"
+        );
+        assert_eq!(
+            server_url_for("http://127.0.0.1:8080"),
+            "http://127.0.0.1:8080"
+        );
+    }
+
+    #[test]
+    fn repo_must_be_owner_slash_name() {
+        assert_eq!(
+            split_repo("o/r", "--repo").unwrap(),
+            ("o".into(), "r".into())
+        );
+        let e = split_repo("https://github.com/o/r", "--repo").unwrap_err();
+        assert!(e.to_string().contains("OWNER/NAME"), "{e}");
+        assert!(split_repo("o", "--repo").is_err());
+    }
+
+    #[test]
+    fn seconds_reject_negative_and_text() {
+        assert_eq!(
+            seconds("X", Some("0.5")).unwrap(),
+            Some(Duration::from_millis(500))
+        );
+        assert_eq!(seconds("X", None).unwrap(), None);
+        assert!(seconds("X", Some("-1")).is_err());
+        assert!(seconds("X", Some("soon")).is_err());
+    }
+
+    #[test]
+    fn summary_counts_outcomes() {
+        let a = |o| Applied {
+            key: crate::model::TaskKey("k".into()),
+            number: Some(1),
+            url: None,
+            outcome: o,
+        };
+        let s = Summary::of_applied(&[
+            a(ApplyOutcome::Created),
+            a(ApplyOutcome::Unchanged),
+            a(ApplyOutcome::Failed("x".into())),
+        ]);
+        assert_eq!((s.created, s.unchanged, s.failed), (1, 1, 1));
+        assert_eq!(
+            s.line(),
+            "1 created, 0 updated, 0 closed, 1 unchanged, 1 failed"
+        );
+    }
+}

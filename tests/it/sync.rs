@@ -1,0 +1,586 @@
+//! `pmtrack sync` end to end: the real binary against the fake GitHub on
+//! 127.0.0.1, with postmortems written to a temporary folder. Checks what
+//! GitHub ends up holding, how many requests and rate-limit points each run
+//! costs, that faults never yield duplicate issues, and the error messages.
+//! Every test ends with `assert_clean` (traffic matches GitHub's OpenAPI
+//! description).
+
+use crate::support::fake_github::{FakeGitHub, Fault, FaultKind};
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::PathBuf;
+
+const TOKEN: &str = "ghp_test_token_123";
+
+const DOC: &str = "# Database outage
+
+**Start Time:** 2024-01-10
+
+## Action Items
+
+- [ ] Add replica lag alerting @alice (due 2024-02-01)
+- [ ] Write the failover runbook
+- [ ] Rotate the database credentials P1
+";
+
+/// A fake with `o/r`, a token, collaborator `alice`, and a folder of
+/// postmortems.
+struct World {
+    gh: FakeGitHub,
+    dir: tempfile::TempDir,
+    cache: tempfile::TempDir,
+}
+
+fn world() -> World {
+    let gh = FakeGitHub::start();
+    gh.add_repo("o", "r");
+    gh.add_collaborator("o", "r", "alice");
+    gh.set_token(TOKEN);
+    let w = World {
+        gh,
+        dir: tempfile::tempdir().unwrap(),
+        cache: tempfile::tempdir().unwrap(),
+    };
+    w.write("postmortems/2024-01-10-db.md", DOC);
+    w
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl World {
+    fn write(&self, rel: &str, text: &str) {
+        let p = self.dir.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+
+    fn cache_file(&self) -> PathBuf {
+        self.cache.path().join("etags.json")
+    }
+
+    /// The binary with a clean environment, pointed at the fake.
+    fn cmd(&self, token: Option<&str>) -> Command {
+        let mut c = Command::cargo_bin("pmtrack").unwrap();
+        for (k, _) in std::env::vars() {
+            if k.starts_with("GITHUB_") || k.starts_with("GH_") || k.starts_with("PMTRACK_") {
+                c.env_remove(k);
+            }
+        }
+        c.current_dir(self.dir.path())
+            .env("PMTRACK_WRITE_INTERVAL", "0")
+            .env("PMTRACK_MAX_WAIT", "3")
+            .env("PMTRACK_ETAG_CACHE", self.cache_file())
+            .env("NO_COLOR", "1");
+        if let Some(t) = token {
+            c.env("GITHUB_TOKEN", t);
+        }
+        c
+    }
+
+    fn run_with(&self, token: Option<&str>, args: &[&str]) -> Run {
+        let url = self.gh.url();
+        let mut c = self.cmd(token);
+        c.arg("sync")
+            .args(["--api-url", &url, "--repo", "o/r"])
+            .args(args);
+        let out = c.output().unwrap();
+        let run = Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into(),
+            stderr: String::from_utf8_lossy(&out.stderr).into(),
+        };
+        assert!(
+            !run.stdout.contains(TOKEN) && !run.stderr.contains(TOKEN),
+            "the token was printed:\n{}\n{}",
+            run.stdout,
+            run.stderr
+        );
+        run
+    }
+
+    /// `pmtrack sync` with the token; must exit 0.
+    fn sync(&self, args: &[&str]) -> Run {
+        let run = self.run_with(Some(TOKEN), args);
+        assert_eq!(
+            run.code, 0,
+            "sync failed:\nstdout:\n{}\nstderr:\n{}",
+            run.stdout, run.stderr
+        );
+        run
+    }
+
+    fn issues(&self) -> Vec<Value> {
+        self.gh.issues("o", "r")
+    }
+
+    fn issue_titled(&self, prefix: &str) -> Value {
+        self.issues()
+            .into_iter()
+            .find(|i| i["title"].as_str().unwrap_or("").starts_with(prefix))
+            .unwrap_or_else(|| panic!("no issue titled {prefix}…: {:#?}", self.issues()))
+    }
+
+    /// Marker keys of all issues, sorted; panics on duplicates.
+    fn keys(&self) -> Vec<String> {
+        let mut keys: Vec<String> = self
+            .issues()
+            .iter()
+            .map(|i| {
+                let body = i["body"].as_str().unwrap_or("");
+                let at = body.find("key=").expect("issue without marker");
+                body[at + 4..]
+                    .split_whitespace()
+                    .next()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        keys.sort();
+        let n = keys.len();
+        keys.dedup();
+        assert_eq!(keys.len(), n, "duplicate issues for one key");
+        keys
+    }
+}
+
+fn label_names(issue: &Value) -> Vec<String> {
+    issue["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn first_sync_creates_then_resync_is_one_get_and_then_free() {
+    let w = world();
+    let run = w.sync(&[]);
+    assert!(run.stdout.contains("3 created"), "{}", run.stdout);
+    let issues = w.issues();
+    assert_eq!(issues.len(), 3, "{issues:#?}");
+    assert_eq!(w.keys().len(), 3);
+    for i in &issues {
+        let body = i["body"].as_str().unwrap();
+        assert!(body.contains("<!-- pmtrack key="), "{body}");
+        assert!(body.contains("\nDue: "), "{body}");
+        assert!(label_names(i).iter().any(|l| l == "postmortem"));
+    }
+    let lag = w.issue_titled("Add replica lag alerting");
+    assert_eq!(lag["assignees"][0]["login"], "alice");
+    assert!(lag["body"].as_str().unwrap().contains("Due: 2024-02-01"));
+
+    // Labels pmtrack uses exist once each, created with a colour and description.
+    let label_posts: Vec<_> =
+        w.gh.mutating_requests()
+            .into_iter()
+            .filter(|e| e.path.ends_with("/labels"))
+            .map(|e| e.body.unwrap()["name"].as_str().unwrap().to_string())
+            .collect();
+    let mut unique = label_posts.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), label_posts.len(), "{label_posts:?}");
+    let labels = w.gh.labels("o", "r");
+    let base = labels.iter().find(|l| l["name"] == "postmortem").unwrap();
+    assert_ne!(base["color"], "ededed", "base label created without colour");
+    assert!(base["description"].as_str().is_some_and(|d| !d.is_empty()));
+
+    // Second run: nothing to do, one listing page, nothing else.
+    w.gh.reset_log();
+    let run = w.sync(&[]);
+    assert!(
+        run.stdout.contains("0 created, 0 updated, 0 closed"),
+        "{}",
+        run.stdout
+    );
+    assert!(w.gh.mutating_requests().is_empty());
+    assert_eq!(w.gh.requests().len(), 1, "{:#?}", w.gh.requests());
+
+    // Third run: the page is unchanged, so it comes back 304 and costs nothing.
+    w.gh.reset_log();
+    w.sync(&[]);
+    assert_eq!(w.gh.requests().len(), 1);
+    assert_eq!(w.gh.requests()[0].status, 304);
+    assert_eq!(w.gh.rate_points_spent(), 0);
+    let ua = w.gh.requests()[0]
+        .header("user-agent")
+        .unwrap_or("")
+        .to_string();
+    assert!(ua.starts_with("pmtrack/"), "user agent {ua}");
+    w.gh.assert_clean();
+}
+
+#[test]
+fn resync_of_many_items_costs_one_get_per_hundred() {
+    let w = world();
+    let mut doc = String::from("# Big\n\n**Start Time:** 2024-01-10\n\n## Action Items\n\n");
+    for n in 0..150 {
+        doc.push_str(&format!("- [ ] Fix subsystem number {n} properly\n"));
+    }
+    w.write("postmortems/2024-01-10-db.md", &doc);
+    w.sync(&[]);
+    assert_eq!(w.issues().len(), 150);
+    w.gh.reset_log();
+    w.sync(&[]);
+    assert!(w.gh.mutating_requests().is_empty());
+    assert_eq!(w.gh.count("GET"), 2, "⌈150/100⌉ listing pages");
+    assert_eq!(w.gh.requests().len(), 2);
+    w.gh.reset_log();
+    w.sync(&[]);
+    assert_eq!(w.gh.rate_points_spent(), 0, "{:#?}", w.gh.requests());
+    w.gh.assert_clean();
+}
+
+#[test]
+fn an_edited_title_updates_the_issue_instead_of_duplicating_it() {
+    let w = world();
+    w.sync(&[]);
+    let before = w.issue_titled("Write the failover runbook");
+    w.write(
+        "postmortems/2024-01-10-db.md",
+        &DOC.replace(
+            "Write the failover runbook",
+            "Write the failover runbook for the primary",
+        ),
+    );
+    let run = w.sync(&[]);
+    assert!(run.stdout.contains("1 updated"), "{}", run.stdout);
+    assert!(run.stdout.contains("0 created"), "{}", run.stdout);
+    assert_eq!(w.issues().len(), 3);
+    let after = w.issue_titled("Write the failover runbook for the primary");
+    assert_eq!(after["number"], before["number"]);
+    w.gh.assert_clean();
+}
+
+#[test]
+fn a_checked_item_closes_its_issue_as_completed() {
+    let w = world();
+    w.sync(&[]);
+    w.write(
+        "postmortems/2024-01-10-db.md",
+        &DOC.replace("- [ ] Write", "- [x] Write"),
+    );
+    let run = w.sync(&[]);
+    assert!(run.stdout.contains("1 closed"), "{}", run.stdout);
+    let i = w.issue_titled("Write the failover runbook");
+    assert_eq!(i["state"], "closed");
+    assert_eq!(i["state_reason"], "completed");
+    w.gh.assert_clean();
+}
+
+#[test]
+fn an_issue_a_person_closed_stays_closed_and_shows_as_done() {
+    let w = world();
+    w.sync(&[]);
+    let n = w.issue_titled("Rotate the database credentials")["number"]
+        .as_u64()
+        .unwrap();
+    w.gh.close_issue("o", "r", n, "completed");
+    w.gh.reset_log();
+    let run = w.sync(&["--format", "json"]);
+    let json: Value = serde_json::from_str(&run.stdout).unwrap();
+    let link = json["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["number"] == n)
+        .unwrap_or_else(|| panic!("no link for #{n}: {json:#}"));
+    assert_eq!(link["state"], "done");
+    assert!(
+        w.gh.mutating_requests().is_empty(),
+        "{:#?}",
+        w.gh.mutating_requests()
+    );
+    assert_eq!(
+        w.issue_titled("Rotate the database credentials")["state"],
+        "closed"
+    );
+    w.gh.assert_clean();
+}
+
+#[test]
+fn a_removed_item_is_closed_as_not_planned_with_one_comment() {
+    let w = world();
+    w.sync(&[]);
+    let n = w.issue_titled("Rotate the database credentials")["number"]
+        .as_u64()
+        .unwrap();
+    w.write(
+        "postmortems/2024-01-10-db.md",
+        &DOC.replace("- [ ] Rotate the database credentials P1\n", ""),
+    );
+    let run = w.sync(&[]);
+    assert!(run.stdout.contains("1 closed"), "{}", run.stdout);
+    let i = w.issue_titled("Rotate the database credentials");
+    assert_eq!(i["state"], "closed");
+    assert_eq!(i["state_reason"], "not_planned");
+    assert_eq!(w.gh.comments("o", "r", n).len(), 1);
+    w.gh.reset_log();
+    w.sync(&[]);
+    assert!(w.gh.mutating_requests().is_empty());
+    assert_eq!(w.gh.comments("o", "r", n).len(), 1);
+    w.gh.assert_clean();
+}
+
+/// Sync with `faults` queued, then once more: exactly one issue per item.
+fn no_duplicates_after(faults: Vec<FaultKind>) -> World {
+    let w = world();
+    for kind in faults {
+        w.gh.inject(Fault {
+            method: "POST",
+            path_contains: "/issues",
+            kind,
+            times: 1,
+        });
+    }
+    let first = w.run_with(Some(TOKEN), &[]);
+    assert!(first.code == 0 || first.code == 1, "{}", first.stderr);
+    w.sync(&[]);
+    assert_eq!(w.keys().len(), 3, "{:#?}", w.issues());
+    assert_eq!(w.issues().len(), 3);
+    w.gh.reset_log();
+    w.sync(&[]);
+    assert!(w.gh.mutating_requests().is_empty());
+    w.gh.assert_clean();
+    w
+}
+
+#[test]
+fn a_502_on_create_then_a_rerun_gives_one_issue_per_item() {
+    no_duplicates_after(vec![FaultKind::Status(502)]);
+}
+
+#[test]
+fn a_dropped_connection_after_create_is_not_a_duplicate() {
+    let w = no_duplicates_after(vec![FaultKind::DropAfterApply]);
+    drop(w);
+    no_duplicates_after(vec![FaultKind::DropBeforeApply, FaultKind::DropAfterApply]);
+}
+
+#[test]
+fn a_secondary_limit_is_waited_out_and_retried() {
+    let w = world();
+    w.gh.inject(Fault {
+        method: "POST",
+        path_contains: "/issues",
+        kind: FaultKind::SecondaryLimit {
+            retry_after_secs: 1,
+        },
+        times: 1,
+    });
+    let run = w.sync(&[]);
+    assert!(
+        run.stderr.contains("waiting 1s for the GitHub rate limit"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(w.keys().len(), 3);
+    drop(w);
+    no_duplicates_after(vec![
+        FaultKind::Status(502),
+        FaultKind::DropAfterApply,
+        FaultKind::SecondaryLimit429 {
+            retry_after_secs: 1,
+        },
+    ]);
+}
+
+/// Starts `pmtrack sync` in the background.
+fn spawn(w: &World, interval: &str) -> std::process::Child {
+    let url = w.gh.url();
+    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("pmtrack"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("GITHUB_") || k.starts_with("GH_") || k.starts_with("PMTRACK_") {
+            c.env_remove(k);
+        }
+    }
+    c.current_dir(w.dir.path())
+        .env("GITHUB_TOKEN", TOKEN)
+        .env("PMTRACK_WRITE_INTERVAL", interval)
+        .env("PMTRACK_MAX_WAIT", "3")
+        .env("PMTRACK_ETAG_CACHE", w.cache_file())
+        .args(["sync", "--api-url", &url, "--repo", "o/r"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Waits (at most 20 s) until the fake has logged an exchange `done` says.
+fn wait_for(w: &World, done: impl Fn(&[crate::support::fake_github::Exchange]) -> bool) {
+    let start = std::time::Instant::now();
+    while !done(&w.gh.requests()) {
+        assert!(
+            start.elapsed().as_secs() < 20,
+            "timed out: {:#?}",
+            w.gh.requests()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
+fn issue_posts(log: &[crate::support::fake_github::Exchange]) -> usize {
+    log.iter()
+        .filter(|e| e.method == "POST" && e.path == "/repos/o/r/issues")
+        .count()
+}
+
+#[test]
+fn a_create_whose_fate_is_unknown_fails_and_the_rerun_finds_it() {
+    let w = world();
+    // The create goes through but its answer is lost, and the listing that
+    // should find it fails too: the run must not create blindly again.
+    w.gh.inject(Fault {
+        method: "POST",
+        path_contains: "/issues",
+        kind: FaultKind::DropAfterApply,
+        times: 1,
+    });
+    let child = spawn(&w, "0");
+    wait_for(&w, |log| {
+        log.iter()
+            .any(|e| e.method == "POST" && e.path == "/repos/o/r/issues" && e.status == 0)
+    });
+    w.gh.inject(Fault {
+        method: "GET",
+        path_contains: "/issues",
+        kind: FaultKind::Status(500),
+        times: 4,
+    });
+    let out = child.wait_with_output().unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(stdout.contains("1 failed"), "{stdout}");
+    assert!(stderr.contains("run pmtrack again"), "{stderr}");
+    assert_eq!(w.issues().len(), 3, "the lost create happened once");
+    w.sync(&[]);
+    assert_eq!(w.keys().len(), 3);
+    assert_eq!(w.issues().len(), 3);
+    w.gh.assert_clean();
+}
+
+#[test]
+fn a_kill_at_any_point_then_a_rerun_never_duplicates() {
+    for kill_after in 1..=3 {
+        let w = world();
+        let mut child = spawn(&w, "0.2");
+        wait_for(&w, |log| issue_posts(log) >= kill_after);
+        child.kill().unwrap();
+        let _ = child.wait();
+        w.sync(&[]);
+        assert_eq!(w.keys().len(), 3, "killed after {kill_after} creates");
+        assert_eq!(w.issues().len(), 3);
+        w.gh.assert_clean();
+    }
+}
+
+#[test]
+fn a_used_up_rate_limit_is_waited_for() {
+    let w = world();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    w.gh.set_rate_limit(1, now + 2);
+    let run = w.sync(&[]);
+    assert!(
+        run.stderr.contains("for the GitHub rate limit"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(w.issues().len(), 3);
+    w.gh.assert_clean();
+}
+
+#[test]
+fn dry_run_sends_no_mutating_request() {
+    let w = world();
+    let run = w.sync(&["--dry-run"]);
+    assert!(run.stdout.contains("create"), "{}", run.stdout);
+    assert!(run.stdout.contains("Write the failover runbook"));
+    assert!(run.stdout.contains("dry run"), "{}", run.stdout);
+    assert!(w.gh.mutating_requests().is_empty());
+    assert!(w.gh.count("GET") >= 1, "lists the real issues");
+    let run = w.sync(&["--dry-run", "--format", "json"]);
+    let json: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["dry_run"], true);
+    assert_eq!(json["summary"]["created"], 3);
+    assert_eq!(json["plan"]["changes"].as_array().unwrap().len(), 3);
+    assert!(w.gh.mutating_requests().is_empty());
+    assert!(w.issues().is_empty());
+
+    // Without a token it plans against an empty tracker and says so.
+    w.gh.reset_log();
+    let run = w.run_with(None, &["--dry-run"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("no GitHub token"), "{}", run.stderr);
+    assert!(run.stdout.contains("create"));
+    assert!(w.gh.requests().is_empty());
+    w.gh.assert_clean();
+}
+
+#[test]
+fn a_missing_token_exits_2_naming_github_token() {
+    let w = world();
+    let run = w.run_with(None, &[]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("GITHUB_TOKEN"), "{}", run.stderr);
+    assert!(w.gh.requests().is_empty());
+    w.gh.assert_clean();
+}
+
+#[test]
+fn a_bad_token_and_an_unknown_repo_get_githubs_words_and_a_fix() {
+    let w = world();
+    let run = w.run_with(Some("wrong"), &[]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("GitHub rejected the token (401 Bad credentials)"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("GITHUB_TOKEN"), "{}", run.stderr);
+
+    let url = w.gh.url();
+    let out = w
+        .cmd(Some(TOKEN))
+        .args(["sync", "--api-url", &url, "--repo", "o/nope"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr.contains("repository o/nope not found, or the token cannot see it"),
+        "{stderr}"
+    );
+    assert!(w.gh.mutating_requests().is_empty());
+    w.gh.assert_clean();
+}
+
+#[test]
+fn a_corrupt_etag_cache_is_ignored_with_a_warning() {
+    let w = world();
+    std::fs::write(w.cache_file(), "{ not json").unwrap();
+    let run = w.sync(&[]);
+    assert!(
+        run.stderr.contains("ETag cache is corrupt"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(w.issues().len(), 3);
+    // It was rewritten: the next runs use it.
+    w.sync(&[]);
+    w.gh.reset_log();
+    w.sync(&[]);
+    assert_eq!(w.gh.rate_points_spent(), 0);
+    w.gh.assert_clean();
+}
