@@ -320,6 +320,13 @@ pub fn plan(input: &PlanInput) -> Plan {
         .enumerate()
         .map(|(i, s)| (s.issue.number, i))
         .collect();
+    // Slots by marker key, lowest number first.
+    let mut by_key: BTreeMap<&TaskKey, Vec<usize>> = BTreeMap::new();
+    for (i, s) in slots.iter().enumerate() {
+        if let Some(m) = &s.marker {
+            by_key.entry(&m.key).or_default().push(i);
+        }
+    }
 
     let mut items: Vec<Item> = Vec::new();
     for pm in &pms {
@@ -372,10 +379,10 @@ pub fn plan(input: &PlanInput) -> Plan {
         if !matches!(item.target, Target::New) {
             continue;
         }
-        let same_key: Vec<&Slot> = slots
-            .iter()
-            .filter(|s| s.marker.as_ref().is_some_and(|m| m.key == item.task.key))
-            .collect();
+        let same_key: Vec<&Slot> = by_key
+            .get(&item.task.key)
+            .map(|v| v.iter().map(|&i| &slots[i]).collect())
+            .unwrap_or_default();
         let free: Vec<&Slot> = same_key
             .iter()
             .copied()
@@ -405,24 +412,36 @@ pub fn plan(input: &PlanInput) -> Plan {
     // (3) An edited title: the best-matching orphan of the same document.
     for pm in &pms {
         let keys_here: BTreeSet<&TaskKey> = pm.tasks.iter().map(|t| &t.key).collect();
+        let orphans: Vec<(usize, Bigrams)> = slots
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| {
+                s.marker.as_ref().is_some_and(|m| {
+                    m.path == pm.path
+                        && !keys_here.contains(&m.key)
+                        && !claimed.contains_key(&s.issue.number)
+                })
+            })
+            .map(|(si, s)| {
+                (
+                    si,
+                    Bigrams::of(base_title(s.issue.title.trim_end_matches('…'))),
+                )
+            })
+            .collect();
+        if orphans.is_empty() {
+            continue;
+        }
         let mut pairs: Vec<(f64, usize, usize)> = Vec::new();
         for (ii, item) in items.iter().enumerate() {
             if item.pm.path != pm.path || !matches!(item.target, Target::New) {
                 continue;
             }
-            let want = normalize(base_title(&item.task.title));
-            for (si, s) in slots.iter().enumerate() {
-                let Some(m) = &s.marker else { continue };
-                if m.path != pm.path
-                    || keys_here.contains(&m.key)
-                    || claimed.contains_key(&s.issue.number)
-                {
-                    continue;
-                }
-                let have = normalize(base_title(s.issue.title.trim_end_matches('…')));
-                let score = strsim::sorensen_dice(&want, &have);
+            let want = Bigrams::of(base_title(&item.task.title));
+            for (si, have) in &orphans {
+                let score = want.dice(have);
                 if score >= SIMILARITY_THRESHOLD {
-                    pairs.push((score, ii, si));
+                    pairs.push((score, ii, *si));
                 }
             }
         }
@@ -491,12 +510,10 @@ pub fn plan(input: &PlanInput) -> Plan {
             Target::Foreign(r) => tracked_in = Some(r.clone()),
         }
         // Never two open issues for one task.
-        for s in &slots {
+        for &si in by_key.get(&item.task.key).into_iter().flatten() {
+            let s = &slots[si];
             let n = s.issue.number;
-            if claimed.contains_key(&n)
-                || duplicates_done.contains(&n)
-                || s.marker.as_ref().is_none_or(|m| m.key != item.task.key)
-            {
+            if claimed.contains_key(&n) || duplicates_done.contains(&n) {
                 continue;
             }
             duplicates_done.insert(n);
@@ -561,6 +578,52 @@ pub fn plan(input: &PlanInput) -> Plan {
     out.labels = label_specs(&out.changes, &input.config.labels);
     out.milestones = milestone_specs(&out.changes);
     out
+}
+
+/// A title as a multiset of character bigrams (normalised, whitespace
+/// removed), for Sørensen–Dice similarity: the measure of
+/// `strsim::sorensen_dice`, with the bigrams of each title computed once
+/// instead of once per pair.
+struct Bigrams {
+    squashed: String,
+    grams: Vec<(char, char)>,
+}
+
+impl Bigrams {
+    fn of(title: &str) -> Bigrams {
+        let squashed: String = normalize(title)
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        let chars: Vec<char> = squashed.chars().collect();
+        let mut grams: Vec<(char, char)> = chars.windows(2).map(|w| (w[0], w[1])).collect();
+        grams.sort_unstable();
+        Bigrams { squashed, grams }
+    }
+
+    /// 2·|common bigrams| / (|a| + |b|); 1 for equal titles.
+    fn dice(&self, other: &Bigrams) -> f64 {
+        if self.squashed == other.squashed {
+            return 1.0;
+        }
+        let (a, b) = (&self.grams, &other.grams);
+        if a.is_empty() || b.is_empty() {
+            return 0.0;
+        }
+        let (mut i, mut j, mut common) = (0, 0, 0usize);
+        while i < a.len() && j < b.len() {
+            match a[i].cmp(&b[j]) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    common += 1;
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        (2 * common) as f64 / (a.len() + b.len()) as f64
+    }
 }
 
 /// Effective due date: explicit, else incident start + policy days.
@@ -1878,6 +1941,35 @@ mod tests {
         let b = sim.issues[0].body.replace('\n', "\r\n");
         sim.get(1).body = b;
         assert_settled(&sim, &pms, &Config::default());
+    }
+
+    #[test]
+    fn similarity_is_strsims_sorensen_dice_on_normalised_titles() {
+        let pairs = [
+            (
+                "Add alerting on disk usage",
+                "add alerting on disk usage for db hosts",
+            ),
+            ("Update the runbook", "Update the dashboard"),
+            ("healed", "sealed"),
+            ("web applications", "applications of the web"),
+            ("a", "b"),
+            ("same", "SAME!"),
+        ];
+        for (a, b) in pairs {
+            let want = strsim::sorensen_dice(&normalize(a), &normalize(b));
+            let got = Bigrams::of(a).dice(&Bigrams::of(b));
+            assert!((want - got).abs() < 1e-9, "{a} / {b}: {want} vs {got}");
+        }
+        assert!(
+            Bigrams::of("Write runbook for failover")
+                .dice(&Bigrams::of("Add runbook for failover"))
+                >= SIMILARITY_THRESHOLD
+        );
+        assert!(
+            Bigrams::of("Update the runbook").dice(&Bigrams::of("Update the dashboard"))
+                < SIMILARITY_THRESHOLD
+        );
     }
 
     #[test]
