@@ -18,3 +18,4 @@ pub mod issue_text;
 pub mod model;
 pub mod parse;
 pub mod plan;
+pub mod writeback;

@@ -1,9 +1,21 @@
-//! GLUE for write-back: apply the pure write-back to each synced document,
-//! write it atomically, and commit it. (Stub: being implemented.)
+//! GLUE for write-back: for each loaded document with synced tasks, render
+//! the pure write-back ([`crate::writeback::render`]), write the result
+//! atomically when it differs (a file changed on disk since it was read is
+//! reported in `stale`, never overwritten), and commit exactly the written
+//! files as the configured author with a `[skip ci]` message.
+//!
+//! Must not: push (the Action's `git push` step does), print, read the
+//! clock, or commit anything when no file changed — so a run triggered by
+//! its own push finds nothing to do and never loops.
+
+use std::path::PathBuf;
 
 use super::workspace::{Loaded, Workspace};
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::files;
+use crate::git::{self, Author};
 use crate::model::Link;
+use crate::writeback::{self, Options};
 use chrono::NaiveDate;
 
 /// What write-back did.
@@ -26,6 +38,58 @@ pub fn run(
     today: NaiveDate,
     commit: bool,
 ) -> Result<WritebackSummary> {
-    let _ = (ws, loaded, links, today, commit);
-    Ok(WritebackSummary::default())
+    let opts = Options {
+        status_block: ws.config.status_block,
+    };
+    let mut summary = WritebackSummary::default();
+    let mut written_paths: Vec<PathBuf> = Vec::new();
+    for doc in loaded {
+        let pm = &doc.postmortem;
+        let mine: Vec<Link> = links
+            .iter()
+            .filter(|l| pm.tasks.iter().any(|t| t.key == l.key))
+            .cloned()
+            .collect();
+        if mine.is_empty() {
+            continue;
+        }
+        let text = &doc.document.text;
+        let new_text = writeback::render(text, pm, &mine, today, &opts);
+        if new_text == *text {
+            continue;
+        }
+        match files::write_atomic(&doc.document.path, &new_text, &doc.document.fingerprint) {
+            Ok(()) => {
+                summary.written.push(pm.path.clone());
+                written_paths.push(doc.document.path.clone());
+            }
+            Err(Error::StaleFile { .. }) => summary.stale.push(pm.path.clone()),
+            Err(e) => return Err(e),
+        }
+    }
+    if !commit || written_paths.is_empty() {
+        return Ok(summary);
+    }
+    let repo = ws.repo.as_ref().ok_or_else(|| {
+        Error::Git(format!(
+            "cannot commit the written postmortems: {} is not inside a git repository; \
+             run pmtrack in a clone, or turn committing off",
+            ws.root.display()
+        ))
+    })?;
+    let author = Author {
+        name: ws.config.commit.author_name.clone(),
+        email: ws.config.commit.author_email.clone(),
+    };
+    // Paths as read may be relative to the current folder; the repository
+    // takes relative paths as relative to its work tree.
+    let paths: Vec<PathBuf> = written_paths
+        .iter()
+        .map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()))
+        .collect();
+    let message = git::commit_message(&summary.written);
+    summary.commit = repo
+        .commit_paths(&paths, &author, &message)?
+        .map(|oid| oid.to_string());
+    Ok(summary)
 }

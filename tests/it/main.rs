@@ -3,3 +3,4 @@ mod fake_github_selftest;
 mod corpus;
 mod support;
 mod sync;
+mod writeback;
