@@ -236,7 +236,10 @@ impl<'a> Doc<'a> {
     /// The line ending to use for new lines near line `i`: that line's, or
     /// the nearest earlier one's, or the document's first, or `\n`.
     fn eol_near(&self, i: usize) -> &'a str {
-        (0..=i.min(self.lines.len().saturating_sub(1)))
+        if self.lines.is_empty() {
+            return "\n";
+        }
+        (0..=i.min(self.lines.len() - 1))
             .rev()
             .chain(i + 1..self.lines.len())
             .map(|k| self.eol(k))
@@ -419,7 +422,8 @@ fn end_of_text(doc: &Doc<'_>, k: usize, markdown_item: bool) -> usize {
     let line = doc.lines[k].text;
     let mut t = &line[..trimmed_len(line)];
     if markdown_item {
-        if t.len() >= 5 && t[t.len() - 5..].eq_ignore_ascii_case("</li>") {
+        let tail = t.len().checked_sub(5).and_then(|p| t.get(p..));
+        if tail.is_some_and(|x| x.eq_ignore_ascii_case("</li>")) {
             t = t[..t.len() - 5].trim_end_matches([' ', '\t']);
         } else if t.ends_with('\\') && !t.ends_with("\\\\") && t.len() > 1 {
             t = t[..t.len() - 1].trim_end_matches([' ', '\t']);
