@@ -40,6 +40,10 @@ pub fn owners(raw: &str, cell: Option<&str>) -> Vec<String> {
     for login in mentions(raw) {
         add(login);
     }
+    use super::text::contains_ci;
+    if !contains_ci(raw, "owner") && !contains_ci(raw, "assignee") {
+        return out;
+    }
     let lower = raw.to_lowercase();
     for key in ["owner:", "owners:", "assignee:", "assignees:", "owner -"] {
         if let Some(p) = lower.find(key) {
@@ -113,46 +117,48 @@ pub fn due(raw: &str, cell: Option<&str>) -> Result<Option<NaiveDate>, String> {
             None => {}
         }
     }
-    let lower = raw.to_ascii_lowercase();
-    let lb = lower.as_bytes();
-    for key in [
-        "due",
-        "by",
-        "deadline",
-        "target",
-        "eta",
-        "until",
-        "before",
-        "complete by",
-        "no later than",
-    ] {
-        let mut from = 0;
-        while let Some(p) = lower[from..].find(key) {
-            let at = from + p;
-            from = at + key.len();
-            let before_ok = at == 0 || !lb[at - 1].is_ascii_alphanumeric();
-            let after_ok = lb.get(from).is_none_or(|c| !c.is_ascii_alphanumeric());
-            if !before_ok || !after_ok {
-                continue;
-            }
-            let window_end = (from + 40).min(raw.len());
-            let window_end = (window_end..=raw.len())
-                .find(|&i| raw.is_char_boundary(i))
-                .unwrap_or(raw.len());
-            let window = &raw[from..window_end];
-            // The date must follow closely: `due: `, `by `, `(due `.
-            let skip = window
-                .find(|c: char| c.is_ascii_alphanumeric())
-                .unwrap_or(0);
-            if skip > 3 {
-                continue;
-            }
-            match find_date(&window[skip..]) {
-                // Only when the date starts right after the keyword.
-                Some(Found::Valid(d)) if date_starts_near(&window[skip..]) => return Ok(Some(d)),
-                Some(Found::Invalid(s)) if date_starts_near(&window[skip..]) => return Err(s),
-                _ => {}
-            }
+    if !raw.bytes().any(|c| c.is_ascii_digit()) {
+        return Ok(None);
+    }
+    // One pass over the words: a keyword, then a date right after it.
+    const KEYS: [&str; 8] = [
+        "due", "by", "deadline", "target", "eta", "until", "before", "than",
+    ];
+    let b = raw.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if !b[i].is_ascii_alphabetic() {
+            i += 1;
+            continue;
+        }
+        let st = i;
+        while i < b.len() && b[i].is_ascii_alphanumeric() {
+            i += 1;
+        }
+        let word = &raw[st..i];
+        if !KEYS.iter().any(|k| k.eq_ignore_ascii_case(word)) {
+            continue;
+        }
+        let rest = &raw[i..];
+        // The date must follow closely: `due: `, `by `, `(due `.
+        let skip = rest
+            .find(|c: char| c.is_ascii_alphanumeric())
+            .unwrap_or(rest.len());
+        if skip > 3 {
+            continue;
+        }
+        let mut end = (skip + 40).min(rest.len());
+        while !rest.is_char_boundary(end) {
+            end -= 1;
+        }
+        let window = &rest[skip..end];
+        if !date_starts_near(window) {
+            continue;
+        }
+        match find_date(window) {
+            Some(Found::Valid(d)) => return Ok(Some(d)),
+            Some(Found::Invalid(s)) => return Err(s),
+            None => {}
         }
     }
     Ok(None)
@@ -186,7 +192,13 @@ pub fn priority(raw: &str, cell: Option<&str>) -> Option<Priority> {
             return Some(p);
         }
     }
-    for w in raw.split(|c: char| !c.is_ascii_alphanumeric()) {
+    let b = raw.as_bytes();
+    let maybe_p = (0..b.len().saturating_sub(1))
+        .any(|i| (b[i] | 0x20) == b'p' && (b'0'..=b'3').contains(&b[i + 1]));
+    for w in raw
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|_| maybe_p)
+    {
         if w.len() == 2
             && (w.starts_with('P') || w.starts_with('p'))
             && w.as_bytes()[1].is_ascii_digit()
@@ -195,6 +207,9 @@ pub fn priority(raw: &str, cell: Option<&str>) -> Option<Priority> {
                 return Some(p);
             }
         }
+    }
+    if !raw.contains("riority") {
+        return None;
     }
     let lower = raw.to_ascii_lowercase();
     if let Some(p) = lower.find("priority") {
@@ -265,6 +280,9 @@ pub fn issue_ref(raw: &str, cell: Option<&str>) -> Option<IssueRef> {
 }
 
 fn find_issue_ref(s: &str) -> Option<IssueRef> {
+    if !s.contains('#') && !s.contains("/issues/") {
+        return None;
+    }
     // URLs: https://host/owner/repo/issues/123
     let mut from = 0;
     while let Some(p) = s[from..].find("/issues/") {

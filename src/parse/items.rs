@@ -3,7 +3,7 @@
 //! plain lines, with `Title: description` and describing children folded
 //! into one task. Pure: lines in, raw tasks out.
 
-use super::lines::{indent_of, Item, Kind, Line};
+use super::lines::{indent_of, Item, Kind, Kinds, Line};
 use super::text::{self, clean, trim_colon, word_count};
 use super::vocab;
 use crate::model::ItemKind;
@@ -89,7 +89,12 @@ fn is_colon_label(clean_line: &str) -> bool {
 
 /// Scan the section whose body starts at `start`, under a heading of `level`
 /// (1..=6, or 7 for a bold/plain label line).
-pub fn scan_section(lines: &[Line<'_>], kinds: &[Kind], start: usize, level: u8) -> SectionScan {
+pub fn scan_section(
+    lines: &[Line<'_>],
+    kinds: &Kinds<'_, '_>,
+    start: usize,
+    level: u8,
+) -> SectionScan {
     let mut units: Vec<Unit> = Vec::new();
     let mut j = start;
     let mut blank_run = 0usize;
@@ -99,7 +104,7 @@ pub fn scan_section(lines: &[Line<'_>], kinds: &[Kind], start: usize, level: u8)
             j += 1;
             continue;
         }
-        match &kinds[j] {
+        match kinds.get(j) {
             Kind::Heading { level: h, text } => {
                 let key = vocab::heading_key(text);
                 if vocab::is_terminal(&key) || vocab::opens_conclusion(&key) {
@@ -141,7 +146,7 @@ pub fn scan_section(lines: &[Line<'_>], kinds: &[Kind], start: usize, level: u8)
             }
             Kind::TableRow | Kind::TableDelim => {
                 let cells = split_cells(line.text);
-                let is_delim = matches!(kinds[j], Kind::TableDelim);
+                let is_delim = matches!(kinds.get(j), Kind::TableDelim);
                 match units.last_mut() {
                     Some(Unit::Table { header, rows }) if blank_run == 0 => {
                         if is_delim {
@@ -165,7 +170,7 @@ pub fn scan_section(lines: &[Line<'_>], kinds: &[Kind], start: usize, level: u8)
                 if vocab::opens_conclusion(&c) {
                     break;
                 }
-                let key = vocab::heading_key(raw);
+                let key = vocab::key_of_clean(&c);
                 if word_count(&c) <= 4 && !c.contains(':') && vocab::is_terminal(&key) {
                     break;
                 }
@@ -178,7 +183,7 @@ pub fn scan_section(lines: &[Line<'_>], kinds: &[Kind], start: usize, level: u8)
                     let mut k = j + 1;
                     let mut desc = Vec::new();
                     while k < lines.len()
-                        && matches!(kinds[k], Kind::Plain | Kind::Label { .. })
+                        && matches!(kinds.get(k), Kind::Plain | Kind::Label { .. })
                         && indent_of(lines[k].text) > ind
                     {
                         desc.push(clean(lines[k].text));
@@ -267,6 +272,11 @@ fn split_cells(line: &str) -> Vec<String> {
 
 /// Split `Title: description` (bold title, or a short plain phrase).
 pub fn split_title(raw: &str) -> (String, String) {
+    split_title_with(raw, &clean(raw))
+}
+
+/// [`split_title`] when the cleaned text `c` is already at hand.
+fn split_title_with(raw: &str, cleaned: &str) -> (String, String) {
     let t = raw.trim();
     for d in ["**", "__", "*", "_"] {
         if let Some(rest) = t.strip_prefix(d) {
@@ -279,18 +289,17 @@ pub fn split_title(raw: &str) -> (String, String) {
             if let Some(a) = after.trim_start().strip_prefix(':') {
                 return (clean(inner), clean(a));
             }
-            let c = clean(t);
-            return (trim_colon(&c), String::new());
+            return (trim_colon(cleaned), String::new());
         }
     }
-    let c = clean(t);
-    if let Some(p) = title_colon(&c) {
+    let c = cleaned;
+    if let Some(p) = title_colon(c) {
         let prefix = c[..p].trim();
         if !prefix.is_empty() && word_count(prefix) <= 8 && !prefix.contains(['.', '!', '?', ';']) {
             return (prefix.to_string(), c[p + 1..].trim().to_string());
         }
     }
-    (trim_colon(&c), String::new())
+    (trim_colon(c), String::new())
 }
 
 /// The first `:` followed by whitespace or the end (not `https://`, `10:30`).
@@ -301,16 +310,15 @@ fn title_colon(s: &str) -> Option<usize> {
 
 /// The whole text of an item is a label: bold/italic only, or a short
 /// phrase ending in `:`.
-fn label_of(raw: &str) -> Option<String> {
+fn label_of(raw: &str, cleaned: &str) -> Option<String> {
     let t = raw.trim();
     if let Some(l) = super::lines::label_text(t) {
         if word_count(&l) <= 10 {
             return Some(trim_colon(&l));
         }
     }
-    let c = clean(t);
-    if is_colon_label(&c) {
-        return Some(trim_colon(&c));
+    if is_colon_label(cleaned) {
+        return Some(trim_colon(cleaned));
     }
     None
 }
@@ -369,7 +377,7 @@ fn emit_segment(lines: &[Line<'_>], units: &[Unit], group: &str, out: &mut Vec<R
                     closed = true;
                     continue;
                 }
-                let (title, detail) = split_title(text);
+                let (title, detail) = split_title_with(text, &c);
                 out.push(RawTask {
                     title,
                     detail,
@@ -516,8 +524,8 @@ fn emit_nodes(units: &[Unit], nodes: &[Node], ids: &[usize], group: &str, out: &
             });
         };
         if node.children.is_empty() {
-            if let Some(l) = label_of(raw) {
-                let key = vocab::heading_key(&l);
+            if let Some(l) = label_of(raw, &c) {
+                let key = vocab::key_of_clean(&l);
                 if c.trim_end().ends_with(':') || vocab::is_group_word(&key) {
                     sib_group = l;
                     continue;
@@ -526,31 +534,37 @@ fn emit_nodes(units: &[Unit], nodes: &[Node], ids: &[usize], group: &str, out: &
             if c.is_empty() || vocab::is_nothing_to_do(&c) || vocab::is_closing_prose(&c) {
                 continue;
             }
-            let (t, d) = split_title(raw);
+            let (t, d) = split_title_with(raw, &c);
             push(out, t, d, &sib_group, raw.to_string());
             continue;
         }
-        let mut parts = Vec::new();
-        let mut all_raw = raw.to_string();
-        flatten(units, nodes, &node.children, &mut parts, &mut all_raw);
         let children_are_notes = node.children.iter().all(|&ch| {
             let (t, _) = text_of(units, nodes[ch].unit);
-            vocab::is_note(&clean(t))
+            vocab::is_note(t.trim_start_matches(['*', '_', '`', '[', ' ']))
         });
-        if let Some(l) = label_of(raw) {
-            let key = vocab::heading_key(&l);
+        // The children's text, for when they describe this item.
+        let described = || {
+            let mut parts = Vec::new();
+            let mut all_raw = raw.to_string();
+            flatten(units, nodes, &node.children, &mut parts, &mut all_raw);
+            (parts, all_raw)
+        };
+        if let Some(l) = label_of(raw, &c) {
+            let key = vocab::key_of_clean(&l);
             let category = !children_are_notes
                 && (vocab::is_group_word(&key)
                     || (item.number.is_none() && node.children.len() >= 2));
             if category {
                 emit_nodes(units, nodes, &node.children, &l, out);
             } else {
+                let (parts, all_raw) = described();
                 push(out, l, parts.join(" "), &sib_group, all_raw);
             }
             continue;
         }
-        let (t, d) = split_title(raw);
+        let (t, d) = split_title_with(raw, &c);
         if !d.is_empty() || children_are_notes {
+            let (parts, all_raw) = described();
             let mut detail = d;
             for p in parts {
                 if !detail.is_empty() {
@@ -572,12 +586,20 @@ fn emit_table(
     group: &str,
     out: &mut Vec<RawTask>,
 ) {
+    let keys: Vec<String> = header
+        .unwrap_or(&[])
+        .iter()
+        .map(|c| text::normalize(&clean(c)))
+        .collect();
     let find = |names: &[&str]| -> Option<usize> {
-        let h = header?;
-        h.iter().position(|cell| {
-            let k = text::normalize(&clean(cell));
+        header?;
+        keys.iter().position(|k| {
             names.iter().any(|n| {
-                k == *n || k.starts_with(&format!("{n} ")) || k.ends_with(&format!(" {n}"))
+                k == n
+                    || (k.starts_with(n) && k.as_bytes().get(n.len()) == Some(&b' '))
+                    || (k.len() > n.len()
+                        && k.ends_with(n)
+                        && k.as_bytes()[k.len() - n.len() - 1] == b' ')
             })
         })
     };
@@ -623,7 +645,11 @@ fn emit_table(
         "bug", "issue", "issues", "ticket", "tickets", "tracking", "link", "jira", "pr",
     ]);
     for (line, cells) in rows {
-        if cells.iter().all(|c| clean(c).is_empty()) {
+        let blank = |c: &String| {
+            c.trim_matches(|ch: char| ch.is_whitespace() || "*_`~-".contains(ch))
+                .is_empty()
+        };
+        if cells.iter().all(blank) {
             continue;
         }
         let title = cells.get(action).map(|c| clean(c)).unwrap_or_default();

@@ -59,7 +59,8 @@ pub fn hide_code_and_comments(lines: &mut [Line<'_>]) {
     let mut in_status = false;
     for line in lines.iter_mut() {
         let t = line.text.trim_start();
-        if in_status || (fence.is_none() && !in_comment && t.contains(STATUS_BEGIN)) {
+        let may_mark = t.starts_with("<!--") || t.starts_with('[');
+        if in_status || (may_mark && fence.is_none() && !in_comment && t.contains(STATUS_BEGIN)) {
             line.hidden = true;
             in_status = !t.contains(STATUS_END);
             continue;
@@ -155,6 +156,76 @@ pub fn indent_of(s: &str) -> usize {
         }
     }
     n
+}
+
+/// Line kinds computed on demand: only the lines pmtrack looks at (section
+/// candidates and the sections themselves) are classified.
+pub struct Kinds<'s, 'a> {
+    lines: &'s [Line<'a>],
+    cells: Vec<std::cell::OnceCell<Kind>>,
+}
+
+impl<'s, 'a> Kinds<'s, 'a> {
+    /// Nothing classified yet.
+    pub fn new(lines: &'s [Line<'a>]) -> Self {
+        Kinds {
+            lines,
+            cells: (0..lines.len())
+                .map(|_| std::cell::OnceCell::new())
+                .collect(),
+        }
+    }
+
+    /// The kind of line `i` (setext headings look at their neighbours).
+    pub fn get(&self, i: usize) -> &Kind {
+        self.cells[i].get_or_init(|| classify_at(self.lines, i))
+    }
+
+    /// Number of lines.
+    pub fn len(&self) -> usize {
+        self.cells.len()
+    }
+
+    /// No lines at all.
+    pub fn is_empty(&self) -> bool {
+        self.cells.is_empty()
+    }
+}
+
+fn underline_level(line: &Line<'_>) -> Option<u8> {
+    if line.hidden || indent_of(line.text) > 3 {
+        return None;
+    }
+    let u = line.text.trim();
+    if u.len() >= 2 && u.bytes().all(|c| c == b'=') {
+        Some(1)
+    } else if u.len() >= 2 && u.bytes().all(|c| c == b'-') {
+        Some(2)
+    } else {
+        None
+    }
+}
+
+/// Classify line `i`, with setext underlines.
+fn classify_at(lines: &[Line<'_>], i: usize) -> Kind {
+    let kind = classify_one(lines[i].text);
+    let texty = |k: &Kind| matches!(k, Kind::Plain | Kind::Label { .. });
+    if underline_level(&lines[i]).is_some()
+        && i > 0
+        && !lines[i - 1].hidden
+        && texty(&classify_one(lines[i - 1].text))
+    {
+        return Kind::Underline;
+    }
+    if texty(&kind) && !lines[i].hidden {
+        if let Some(level) = lines.get(i + 1).and_then(underline_level) {
+            return Kind::Heading {
+                level,
+                text: lines[i].text.trim().to_string(),
+            };
+        }
+    }
+    kind
 }
 
 /// Classify every line; setext headings look at the next line.
@@ -266,6 +337,9 @@ fn is_delim(t: &str) -> bool {
 }
 
 fn html_heading(t: &str) -> Option<Kind> {
+    if !t.starts_with('<') {
+        return None;
+    }
     let lower = t.get(..4)?.to_ascii_lowercase();
     let bytes = lower.as_bytes();
     if bytes[0] != b'<' || bytes[1] != b'h' || !(b'1'..=b'6').contains(&bytes[2]) {
@@ -367,6 +441,9 @@ fn finish_item(
 /// A line that is entirely bold or italic (`**Title:**`, `*Title*:`,
 /// `__Title__`): its inner text with the colon kept.
 pub fn label_text(t: &str) -> Option<String> {
+    if !t.starts_with(['*', '_']) {
+        return None;
+    }
     for d in ["**", "__", "*", "_"] {
         if let Some(rest) = t.strip_prefix(d) {
             let (body, tail) = if let Some(b) = rest.strip_suffix(d) {

@@ -18,7 +18,6 @@ pub mod vocab;
 
 use crate::model::{DocFormat, Postmortem, Section, Span, Task, TaskKey, Warning};
 use lines::Kind;
-use sha2::{Digest, Sha256};
 
 /// Parse one document. `path` is used for keys and messages only.
 pub fn parse(path: &str, src: &str) -> Postmortem {
@@ -37,7 +36,7 @@ pub fn parse(path: &str, src: &str) -> Postmortem {
     let mut lines = lines::split(src);
     let front = front_matter(&mut lines, &mut warnings);
     lines::hide_code_and_comments(&mut lines);
-    let kinds = lines::classify(&lines);
+    let kinds = lines::Kinds::new(&lines);
 
     let mut tasks: Vec<Task> = Vec::new();
     let mut section = None;
@@ -45,13 +44,19 @@ pub fn parse(path: &str, src: &str) -> Postmortem {
     let mut first_section_line = None;
     let mut i = 0;
     while i < lines.len() {
-        let Some(level) = opens_section(&lines[i], &kinds[i]) else {
+        let maybe = lines[i].text.len() <= 100
+            && !lines[i].hidden
+            && vocab::may_name_section(lines[i].text);
+        let Some(level) = maybe
+            .then(|| opens_section(&lines[i], kinds.get(i)))
+            .flatten()
+        else {
             i += 1;
             continue;
         };
         section_found = true;
         first_section_line.get_or_insert(i);
-        let body = if matches!(kinds.get(i + 1), Some(Kind::Underline)) {
+        let body = if i + 1 < lines.len() && matches!(kinds.get(i + 1), Kind::Underline) {
             i + 2
         } else {
             i + 1
@@ -67,7 +72,7 @@ pub fn parse(path: &str, src: &str) -> Postmortem {
         }
         let last = (i..scan.end)
             .rev()
-            .find(|&k| !matches!(kinds[k], Kind::Blank))
+            .find(|&k| !lines[k].text.trim().is_empty())
             .unwrap_or(i);
         let end = lines.get(last + 1).map_or(src.len(), |l| l.start);
         section = Some(Section {
@@ -78,7 +83,7 @@ pub fn parse(path: &str, src: &str) -> Postmortem {
             },
         });
         for raw in scan.tasks {
-            tasks.push(build_task(path, &lines, raw, &mut warnings));
+            tasks.push(build_task(&lines, raw, &mut warnings));
         }
         i = scan.end.max(i + 1);
     }
@@ -111,7 +116,12 @@ pub fn parse(path: &str, src: &str) -> Postmortem {
 }
 
 fn opens_section(line: &lines::Line<'_>, kind: &Kind) -> Option<u8> {
-    if line.hidden {
+    let candidate = match kind {
+        Kind::Heading { .. } | Kind::Label { .. } => true,
+        Kind::Plain => line.text.len() <= 100,
+        _ => false,
+    };
+    if !candidate || line.hidden || !vocab::may_name_section(line.text) {
         return None;
     }
     match kind {
@@ -130,12 +140,7 @@ fn opens_section(line: &lines::Line<'_>, kind: &Kind) -> Option<u8> {
     }
 }
 
-fn build_task(
-    path: &str,
-    lines: &[lines::Line<'_>],
-    raw: items::RawTask,
-    warnings: &mut Vec<Warning>,
-) -> Task {
+fn build_task(lines: &[lines::Line<'_>], raw: items::RawTask, warnings: &mut Vec<Warning>) -> Task {
     let line = &lines[raw.line];
     let no = line.no;
     let due = match fields::due(&raw.raw, raw.cells.due.as_deref()) {
@@ -150,7 +155,7 @@ fn build_task(
     };
     let status = fields::status(&raw.raw, raw.checked, &raw.cells);
     Task {
-        key: task_key(path, &raw.title, ""),
+        key: TaskKey(String::new()),
         horizon: vocab::horizon_of(&raw.group),
         owners: fields::owners(&raw.raw, raw.cells.owner.as_deref()),
         due,
@@ -169,54 +174,74 @@ fn build_task(
     }
 }
 
-/// The stable key of a task: 16 hex digits of SHA-256 over the document path
+/// The stable key of a task: 16 hex digits of FNV-1a-64 over the document path
 /// and the normalised title without a trailing issue reference (plus the
-/// detail when two tasks share a title).
+/// detail when two tasks of the document share a title).
 pub fn task_key(path: &str, title: &str, detail: &str) -> TaskKey {
-    let mut h = Sha256::new();
-    h.update(path.replace('\\', "/").trim_start_matches("./").as_bytes());
-    h.update(b"\n");
-    h.update(text::normalize(text::base_title(title)).as_bytes());
-    if !detail.is_empty() {
-        h.update(b"\n");
-        h.update(text::normalize(detail).as_bytes());
-    }
-    let digest = h.finalize();
-    TaskKey(digest[..8].iter().map(|b| format!("{b:02x}")).collect())
+    hash_key(
+        path,
+        &text::normalize(text::base_title(title)),
+        &text::normalize(detail),
+    )
 }
 
-/// Merge repeats of one item (same title and detail), warning with both lines;
-/// give tasks that share only a title keys that include their detail.
+/// FNV-1a, 64 bits: stable across platforms and releases (it is written
+/// into issue markers), fast, and collision-free enough for the items of
+/// one repository. Not a security boundary.
+fn hash_key(path: &str, norm_title: &str, norm_detail: &str) -> TaskKey {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |bytes: &[u8]| {
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    // `\` and `/` hash alike, so keys do not depend on the OS.
+    for (i, part) in path.trim_start_matches("./").split(['\\', '/']).enumerate() {
+        if i > 0 {
+            eat(b"/");
+        }
+        eat(part.as_bytes());
+    }
+    eat(b"\n");
+    eat(norm_title.as_bytes());
+    if !norm_detail.is_empty() {
+        eat(b"\n");
+        eat(norm_detail.as_bytes());
+    }
+    TaskKey(format!("{h:016x}"))
+}
+
+/// Merge repeats of one item (same title and detail), warning with both
+/// lines, and give every task its key (tasks sharing only a title get keys
+/// that include their detail).
 fn dedupe_and_key(path: &str, tasks: &mut Vec<Task>, warnings: &mut Vec<Warning>) {
-    let mut seen: Vec<(String, usize)> = Vec::new();
-    let mut keep = Vec::with_capacity(tasks.len());
+    // Documents hold a handful of items: linear scans beat hashing here.
+    let mut keep: Vec<Task> = Vec::with_capacity(tasks.len());
+    let mut ids: Vec<(String, String)> = Vec::with_capacity(tasks.len());
     for t in tasks.drain(..) {
-        let id = format!(
-            "{}\n{}",
-            text::normalize(&t.title),
-            text::normalize(&t.detail)
+        let id = (
+            text::normalize(text::base_title(&t.title)),
+            text::normalize(&t.detail),
         );
-        if let Some((_, first)) = seen.iter().find(|(k, _)| *k == id) {
+        if let Some(first) = ids.iter().position(|x| *x == id) {
+            let first_line = keep[first].line;
             warnings.push(Warning {
                 line: t.line,
                 message: format!(
-                    "line {} repeats the action item of line {first}; counted once",
+                    "line {} repeats the action item of line {first_line}; counted once",
                     t.line
                 ),
             });
             continue;
         }
-        seen.push((id, t.line));
+        ids.push(id);
         keep.push(t);
     }
-    for i in 0..keep.len() {
-        let clash = keep
-            .iter()
-            .enumerate()
-            .any(|(j, o)| j != i && o.key == keep[i].key);
-        if clash {
-            keep[i].key = task_key(path, &keep[i].title, &keep[i].detail);
-        }
+    for (i, t) in keep.iter_mut().enumerate() {
+        let (title, detail) = &ids[i];
+        let shared = ids.iter().filter(|(x, _)| x == title).count() > 1;
+        t.key = hash_key(path, title, if shared { detail } else { "" });
     }
     *tasks = keep;
 }
@@ -266,8 +291,9 @@ fn front_matter(lines: &mut [lines::Line<'_>], warnings: &mut Vec<Warning>) -> F
     front
 }
 
-fn doc_title(lines: &[lines::Line<'_>], kinds: &[Kind]) -> Option<String> {
-    for (l, k) in lines.iter().zip(kinds) {
+fn doc_title(lines: &[lines::Line<'_>], kinds: &lines::Kinds<'_, '_>) -> Option<String> {
+    for (i, l) in lines.iter().enumerate() {
+        let k = kinds.get(i);
         if l.hidden {
             continue;
         }

@@ -9,15 +9,42 @@
 /// `~~s~~` → their text, HTML tags removed, `&nbsp;`/`&emsp;` → space,
 /// `:shortcode:` removed.
 pub fn clean(s: &str) -> String {
-    let s = strip_links(s);
-    let s = strip_tags_and_entities(&s);
-    let s = strip_emphasis(&s);
-    let s = strip_shortcodes(&s);
-    collapse(&s)
+    // Each pass runs only when its markup can be there (no allocation else).
+    let b = s.as_bytes();
+    let has = |set: &[u8]| b.iter().any(|c| set.contains(c));
+    let mut owned: Option<String> = None;
+    let step = |f: fn(&str) -> String, owned: &mut Option<String>| {
+        let next = f(owned.as_deref().unwrap_or(s));
+        *owned = Some(next);
+    };
+    if has(b"[<") {
+        step(strip_links, &mut owned);
+    }
+    if has(b"<&") {
+        step(strip_tags_and_entities, &mut owned);
+    }
+    if has(b"*_`~") {
+        step(strip_emphasis, &mut owned);
+    }
+    if b.iter().filter(|&&c| c == b':').count() >= 2 {
+        step(strip_shortcodes, &mut owned);
+    }
+    collapse(owned.as_deref().unwrap_or(s))
 }
 
 /// Collapse runs of whitespace to one space and trim.
 pub fn collapse(s: &str) -> String {
+    // Fast path: already single-spaced ASCII.
+    let b = s.as_bytes();
+    if s.is_ascii()
+        && !b.first().is_some_and(u8::is_ascii_whitespace)
+        && !b.last().is_some_and(u8::is_ascii_whitespace)
+        && !b
+            .windows(2)
+            .any(|w| w[0].is_ascii_whitespace() && (w[1].is_ascii_whitespace() || w[0] != b' '))
+    {
+        return s.to_string();
+    }
     let mut out = String::with_capacity(s.len());
     for w in s.split_whitespace() {
         if !out.is_empty() {
@@ -40,12 +67,21 @@ pub fn normalize(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut space = false;
     for c in s.chars() {
-        if c.is_alphanumeric() {
+        let alnum = if c.is_ascii() {
+            c.is_ascii_alphanumeric()
+        } else {
+            c.is_alphanumeric()
+        };
+        if alnum {
             if space && !out.is_empty() {
                 out.push(' ');
             }
             space = false;
-            out.extend(c.to_lowercase());
+            if c.is_ascii() {
+                out.push(c.to_ascii_lowercase());
+            } else {
+                out.extend(c.to_lowercase());
+            }
         } else {
             space = true;
         }
@@ -87,6 +123,19 @@ pub fn base_title(title: &str) -> &str {
         }
         _ => t,
     }
+}
+
+/// ASCII case-insensitive substring test, without allocating.
+pub fn contains_ci(haystack: &str, needle: &str) -> bool {
+    let (h, n) = (haystack.as_bytes(), needle.as_bytes());
+    if n.is_empty() {
+        return true;
+    }
+    let first = n[0].to_ascii_lowercase();
+    h.len() >= n.len()
+        && (0..=h.len() - n.len()).any(|i| {
+            h[i].to_ascii_lowercase() == first && h[i..i + n.len()].eq_ignore_ascii_case(n)
+        })
 }
 
 /// Number of whitespace-separated words.
@@ -265,6 +314,10 @@ fn strip_emphasis(s: &str) -> String {
     let chars: Vec<char> = s.chars().collect();
     let mut out = String::with_capacity(s.len());
     for (i, &c) in chars.iter().enumerate() {
+        if !matches!(c, '`' | '*' | '_' | '~') {
+            out.push(c);
+            continue;
+        }
         match c {
             '`' => continue,
             '*' | '_' | '~' => {
@@ -295,7 +348,7 @@ fn strip_emphasis(s: &str) -> String {
 }
 
 fn strip_shortcodes(s: &str) -> String {
-    if !s.contains(':') {
+    if s.bytes().filter(|&c| c == b':').count() < 2 {
         return s.to_string();
     }
     let mut out = String::with_capacity(s.len());

@@ -9,7 +9,11 @@ use crate::model::Horizon;
 /// (emoji, bullets, numbering like `5.`) removed, trailing `:`/`;` removed,
 /// lower case, single spaces.
 pub fn heading_key(raw: &str) -> String {
-    let t = text::clean(raw);
+    key_of_clean(&text::clean(raw))
+}
+
+/// [`heading_key`] of text whose markup is already stripped.
+pub fn key_of_clean(t: &str) -> String {
     let t = t.trim_start_matches(|c: char| !c.is_alphanumeric());
     // Leading section numbers: "5. Action Items", "IV. Action items" are rare; keep digits only form.
     let t = strip_numbering(t);
@@ -28,6 +32,31 @@ fn strip_numbering(t: &str) -> &str {
     } else {
         t
     }
+}
+
+/// A cheap test that a raw line could name the section, before the costly
+/// normalisation: short, and holding one of the names' stems (ASCII case
+/// folded, no allocation).
+pub fn may_name_section(raw: &str) -> bool {
+    let b = raw.as_bytes();
+    if b.len() > 160 {
+        return false;
+    }
+    let at = |i: usize, stem: &[u8]| {
+        b.len() - i >= stem.len()
+            && b[i..i + stem.len()]
+                .iter()
+                .zip(stem)
+                .all(|(x, y)| x.to_ascii_lowercase() == *y)
+    };
+    (0..b.len()).any(|i| match b[i] | 0x20 {
+        b'c' => at(i, b"correct"),
+        b'p' => at(i, b"prevent"),
+        b'a' => at(i, b"action item"),
+        b'f' => at(i, b"follow"),
+        b'r' => at(i, b"remediat") || at(i, b"recurrence"),
+        _ => false,
+    })
 }
 
 /// Does this heading/label text name the corrective-measures section?
@@ -166,6 +195,9 @@ pub fn is_group_word(key: &str) -> bool {
 
 /// Horizon named by a group label.
 pub fn horizon_of(group: &str) -> Option<Horizon> {
+    if group.is_empty() {
+        return None;
+    }
     let g = group.to_lowercase().replace('-', " ");
     if g.contains("immediate") || g.contains("urgent") || g.contains("asap") || g == "now" {
         Some(Horizon::Immediate)
@@ -198,6 +230,28 @@ pub fn opens_conclusion(clean_line: &str) -> bool {
 /// Summary or closing prose, never a task ("By addressing these areas, we
 /// aim to…", "These steps will help…", "This postmortem outlines…").
 pub fn is_closing_prose(clean_line: &str) -> bool {
+    const FIRST: [&str; 13] = [
+        "by ",
+        "these ",
+        "this ",
+        "together",
+        "overall",
+        "through ",
+        "with ",
+        "collectively",
+        "all ",
+        "we",
+        "going ",
+        "moving ",
+        "we'",
+    ];
+    let head = clean_line
+        .get(..clean_line.len().min(14))
+        .unwrap_or(clean_line)
+        .to_ascii_lowercase();
+    if !FIRST.iter().any(|f| head.starts_with(f)) {
+        return false;
+    }
     let l = clean_line.to_lowercase();
     let words: Vec<&str> = l.split_whitespace().collect();
     let Some(first) = words.first() else {
@@ -240,6 +294,14 @@ pub fn is_closing_prose(clean_line: &str) -> bool {
 
 /// "N/A", "No immediate action items.", "Open items are tracked in …".
 pub fn is_nothing_to_do(clean_line: &str) -> bool {
+    let first = clean_line
+        .bytes()
+        .next()
+        .unwrap_or(b' ')
+        .to_ascii_lowercase();
+    if !matches!(first, b'n' | b't') && !clean_line.contains("tracked") {
+        return false;
+    }
     let n = text::normalize(clean_line);
     if matches!(
         n.as_str(),
