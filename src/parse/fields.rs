@@ -22,10 +22,19 @@ pub fn owners(raw: &str, cell: Option<&str>) -> Vec<String> {
         }
     };
     if let Some(cell) = cell {
-        for part in cell
-            .split([',', '&', ';', '/'])
-            .flat_map(|p| p.split(" and "))
-        {
+        let logins_only = cell
+            .split_whitespace()
+            .all(|w| w.starts_with('@') || matches!(w, "," | "and" | "&"));
+        let parts: Vec<&str> = if logins_only {
+            cell.split([' ', ',', '&'])
+                .filter(|w| *w != "and")
+                .collect()
+        } else {
+            cell.split([',', '&', ';', '/'])
+                .flat_map(|p| p.split(" and "))
+                .collect()
+        };
+        for part in parts {
             let p = super::text::clean(part);
             if !p.is_empty()
                 && !matches!(
@@ -357,6 +366,7 @@ mod tests {
         );
         assert_eq!(owners("Fix it. Owner: @carol", None), ["carol"]);
         assert_eq!(owners("x", Some("Dana, @erin")), ["Dana", "erin"]);
+        assert_eq!(owners("x", Some("@alice @bob")), ["alice", "bob"]);
     }
 
     #[test]

@@ -236,6 +236,10 @@ fn continue_item(units: &mut [Unit], raw: &str, blank_run: usize) -> bool {
         !prev.ends_with(['.', '!', '?', ':', ';']) || first.is_lowercase() || first == '('
     };
     if (indented && blank_run <= 1) || lazy {
+        // A trailing `\` is a Markdown hard break, not text.
+        if text.ends_with('\\') {
+            text.pop();
+        }
         text.push(' ');
         text.push_str(trimmed);
         return true;
@@ -305,7 +309,19 @@ fn split_title_with(raw: &str, cleaned: &str) -> (String, String) {
 /// The first `:` followed by whitespace or the end (not `https://`, `10:30`).
 fn title_colon(s: &str) -> Option<usize> {
     let b = s.as_bytes();
-    (0..b.len()).find(|&i| b[i] == b':' && b.get(i + 1).is_none_or(|c| c.is_ascii_whitespace()))
+    let mut depth = 0i32;
+    for i in 0..b.len() {
+        match b[i] {
+            b'(' | b'[' => depth += 1,
+            b')' | b']' => depth -= 1,
+            // Not inside parentheses: `Add alerts (owner: dana)` is no title.
+            b':' if depth <= 0 && b.get(i + 1).is_none_or(|c| c.is_ascii_whitespace()) => {
+                return Some(i)
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// The whole text of an item is a label: bold/italic only, or a short

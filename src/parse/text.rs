@@ -29,7 +29,12 @@ pub fn clean(s: &str) -> String {
     if b.iter().filter(|&&c| c == b':').count() >= 2 {
         step(strip_shortcodes, &mut owned);
     }
-    collapse(owned.as_deref().unwrap_or(s))
+    let out = collapse(owned.as_deref().unwrap_or(s));
+    // A trailing `\` is a Markdown hard break, not text.
+    match out.strip_suffix('\\') {
+        Some(t) => t.trim_end().to_string(),
+        None => out,
+    }
 }
 
 /// Collapse runs of whitespace to one space and trim.
@@ -410,6 +415,7 @@ mod tests {
     fn images_vanish_and_whitespace_collapses() {
         assert_eq!(clean("![alt](x.png)   Do   it"), "Do it");
         assert_eq!(clean("2 * 3 = 6"), "2 * 3 = 6");
+        assert_eq!(clean("Add alerts\\"), "Add alerts");
     }
 
     #[test]
