@@ -758,7 +758,9 @@ fn existing_changes(item: &Item, slot: &Slot, how: How, w: Wanted, config: &Conf
         why.push("title".to_owned());
         w.title.clone()
     });
-    let body_changed = body.replace("\r\n", "\n") != issue.body.replace("\r\n", "\n");
+    // A line shift alone (lines added above the item) is not worth an API
+    // call: the link is refreshed with the item's next real change.
+    let body_changed = comparable_body(&body) != comparable_body(&issue.body);
     let labels = merge_labels(&issue.labels, &w.labels, &config.labels);
     let labels = (!same_set(&labels, &issue.labels)).then(|| {
         why.push(format!("labels {}", describe_diff(&issue.labels, &labels)));
@@ -1069,6 +1071,39 @@ fn last_day_of_month(d: NaiveDate) -> Option<NaiveDate> {
         (d.year(), d.month() + 1)
     };
     NaiveDate::from_ymd_opt(y, m, 1)?.pred_opt()
+}
+
+/// A body with CRLF folded and line numbers (`#L12`, `path:12]`) blanked, for
+/// deciding whether an update is needed.
+fn comparable_body(body: &str) -> String {
+    let mut out = String::with_capacity(body.len());
+    let b = body.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c == b'\r' && b.get(i + 1) == Some(&b'\n') {
+            i += 1;
+            continue;
+        }
+        let number_after = |j: usize| b.get(j).is_some_and(u8::is_ascii_digit);
+        if (c == b'#' && b.get(i + 1) == Some(&b'L') && number_after(i + 2))
+            || (c == b':' && number_after(i + 1))
+        {
+            let start = if c == b'#' { i + 2 } else { i + 1 };
+            let end = (start..b.len())
+                .find(|&k| !b[k].is_ascii_digit())
+                .unwrap_or(b.len());
+            if c == b'#' || b.get(end) == Some(&b']') {
+                out.push_str(if c == b'#' { "#L" } else { ":" });
+                i = end;
+                continue;
+            }
+        }
+        let ch = body[i..].chars().next().unwrap_or(' ');
+        out.push(ch);
+        i += ch.len_utf8();
+    }
+    out
 }
 
 #[cfg(test)]
@@ -1931,6 +1966,18 @@ mod tests {
             new.url,
             format!("https://github.com/{REPO}/issues/{}", n + 1)
         );
+    }
+
+    #[test]
+    fn a_line_shift_alone_does_not_update_the_issue() {
+        let a = "[pm.md:12](https://x/blob/main/pm.md#L12) T\nDue: none";
+        let b = "[pm.md:14](https://x/blob/main/pm.md#L14) T\nDue: none";
+        assert_eq!(comparable_body(a), comparable_body(b));
+        assert_ne!(
+            comparable_body(a),
+            comparable_body("[pm.md:12](https://x/blob/main/pm.md#L12) U\nDue: none")
+        );
+        assert_eq!(comparable_body("at 10:30"), "at 10:30");
     }
 
     #[test]
