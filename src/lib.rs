@@ -18,4 +18,5 @@ pub mod issue_text;
 pub mod model;
 pub mod parse;
 pub mod plan;
+pub mod report;
 pub mod writeback;
