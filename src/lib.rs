@@ -19,4 +19,5 @@ pub mod model;
 pub mod parse;
 pub mod plan;
 pub mod report;
+pub mod workflow;
 pub mod writeback;

@@ -1,0 +1,243 @@
+//! EDGE: the GitHub Actions runtime. In: whether pmtrack runs in Actions
+//! (`GITHUB_ACTIONS=true`) and where its files are. Out: Markdown appended
+//! to the job summary (`GITHUB_STEP_SUMMARY`), step outputs as `name=value`
+//! lines in `GITHUB_OUTPUT`, and workflow-command annotations
+//! (`::warning file=…,line=…::…`) for the caller to print on stdout.
+//!
+//! Usable by every command (sync, report, check). The escaping follows the
+//! runner's rules for workflow commands: in the message `%`, CR and LF
+//! become `%25`, `%0D`, `%0A`; in properties also `:` and `,` become `%3A`,
+//! `%2C`. Outputs are single-line values (no heredoc delimiter needed): a
+//! line break in a value is turned into a space.
+//!
+//! Must not: decide what to report (commands do), print (it returns the
+//! annotation lines), or read any variable but the `GITHUB_*` ones named
+//! here.
+
+use crate::error::{Error, Result};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+/// Where the Actions runner wants pmtrack's results.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Runtime {
+    /// `GITHUB_STEP_SUMMARY`: the job summary file (Markdown, appended).
+    pub step_summary: Option<PathBuf>,
+    /// `GITHUB_OUTPUT`: the step outputs file.
+    pub output: Option<PathBuf>,
+}
+
+impl Runtime {
+    /// The runtime described by `var` (a variable lookup, empty = unset):
+    /// `None` unless `GITHUB_ACTIONS` is `true`.
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Option<Runtime> {
+        let var = |n: &str| var(n).filter(|v| !v.trim().is_empty());
+        if var("GITHUB_ACTIONS").as_deref() != Some("true") {
+            return None;
+        }
+        Some(Runtime {
+            step_summary: var("GITHUB_STEP_SUMMARY").map(PathBuf::from),
+            output: var("GITHUB_OUTPUT").map(PathBuf::from),
+        })
+    }
+
+    /// The runtime of this process (see [`Runtime::from_vars`]).
+    pub fn from_process() -> Option<Runtime> {
+        Runtime::from_vars(|n| std::env::var(n).ok())
+    }
+
+    /// Appends `markdown` (and a blank line) to the job summary, when the
+    /// runner gave a summary file.
+    pub fn append_summary(&self, markdown: &str) -> Result<()> {
+        let Some(path) = &self.step_summary else {
+            return Ok(());
+        };
+        let mut text = markdown.to_owned();
+        if !text.ends_with('\n') {
+            text.push('\n');
+        }
+        text.push('\n');
+        append(path, &text, "GITHUB_STEP_SUMMARY")
+    }
+
+    /// Writes each output as a `name=value` line, when the runner gave an
+    /// output file. Names must be letters, digits, `_` or `-`.
+    pub fn set_outputs(&self, outputs: &[(&str, String)]) -> Result<()> {
+        let Some(path) = &self.output else {
+            return Ok(());
+        };
+        let mut text = String::new();
+        for (name, value) in outputs {
+            text.push_str(&output_line(name, value)?);
+        }
+        append(path, &text, "GITHUB_OUTPUT")
+    }
+}
+
+fn append(path: &Path, text: &str, var: &str) -> Result<()> {
+    let io = |source| Error::Io {
+        path: format!("{} ({var})", path.display()),
+        source,
+    };
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .map_err(io)?;
+    f.write_all(text.as_bytes()).map_err(io)
+}
+
+/// One `name=value` line of `GITHUB_OUTPUT`; line breaks in the value
+/// become spaces, so the line needs no heredoc delimiter.
+pub fn output_line(name: &str, value: &str) -> Result<String> {
+    let ok = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if !ok {
+        return Err(Error::Usage(format!(
+            "`{name}` is not a valid step output name; use letters, digits, `_` and `-`"
+        )));
+    }
+    let value: String = value
+        .chars()
+        .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
+        .collect();
+    Ok(format!("{name}={value}\n"))
+}
+
+/// The level of an annotation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// `::notice`.
+    Notice,
+    /// `::warning`.
+    Warning,
+    /// `::error`.
+    Error,
+}
+
+impl Level {
+    fn command(self) -> &'static str {
+        match self {
+            Level::Notice => "notice",
+            Level::Warning => "warning",
+            Level::Error => "error",
+        }
+    }
+}
+
+/// A workflow-command message with `%`, CR and LF escaped.
+pub fn escape_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// A workflow-command property value with `%`, CR, LF, `:` and `,` escaped.
+pub fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// An annotation line, without its line ending:
+/// `::warning file=postmortems/x.md,line=7,title=Overdue::message`.
+/// `line` 0 leaves the line out.
+pub fn annotation(
+    level: Level,
+    file: &str,
+    line: usize,
+    title: Option<&str>,
+    message: &str,
+) -> String {
+    let mut props = vec![format!("file={}", escape_property(file))];
+    if line > 0 {
+        props.push(format!("line={line}"));
+    }
+    if let Some(t) = title {
+        props.push(format!("title={}", escape_property(t)));
+    }
+    format!(
+        "::{} {}::{}",
+        level.command(),
+        props.join(","),
+        escape_data(message)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_github_actions_true_means_actions() {
+        let vars = |pairs: &'static [(&'static str, &'static str)]| {
+            move |n: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == n)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        assert_eq!(Runtime::from_vars(vars(&[])), None);
+        assert_eq!(Runtime::from_vars(vars(&[("GITHUB_ACTIONS", "1")])), None);
+        let rt = Runtime::from_vars(vars(&[
+            ("GITHUB_ACTIONS", "true"),
+            ("GITHUB_OUTPUT", "/tmp/out"),
+            ("GITHUB_STEP_SUMMARY", " "),
+        ]))
+        .unwrap();
+        assert_eq!(rt.output, Some(PathBuf::from("/tmp/out")));
+        assert_eq!(rt.step_summary, None, "blank counts as unset");
+    }
+
+    #[test]
+    fn messages_and_properties_are_escaped_as_the_runner_requires() {
+        assert_eq!(escape_data("50% done\r\nnext"), "50%25 done%0D%0Anext");
+        assert_eq!(escape_property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
+        assert_eq!(
+            annotation(
+                Level::Warning,
+                "post mortems/a,b.md",
+                7,
+                Some("Overdue: 3 days"),
+                "Rotate keys\nnow: 100%"
+            ),
+            "::warning file=post mortems/a%2Cb.md,line=7,title=Overdue%3A 3 days::Rotate keys%0Anow: 100%25"
+        );
+        assert_eq!(
+            annotation(Level::Error, "x.md", 0, None, "m"),
+            "::error file=x.md::m"
+        );
+    }
+
+    #[test]
+    fn outputs_are_single_name_value_lines_and_bad_names_are_refused() {
+        assert_eq!(output_line("open", "3").unwrap(), "open=3\n");
+        assert_eq!(output_line("x", "a\r\nb").unwrap(), "x=a  b\n");
+        assert!(output_line("a b", "1").is_err());
+        assert!(output_line("", "1").is_err());
+    }
+
+    #[test]
+    fn summary_and_outputs_are_appended_not_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let rt = Runtime {
+            step_summary: Some(dir.path().join("summary.md")),
+            output: Some(dir.path().join("output")),
+        };
+        std::fs::write(dir.path().join("output"), "earlier=1\n").unwrap();
+        rt.set_outputs(&[("open", "2".into()), ("overdue", "1".into())])
+            .unwrap();
+        rt.append_summary("# one").unwrap();
+        rt.append_summary("# two\n").unwrap();
+        let out = std::fs::read_to_string(dir.path().join("output")).unwrap();
+        assert_eq!(out, "earlier=1\nopen=2\noverdue=1\n");
+        let sum = std::fs::read_to_string(dir.path().join("summary.md")).unwrap();
+        assert_eq!(sum, "# one\n\n# two\n\n");
+        // Without files nothing happens and nothing fails.
+        Runtime::default()
+            .set_outputs(&[("a", "1".into())])
+            .unwrap();
+        Runtime::default().append_summary("x").unwrap();
+    }
+}
