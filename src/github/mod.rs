@@ -17,6 +17,7 @@
 pub mod etag_cache;
 mod http;
 pub mod pacing;
+pub mod report_ops;
 mod wire;
 
 use self::http::{encode_query, next_link, Failure, Http, Kind, Reply};
