@@ -54,6 +54,11 @@ pub enum Command {
     },
     /// Create, update and close GitHub issues for the action items.
     Sync(command::sync::SyncArgs),
+    /// Report overdue and unresolved action items (table, Markdown, JSON);
+    /// `--post` keeps a rolling report issue.
+    Report(command::report::ReportArgs),
+    /// Lint postmortems for pull requests: action items, owners, due dates.
+    Check(command::check::CheckArgs),
 }
 
 /// Run the command line; returns the process exit code.
@@ -80,6 +85,21 @@ pub fn run() -> ExitCode {
             &command::sync::SyncEnv::from_process(),
             chrono::Utc::now().date_naive(),
             cli.verbose,
+        ),
+        Command::Report(args) => command::report::run(
+            &cwd,
+            cli.config.as_deref(),
+            args,
+            &command::sync::SyncEnv::from_process(),
+            crate::workflow::Runtime::from_process().as_ref(),
+            chrono::Utc::now().date_naive(),
+            cli.verbose,
+        ),
+        Command::Check(args) => command::check::run(
+            &cwd,
+            cli.config.as_deref(),
+            args,
+            crate::workflow::Runtime::from_process().as_ref(),
         ),
     };
     match result {

@@ -2,7 +2,10 @@
 //! (parse, plan, writeback, report) and returns an [`Outcome`] for the CLI to
 //! print. Commands never print themselves.
 
+pub mod check;
+pub mod context;
 pub mod list;
+pub mod report;
 pub mod sync;
 pub mod workspace;
 pub mod writeback;

@@ -1,0 +1,289 @@
+//! `pmtrack check`: a lint for pull requests. Every postmortem has a
+//! corrective-measures section with at least one action item
+//! (`check.require_items`); optionally every open item names an owner
+//! (`check.require_owner`) and has a due date (`check.require_due`); and no
+//! explicit due date is before the incident (`check.due_after_incident`).
+//!
+//! Findings are printed as `path:line: message` (and, in GitHub Actions, as
+//! error annotations on the lines, with a short job summary); the exit code
+//! is 1 when there is any. No token, no network. The rules themselves
+//! ([`check_postmortem`]) are pure; this file's glue reads the documents.
+//!
+//! Resolved items (done or dropped) need no owner or due date: they need no
+//! follow-up. A wrong date is wrong either way.
+
+use super::workspace::Workspace;
+use super::Outcome;
+use crate::config::CheckCfg;
+use crate::error::{Error, Result};
+use crate::model::{Postmortem, Status};
+use crate::workflow::{self, Level, Runtime};
+use std::path::{Path, PathBuf};
+
+/// Arguments of `pmtrack check`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CheckArgs {
+    /// Files or folders (default: the repository's postmortems, by the
+    /// config's `include` globs).
+    pub paths: Vec<PathBuf>,
+    /// Only postmortems changed since this git revision (e.g. the pull
+    /// request's base, `origin/main`).
+    #[arg(long, value_name = "REV")]
+    pub since: Option<String>,
+}
+
+/// One problem, at a line of a document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// Document path.
+    pub path: String,
+    /// 1-based line.
+    pub line: usize,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+impl std::fmt::Display for Finding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}: {}", self.path, self.line, self.message)
+    }
+}
+
+/// An item's title, short enough for a message.
+fn short(title: &str) -> String {
+    let t = crate::parse::text::collapse(crate::parse::text::base_title(title));
+    if t.chars().count() <= 60 {
+        return t;
+    }
+    let mut s: String = t.chars().take(59).collect();
+    s.push('…');
+    s
+}
+
+/// The findings of one postmortem under `cfg`. PURE.
+pub fn check_postmortem(pm: &Postmortem, cfg: &CheckCfg) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let at = |line: usize, message: String| Finding {
+        path: pm.path.clone(),
+        line: line.max(1),
+        message,
+    };
+    if cfg.require_items {
+        if !pm.section_found {
+            out.push(at(
+                1,
+                "no corrective-measures section; add one (e.g. `## Action items`) with at least one item like `- [ ] Add alerting @owner due 2024-05-01`".into(),
+            ));
+        } else if pm.tasks.is_empty() {
+            let line = pm.section.as_ref().map_or(1, |s| s.heading_line);
+            out.push(at(
+                line,
+                "the corrective-measures section has no action items; list at least one, like `- [ ] Add alerting @owner due 2024-05-01`".into(),
+            ));
+        }
+    }
+    for t in &pm.tasks {
+        let open = t.status == Status::Open;
+        if cfg.require_owner && open && t.owners.is_empty() {
+            out.push(at(
+                t.line,
+                format!(
+                    "\"{}\" has no owner; add one (`@login`, or an Owner column)",
+                    short(&t.title)
+                ),
+            ));
+        }
+        if cfg.require_due && open && t.due.is_none() {
+            out.push(at(
+                t.line,
+                format!(
+                    "\"{}\" has no due date; add one (`due YYYY-MM-DD`, or a Due column)",
+                    short(&t.title)
+                ),
+            ));
+        }
+        if let (true, Some(due), Some(start)) = (cfg.due_after_incident, t.due, pm.incident_start) {
+            if due < start {
+                out.push(at(
+                    t.line,
+                    format!(
+                        "\"{}\" is due {due}, before the incident started ({start}); fix the date",
+                        short(&t.title)
+                    ),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Runs `pmtrack check`.
+pub fn run(
+    cwd: &Path,
+    config_path: Option<&Path>,
+    args: &CheckArgs,
+    actions: Option<&Runtime>,
+) -> Result<Outcome> {
+    let ws = Workspace::open(cwd, config_path)?;
+    let mut files = ws.select(&args.paths)?;
+    if let Some(rev) = &args.since {
+        let repo = ws.repo.as_ref().ok_or_else(|| {
+            Error::Usage(format!(
+                "--since {rev} needs a git repository; run pmtrack inside a clone or drop --since"
+            ))
+        })?;
+        let changed = repo.changed_files(rev, "HEAD")?;
+        let modified: Vec<String> = changed
+            .modified
+            .iter()
+            .map(|p| p.to_string_lossy().replace('\\', "/"))
+            .collect();
+        files.retain(|f| modified.contains(&ws.display_path(f)));
+    }
+    let (loaded, errors) = ws.load(&files);
+    let mut out = Outcome::default();
+    let mut findings: Vec<Finding> = Vec::new();
+    for e in &errors {
+        out.stderr.push(format!("error: {e}"));
+    }
+    for l in &loaded {
+        findings.extend(check_postmortem(&l.postmortem, &ws.config.check));
+    }
+    for f in &findings {
+        out.stdout.push_str(&f.to_string());
+        out.stdout.push('\n');
+    }
+    let docs = loaded.len();
+    let failing = {
+        let mut paths: Vec<&str> = findings.iter().map(|f| f.path.as_str()).collect();
+        paths.dedup();
+        paths.len()
+    };
+    let verdict = if findings.is_empty() && errors.is_empty() {
+        format!(
+            "checked {docs} postmortem{}: no findings",
+            if docs == 1 { "" } else { "s" }
+        )
+    } else {
+        format!(
+            "checked {docs} postmortem{}: {} finding{} in {failing}{}",
+            if docs == 1 { "" } else { "s" },
+            findings.len(),
+            if findings.len() == 1 { "" } else { "s" },
+            if errors.is_empty() {
+                String::new()
+            } else {
+                format!(", {} unreadable", errors.len())
+            }
+        )
+    };
+    out.stderr.push(verdict.clone());
+    if let Some(rt) = actions {
+        for f in &findings {
+            out.stdout.push_str(&workflow::annotation(
+                Level::Error,
+                &f.path,
+                f.line,
+                Some("pmtrack check"),
+                &f.message,
+            ));
+            out.stdout.push('\n');
+        }
+        let mut md = format!("## pmtrack check\n\n{verdict}\n");
+        if !findings.is_empty() {
+            md.push('\n');
+            for f in &findings {
+                md.push_str(&format!(
+                    "- `{}:{}` {}\n",
+                    f.path.replace('`', "'"),
+                    f.line,
+                    f.message
+                ));
+            }
+        }
+        rt.append_summary(&md)?;
+        rt.set_outputs(&[("findings", findings.len().to_string())])?;
+    }
+    out.code = u8::from(!findings.is_empty() || !errors.is_empty());
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pm(text: &str) -> Postmortem {
+        crate::parse::parse("pm.md", text)
+    }
+
+    fn all_rules() -> CheckCfg {
+        CheckCfg {
+            require_owner: true,
+            require_due: true,
+            due_after_incident: true,
+            require_items: true,
+        }
+    }
+
+    #[test]
+    fn a_postmortem_without_a_section_is_a_finding_on_line_one() {
+        let f = check_postmortem(&pm("# Outage\n\nWe fixed it.\n"), &CheckCfg::default());
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].line, 1);
+        assert!(
+            f[0].message.contains("no corrective-measures section"),
+            "{}",
+            f[0]
+        );
+        let off = CheckCfg {
+            require_items: false,
+            ..CheckCfg::default()
+        };
+        assert!(check_postmortem(&pm("# Outage\n"), &off).is_empty());
+    }
+
+    #[test]
+    fn an_empty_section_points_at_its_heading() {
+        let f = check_postmortem(
+            &pm("# Outage\n\n## Action items\n\nNone yet.\n\n## Timeline\n"),
+            &CheckCfg::default(),
+        );
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].line, 3);
+        assert!(f[0].message.contains("no action items"), "{}", f[0]);
+    }
+
+    #[test]
+    fn owner_and_due_rules_apply_to_open_items_only_when_enabled() {
+        let text = "# Outage\n\nDate: 2024-03-01\n\n## Action items\n\n- [ ] Add alerts\n- [x] Fix pool\n- [ ] Rotate keys @bob due 2024-04-01\n";
+        assert!(check_postmortem(&pm(text), &CheckCfg::default()).is_empty());
+        let f = check_postmortem(&pm(text), &all_rules());
+        let shown: Vec<String> = f.iter().map(|f| f.to_string()).collect();
+        assert_eq!(
+            shown,
+            [
+                "pm.md:7: \"Add alerts\" has no owner; add one (`@login`, or an Owner column)",
+                "pm.md:7: \"Add alerts\" has no due date; add one (`due YYYY-MM-DD`, or a Due column)",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_due_date_before_the_incident_is_a_finding_unless_disabled() {
+        let text = "# Outage\n\nDate: 2024-03-10\n\n## Action items\n\n- [ ] Add alerts @a due 2024-03-09\n- [ ] Same day @a due 2024-03-10\n";
+        let f = check_postmortem(&pm(text), &CheckCfg::default());
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].line, 7);
+        assert!(
+            f[0].message
+                .contains("before the incident started (2024-03-10)"),
+            "{}",
+            f[0]
+        );
+        let off = CheckCfg {
+            due_after_incident: false,
+            ..CheckCfg::default()
+        };
+        assert!(check_postmortem(&pm(text), &off).is_empty());
+    }
+}

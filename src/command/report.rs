@@ -1,0 +1,384 @@
+//! GLUE for `pmtrack report`: reads every postmortem of the repository,
+//! takes each item's state from GitHub (ONE listing of the managed issues,
+//! the same ETag-cached listing as `sync`) when there is a token, else from
+//! the documents' last written status blocks, asks the pure
+//! [`crate::report`] for the report, and renders it (table, Markdown, JSON).
+//!
+//! With `--post` it creates or updates the one rolling report issue (found
+//! by its marker) and keeps the overdue label on exactly the overdue items'
+//! issues. In GitHub Actions it appends the Markdown to the job summary,
+//! prints a warning annotation per overdue item and sets the step outputs
+//! `open`, `overdue`, `created`, `updated`, `closed` (for a report: the
+//! rolling issue created, issues changed, none closed).
+//!
+//! Never reads the clock (`today` comes from the CLI) or the environment
+//! (the CLI passes [`SyncEnv`] and the Actions [`Runtime`]). Its only live
+//! output is GitHub wait notes on stderr.
+
+use super::context::{self, Target};
+use super::sync::SyncEnv;
+use super::workspace::Workspace;
+use super::Outcome;
+use crate::error::{Error, Result};
+use crate::github::report_ops::ReportIssueOutcome;
+use crate::github::{Applied, GitHub, Progress};
+use crate::model::{Issue, Postmortem};
+use crate::plan::{self, LabelSpec, PlanInput};
+use crate::report::{self, render, Filter, Item, Report, Source};
+use crate::workflow::{self, Level, Runtime};
+use crate::writeback::read_status_block;
+use chrono::NaiveDate;
+
+/// Output format of `report`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum, PartialEq, Eq, Default)]
+pub enum ReportFormat {
+    /// A table for a terminal, ending with a sparkline of open items.
+    #[default]
+    Table,
+    /// Markdown with a Mermaid trend chart (for issues and job summaries).
+    Markdown,
+    /// JSON (schema `pmtrack.report/1`, see docs/report.md).
+    Json,
+}
+
+/// Arguments of `pmtrack report`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ReportArgs {
+    /// List only open items past their due date.
+    #[arg(long, conflicts_with_all = ["unresolved", "all"])]
+    pub overdue: bool,
+    /// List open items, and items without an issue (the default).
+    #[arg(long, conflicts_with = "all")]
+    pub unresolved: bool,
+    /// List every item.
+    #[arg(long)]
+    pub all: bool,
+    /// The day to report for, in UTC (default: today).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub as_of: Option<NaiveDate>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: ReportFormat,
+    /// Create or update the rolling report issue, and keep the overdue
+    /// label on exactly the overdue items' issues (needs a token).
+    #[arg(long)]
+    pub post: bool,
+    /// Exit 1 when any item is overdue.
+    #[arg(long)]
+    pub fail_on_overdue: bool,
+    /// Repository that holds the issues (default: config `repo`,
+    /// GITHUB_REPOSITORY, or the `origin` remote).
+    #[arg(long, value_name = "OWNER/NAME")]
+    pub repo: Option<String>,
+    /// GitHub REST API URL (default: config `api_url`, GITHUB_API_URL, or
+    /// from the `origin` host).
+    #[arg(long, value_name = "URL")]
+    pub api_url: Option<String>,
+    /// Token (from GITHUB_TOKEN; prefer the variable to the flag).
+    #[arg(
+        long = "github-token",
+        env = "GITHUB_TOKEN",
+        hide_env_values = true,
+        hide = true
+    )]
+    pub github_token: Option<String>,
+    /// Token (from GH_TOKEN, used when GITHUB_TOKEN is not set).
+    #[arg(
+        long = "gh-token",
+        env = "GH_TOKEN",
+        hide_env_values = true,
+        hide = true
+    )]
+    pub gh_token: Option<String>,
+}
+
+impl ReportArgs {
+    fn filter(&self) -> Filter {
+        if self.overdue {
+            Filter::Overdue
+        } else if self.all {
+            Filter::All
+        } else {
+            Filter::Unresolved
+        }
+    }
+}
+
+/// Colour of the overdue label when pmtrack creates it.
+const OVERDUE_COLOR: &str = "d93f0b";
+
+/// Wait notes go straight to stderr: a rate-limit wait can be long.
+struct Notes;
+
+impl Progress for Notes {
+    fn note(&self, line: &str) {
+        eprintln!("{line}");
+    }
+    fn step(&self, _done: usize, _total: usize, _applied: &Applied, _line: &str) {}
+}
+
+/// What `--post` did.
+#[derive(Debug, Default)]
+struct Posted {
+    created: usize,
+    updated: usize,
+    lines: Vec<String>,
+}
+
+/// Runs `pmtrack report`.
+pub fn run(
+    cwd: &std::path::Path,
+    config_path: Option<&std::path::Path>,
+    args: &ReportArgs,
+    env: &SyncEnv,
+    actions: Option<&Runtime>,
+    today: NaiveDate,
+    verbose: bool,
+) -> Result<Outcome> {
+    let as_of = args.as_of.unwrap_or(today);
+    let token = context::token(args.github_token.as_deref(), args.gh_token.as_deref());
+    if args.post && token.is_none() {
+        return Err(Error::MissingToken);
+    }
+    let ws = Workspace::open(cwd, config_path)?;
+    let target = match resolve(&ws, args, env) {
+        Ok(t) => Some(t),
+        // Without a token the report needs no repository: links are left out.
+        Err(_) if token.is_none() => None,
+        Err(e) => return Err(e),
+    };
+
+    let mut out = Outcome::default();
+    let files = ws.select(&[])?;
+    let (loaded, errors) = ws.load(&files);
+    for e in &errors {
+        out.stderr.push(format!("warning: {e} (skipped)"));
+    }
+    let postmortems: Vec<Postmortem> = loaded.iter().map(|l| l.postmortem.clone()).collect();
+    let cfg = &ws.config;
+    let md_opts = render::MarkdownOptions {
+        mention_owners: cfg.report.mention_owners,
+    };
+    let filter = args.filter();
+    let full_name = target.as_ref().map(Target::full_name);
+
+    let (report, all, posted) = match (token, &target) {
+        (Some(token), Some(target)) => {
+            let opts = context::github_options(&ws, target, Some(token), env)?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| Error::GitHub(format!("cannot start the async runtime: {e}")))?;
+            runtime.block_on(async {
+                let mut gh = GitHub::new(opts)?;
+                let listing = gh.list_managed(&cfg.labels.base, &Notes).await?;
+                if verbose {
+                    out.stderr.push(format!(
+                        "listed {} managed issues of {} in {} pages ({} not modified, {} rate-limit points)",
+                        listing.issues.len(),
+                        target.full_name(),
+                        listing.pages,
+                        listing.not_modified,
+                        listing.points_spent
+                    ));
+                }
+                let plan = plan::plan(&PlanInput {
+                    postmortems: &postmortems,
+                    deleted_paths: &[],
+                    issues: &listing.issues,
+                    config: cfg,
+                    today: as_of,
+                    repo: &target.full_name(),
+                    server_url: &target.server_url,
+                    branch: &target.branch,
+                });
+                let links = plan.links(&listing.issues);
+                let items = report::items_from_github(&postmortems, &plan.due, &links);
+                let report = report::build(
+                    &postmortems,
+                    &items,
+                    &report::Options {
+                        as_of,
+                        filter,
+                        weeks: cfg.report.weeks,
+                        source: Source::Github,
+                        repo: full_name.as_deref(),
+                    },
+                );
+                let mut posted = Posted::default();
+                if args.post {
+                    let md = render::markdown(&report, &md_opts);
+                    posted = post(&mut gh, &ws, &report, &items, &listing.issues, &md).await?;
+                }
+                Ok::<_, Error>((report, report::all_items(&items, as_of), posted))
+            })?
+        }
+        _ => {
+            // The effective due dates the planner would give, without issues.
+            let plan = plan::plan(&PlanInput {
+                postmortems: &postmortems,
+                deleted_paths: &[],
+                issues: &[],
+                config: cfg,
+                today: as_of,
+                repo: full_name.as_deref().unwrap_or(""),
+                server_url: target.as_ref().map_or("", |t| t.server_url.as_str()),
+                branch: target.as_ref().map_or("main", |t| t.branch.as_str()),
+            });
+            let documents: Vec<(&Postmortem, Vec<_>)> = loaded
+                .iter()
+                .map(|l| (&l.postmortem, read_status_block(&l.document.text)))
+                .collect();
+            let url = |n: u64| target.as_ref().map(|t| t.issue_url(n));
+            let items = report::items_from_documents(&documents, &plan.due, &url);
+            let report = report::build(
+                &postmortems,
+                &items,
+                &report::Options {
+                    as_of,
+                    filter,
+                    weeks: cfg.report.weeks,
+                    source: Source::Documents,
+                    repo: full_name.as_deref(),
+                },
+            );
+            let all = report::all_items(&items, as_of);
+            (report, all, Posted::default())
+        }
+    };
+
+    out.stdout = match args.format {
+        ReportFormat::Table => render::table(&report),
+        ReportFormat::Markdown => render::markdown(&report, &md_opts),
+        ReportFormat::Json => render::json(&report),
+    };
+    out.stderr.extend(posted.lines.iter().cloned());
+
+    if let Some(rt) = actions {
+        let md = render::markdown(&report, &md_opts);
+        rt.append_summary(&format!("## {}\n\n{md}", cfg.report.title))?;
+        for a in annotations(&all) {
+            out.stdout.push_str(&a);
+            out.stdout.push('\n');
+        }
+        rt.set_outputs(&[
+            ("open", report.totals.open.to_string()),
+            ("overdue", report.totals.overdue.to_string()),
+            ("created", posted.created.to_string()),
+            ("updated", posted.updated.to_string()),
+            ("closed", "0".to_owned()),
+        ])?;
+    }
+    if args.fail_on_overdue && report.totals.overdue > 0 {
+        out.stderr.push(format!(
+            "{} overdue action item{} (--fail-on-overdue)",
+            report.totals.overdue,
+            if report.totals.overdue == 1 { "" } else { "s" }
+        ));
+        out.code = 1;
+    }
+    Ok(out)
+}
+
+fn resolve(ws: &Workspace, args: &ReportArgs, env: &SyncEnv) -> Result<Target> {
+    context::resolve_target(ws, args.repo.as_deref(), args.api_url.as_deref(), env)
+}
+
+/// A warning annotation per overdue item (listed or not).
+fn annotations(all: &[report::ReportItem]) -> Vec<String> {
+    all.iter()
+        .filter(|i| i.overdue)
+        .map(|i| {
+            let days = i.days_overdue.unwrap_or(0);
+            let mut msg = format!(
+                "{} is {} day{} overdue (due {})",
+                i.title,
+                days,
+                if days == 1 { "" } else { "s" },
+                i.due.map(|d| d.to_string()).unwrap_or_default()
+            );
+            if !i.owners.is_empty() {
+                msg.push_str(&format!("; owner: {}", i.owners.join(", ")));
+            }
+            if let Some(issue) = &i.issue {
+                msg.push_str(&format!("; issue #{}", issue.number));
+            }
+            workflow::annotation(
+                Level::Warning,
+                &i.postmortem,
+                i.line,
+                Some("Overdue action item"),
+                &msg,
+            )
+        })
+        .collect()
+}
+
+/// `--post`: the overdue label on exactly the overdue items' issues, then
+/// the rolling report issue created or updated in place.
+async fn post(
+    gh: &mut GitHub,
+    ws: &Workspace,
+    report: &Report,
+    items: &[Item],
+    issues: &[Issue],
+    markdown: &str,
+) -> Result<Posted> {
+    let cfg = &ws.config;
+    let label = cfg.report.overdue_label.clone();
+    let mut posted = Posted::default();
+    let views = report::all_items(items, report.as_of);
+    let changes = report::overdue_label_changes(&views, issues, &label);
+    let known = issues
+        .iter()
+        .any(|i| i.labels.iter().any(|l| l.eq_ignore_ascii_case(&label)));
+    if !known && changes.iter().any(|c| c.add) {
+        let spec = LabelSpec {
+            name: label.clone(),
+            color: OVERDUE_COLOR.to_owned(),
+            description: "A postmortem action item past its due date (pmtrack)".to_owned(),
+        };
+        if gh.ensure_label(&spec, &Notes).await? {
+            posted.lines.push(format!("created label `{label}`"));
+        }
+    }
+    for c in &changes {
+        let done = if c.add {
+            gh.add_label(c.number, &label, &Notes).await?
+        } else {
+            gh.remove_label(c.number, &label, &Notes).await?
+        };
+        match done {
+            Ok(()) => {
+                posted.updated += 1;
+                posted.lines.push(if c.add {
+                    format!("labelled #{} `{label}`", c.number)
+                } else {
+                    format!("removed `{label}` from #{}", c.number)
+                });
+            }
+            Err(why) => posted.lines.push(format!("warning: {why}")),
+        }
+    }
+    let body = render::issue_body(markdown);
+    let labels = vec![cfg.labels.base.clone(), report::REPORT_LABEL.to_owned()];
+    let existing = report::find_report_issue(issues);
+    let ri = gh
+        .post_report_issue(existing, &cfg.report.title, &body, &labels, &Notes)
+        .await?;
+    let what = match ri.outcome {
+        ReportIssueOutcome::Created => {
+            posted.created += 1;
+            "created"
+        }
+        ReportIssueOutcome::Updated => {
+            posted.updated += 1;
+            "updated"
+        }
+        ReportIssueOutcome::Unchanged => "unchanged",
+    };
+    posted
+        .lines
+        .push(format!("report issue #{} {what}: {}", ri.number, ri.url));
+    Ok(posted)
+}
