@@ -1,6 +1,7 @@
 //! pmtrack's integration tests: one binary, offline, helpers in `support/`.
 mod fake_github_selftest;
 mod corpus;
+mod report;
 mod support;
 mod sync;
 mod writeback;

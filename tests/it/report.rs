@@ -1,0 +1,563 @@
+//! `pmtrack report` end to end: the real binary against the fake GitHub on
+//! 127.0.0.1 (issues made by a real `pmtrack sync` first), and against
+//! documents alone (no token). Checks the ONE rolling report issue (updated
+//! in place, never a second one, found by its marker), the overdue label
+//! kept on exactly the overdue items' issues, `--fail-on-overdue`, and the
+//! JSON document byte for byte at a fixed `--as-of`.
+
+use crate::support::fake_github::FakeGitHub;
+use assert_cmd::Command;
+use serde_json::{json, Value};
+
+const TOKEN: &str = "ghp_report_token_123";
+
+const DOC: &str = "# Database outage
+
+**Start Time:** 2024-01-10
+
+## Action Items
+
+- [ ] Add replica lag alerting @alice (due 2024-02-01)
+- [ ] Write the failover runbook (due 2024-03-10)
+- [ ] Rotate the database credentials P1
+";
+
+struct World {
+    gh: FakeGitHub,
+    dir: tempfile::TempDir,
+    cache: tempfile::TempDir,
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn world() -> World {
+    let gh = FakeGitHub::start();
+    gh.add_repo("o", "r");
+    gh.add_collaborator("o", "r", "alice");
+    gh.set_token(TOKEN);
+    let w = World {
+        gh,
+        dir: tempfile::tempdir().unwrap(),
+        cache: tempfile::tempdir().unwrap(),
+    };
+    w.write("postmortems/2024-01-10-db.md", DOC);
+    w
+}
+
+impl World {
+    fn write(&self, rel: &str, text: &str) {
+        let p = self.dir.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+
+    fn run(&self, token: Option<&str>, args: &[&str]) -> Run {
+        let mut c = Command::cargo_bin("pmtrack").unwrap();
+        for (k, _) in std::env::vars() {
+            if k.starts_with("GITHUB_") || k.starts_with("GH_") || k.starts_with("PMTRACK_") {
+                c.env_remove(k);
+            }
+        }
+        c.current_dir(self.dir.path())
+            .env("PMTRACK_WRITE_INTERVAL", "0")
+            .env("PMTRACK_MAX_WAIT", "3")
+            .env("PMTRACK_ETAG_CACHE", self.cache.path().join("etags.json"))
+            .env("NO_COLOR", "1")
+            .args(args);
+        if let Some(t) = token {
+            c.env("GITHUB_TOKEN", t);
+        }
+        let out = c.output().unwrap();
+        let run = Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into(),
+            stderr: String::from_utf8_lossy(&out.stderr).into(),
+        };
+        assert!(
+            !run.stdout.contains(TOKEN) && !run.stderr.contains(TOKEN),
+            "the token was printed"
+        );
+        run
+    }
+
+    /// `pmtrack <cmd> --api-url <fake> --repo o/r <args>` with the token; must exit 0.
+    fn ok(&self, cmd: &str, args: &[&str]) -> Run {
+        let url = self.gh.url();
+        let mut all = vec![cmd, "--api-url", &url, "--repo", "o/r"];
+        all.extend_from_slice(args);
+        let run = self.run(Some(TOKEN), &all);
+        assert_eq!(
+            run.code, 0,
+            "{cmd} failed:\nstdout:\n{}\nstderr:\n{}",
+            run.stdout, run.stderr
+        );
+        run
+    }
+
+    fn issues(&self) -> Vec<Value> {
+        self.gh.issues("o", "r")
+    }
+
+    fn report_issues(&self) -> Vec<Value> {
+        self.issues()
+            .into_iter()
+            .filter(|i| {
+                i["body"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("<!-- pmtrack:report -->")
+            })
+            .collect()
+    }
+
+    fn number_of(&self, title_prefix: &str) -> u64 {
+        self.issues()
+            .iter()
+            .find(|i| i["title"].as_str().unwrap_or("").starts_with(title_prefix))
+            .and_then(|i| i["number"].as_u64())
+            .unwrap_or_else(|| panic!("no issue titled {title_prefix}"))
+    }
+
+    fn labels_of(&self, number: u64) -> Vec<String> {
+        let issue = self
+            .issues()
+            .into_iter()
+            .find(|i| i["number"] == number)
+            .unwrap();
+        issue["labels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["name"].as_str().unwrap().to_string())
+            .collect()
+    }
+}
+
+#[test]
+fn a_second_post_updates_the_rolling_issue_in_place_and_never_makes_another() {
+    let w = world();
+    w.ok("sync", &[]);
+    let run = w.ok("report", &["--post", "--as-of", "2024-03-01"]);
+    assert!(run.stderr.contains("created"), "{}", run.stderr);
+    let first = w.report_issues();
+    assert_eq!(first.len(), 1, "{first:#?}");
+    let number = first[0]["number"].as_u64().unwrap();
+    assert_eq!(first[0]["title"], "Postmortem follow-ups: weekly report");
+    let body = first[0]["body"].as_str().unwrap();
+    assert!(body.starts_with("```mermaid\nxychart-beta"), "{body}");
+    assert!(body.contains("As of 2024-03-01"), "{body}");
+    assert!(
+        !body.contains(" @alice"),
+        "owners are not pinged by default: {body}"
+    );
+    let labels = w.labels_of(number);
+    assert!(labels.contains(&"postmortem".to_string()), "{labels:?}");
+    assert!(labels.contains(&"pmtrack-report".to_string()), "{labels:?}");
+
+    // A week later: the same issue, a new body, no create.
+    w.gh.reset_log();
+    let run = w.ok("report", &["--post", "--as-of", "2024-03-08"]);
+    assert!(
+        run.stderr
+            .contains(&format!("report issue #{number} updated")),
+        "{}",
+        run.stderr
+    );
+    let creates =
+        w.gh.mutating_requests()
+            .into_iter()
+            .filter(|e| e.method == "POST" && e.path.ends_with("/issues"))
+            .count();
+    assert_eq!(creates, 0);
+    let again = w.report_issues();
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0]["number"].as_u64(), Some(number));
+    assert!(again[0]["body"]
+        .as_str()
+        .unwrap()
+        .contains("As of 2024-03-08"));
+
+    // Nothing new: nothing sent but the listing.
+    w.gh.reset_log();
+    let run = w.ok("report", &["--post", "--as-of", "2024-03-08"]);
+    assert!(run.stderr.contains("unchanged"), "{}", run.stderr);
+    assert!(
+        w.gh.mutating_requests().is_empty(),
+        "{:#?}",
+        w.gh.mutating_requests()
+    );
+
+    // A person strips the base label: the issue drops out of the managed
+    // listing, yet it is found again by its own label and marker.
+    let (status, _) = w.gh.act(
+        "PATCH",
+        &format!("/repos/o/r/issues/{number}"),
+        json!({"labels": ["pmtrack-report"]}),
+    );
+    assert_eq!(status, 200);
+    w.ok("report", &["--post", "--as-of", "2024-03-15"]);
+    let after = w.report_issues();
+    assert_eq!(after.len(), 1, "{after:#?}");
+    assert_eq!(after[0]["number"].as_u64(), Some(number));
+    assert!(w.labels_of(number).contains(&"postmortem".to_string()));
+    // The title was never used to find it: a look-alike issue is ignored.
+    w.gh.act(
+        "POST",
+        "/repos/o/r/issues",
+        json!({"title": "Postmortem follow-ups: weekly report", "labels": ["postmortem"]}),
+    );
+    w.ok("report", &["--post", "--as-of", "2024-03-22"]);
+    assert_eq!(w.report_issues().len(), 1);
+    w.gh.assert_clean();
+}
+
+#[test]
+fn the_overdue_label_follows_closes_and_moved_dates() {
+    let w = world();
+    w.ok("sync", &[]);
+    let lag = w.number_of("Add replica lag alerting");
+    let runbook = w.number_of("Write the failover runbook");
+    let rotate = w.number_of("Rotate the database credentials");
+
+    // 2024-03-01: lag (due 02-01) and rotate (P1: 14 days after 01-10) are overdue.
+    let run = w.ok("report", &["--post", "--as-of", "2024-03-01"]);
+    assert!(
+        run.stderr.contains(&format!("labelled #{lag} `overdue`")),
+        "{}",
+        run.stderr
+    );
+    assert!(w.labels_of(lag).contains(&"overdue".to_string()));
+    assert!(w.labels_of(rotate).contains(&"overdue".to_string()));
+    assert!(!w.labels_of(runbook).contains(&"overdue".to_string()));
+    let label =
+        w.gh.labels("o", "r")
+            .into_iter()
+            .find(|l| l["name"] == "overdue")
+            .unwrap();
+    assert_eq!(label["color"], "d93f0b", "created with its colour");
+
+    // A person closes the lag issue: the label comes off.
+    w.gh.close_issue("o", "r", lag, "completed");
+    let run = w.ok("report", &["--post", "--as-of", "2024-03-01"]);
+    assert!(
+        run.stderr
+            .contains(&format!("removed `overdue` from #{lag}")),
+        "{}",
+        run.stderr
+    );
+    assert!(!w.labels_of(lag).contains(&"overdue".to_string()));
+    assert!(
+        w.labels_of(rotate).contains(&"overdue".to_string()),
+        "still overdue"
+    );
+
+    // The runbook's date moves into the past: it gains the label; moved
+    // to the future again: it loses it.
+    w.write(
+        "postmortems/2024-01-10-db.md",
+        &DOC.replace("(due 2024-03-10)", "(due 2024-02-15)"),
+    );
+    w.ok("report", &["--post", "--as-of", "2024-03-01"]);
+    assert!(w.labels_of(runbook).contains(&"overdue".to_string()));
+    w.write(
+        "postmortems/2024-01-10-db.md",
+        &DOC.replace("(due 2024-03-10)", "(due 2024-04-30)"),
+    );
+    w.ok("report", &["--post", "--as-of", "2024-03-01"]);
+    assert!(!w.labels_of(runbook).contains(&"overdue".to_string()));
+    // Other labels were never touched.
+    assert!(w.labels_of(runbook).contains(&"postmortem".to_string()));
+    w.gh.assert_clean();
+}
+
+#[test]
+fn fail_on_overdue_exits_1_only_when_something_is_overdue() {
+    let w = world();
+    w.ok("sync", &[]);
+    let url = w.gh.url();
+    let base = [
+        "report",
+        "--api-url",
+        &url,
+        "--repo",
+        "o/r",
+        "--fail-on-overdue",
+    ];
+    let mut late = base.to_vec();
+    late.extend(["--as-of", "2024-03-01"]);
+    let run = w.run(Some(TOKEN), &late);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("2 overdue action items"),
+        "{}",
+        run.stderr
+    );
+    let mut early = base.to_vec();
+    early.extend(["--as-of", "2024-01-11"]);
+    let run = w.run(Some(TOKEN), &early);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // Without the flag an overdue report is still a success.
+    let run = w.ok("report", &["--as-of", "2024-03-01", "--overdue"]);
+    assert!(run.stdout.contains("overdue 2"), "{}", run.stdout);
+    w.gh.assert_clean();
+}
+
+#[test]
+fn post_without_a_token_is_a_usage_error_naming_the_variable() {
+    let w = world();
+    let run = w.run(None, &["report", "--post", "--repo", "o/r"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("GITHUB_TOKEN"), "{}", run.stderr);
+    assert!(w.gh.requests().is_empty());
+}
+
+#[test]
+fn a_person_closing_an_issue_shows_as_done_this_week_and_in_the_github_states() {
+    let w = world();
+    w.ok("sync", &[]);
+    let lag = w.number_of("Add replica lag alerting");
+    w.gh.close_issue("o", "r", lag, "completed");
+    // The fake stamps closes with today's date: report as of today.
+    let today = chrono::Utc::now().date_naive().to_string();
+    let run = w.ok("report", &["--format", "json", "--all", "--as-of", &today]);
+    let v: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(v["source"], "github");
+    assert_eq!(v["totals"]["done_this_week"], 1, "{v:#}");
+    assert_eq!(v["totals"]["open"], 2);
+    let items = v["postmortems"][0]["items"].as_array().unwrap();
+    let lag_item = items.iter().find(|i| i["issue"]["number"] == lag).unwrap();
+    assert_eq!(lag_item["state"], "done");
+    assert!(lag_item["issue"]["url"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!("/issues/{lag}")));
+    w.gh.assert_clean();
+}
+
+/// The sample of docs/writeback.md after a sync on 2024-06-03.
+const SYNCED: &str = "# Database failover outage (2024-05-02)
+
+## Action items
+
+### Short term
+- [ ] Add replication-lag alerts @alice due 2024-05-20 ([#41](https://github.com/acme/db/issues/41))
+- [x] Document the failover runbook @bob ([#42](https://github.com/acme/db/issues/42))
+- Drop the legacy cache layer ([#43](https://github.com/acme/db/issues/43))
+- [ ] Add a failover drill to the quarterly calendar
+
+<!-- pmtrack:status:begin — generated by pmtrack, edits are replaced -->
+**Status:** 3 action items · 1 open (1 overdue) · 1 done · 1 not planned · last sync 2024-06-03
+
+| Action item | Issue | Owner | Due | State |
+| --- | --- | --- | --- | --- |
+| Add replication-lag alerts @alice due 2024-05-20 | [#41](https://github.com/acme/db/issues/41) | alice | 2024-05-20 | **overdue by 14 days** |
+| Document the failover runbook @bob | [#42](https://github.com/acme/db/issues/42) | bob | — | done |
+| Drop the legacy cache layer | [#43](https://github.com/acme/db/issues/43) | — | — | not planned |
+
+<!-- pmtrack:status:end -->
+
+## Timeline
+
+Nothing else.
+";
+
+/// The documented JSON schema, byte for byte, at a fixed `--as-of`, from
+/// the documents alone (no token).
+#[test]
+fn json_from_the_documents_is_stable_at_a_fixed_as_of() {
+    let w = World {
+        gh: FakeGitHub::start(),
+        dir: tempfile::tempdir().unwrap(),
+        cache: tempfile::tempdir().unwrap(),
+    };
+    w.write("postmortems/2024-05-02-db.md", SYNCED);
+    w.write(".pmtrack.yml", "repo: acme/db\n");
+    let run = w.run(
+        None,
+        &[
+            "report",
+            "--format",
+            "json",
+            "--all",
+            "--as-of",
+            "2024-06-10",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let expected = r#"{
+  "schema": "pmtrack.report/1",
+  "as_of": "2024-06-10",
+  "filter": "all",
+  "source": "documents",
+  "repo": "acme/db",
+  "totals": {
+    "items": 4,
+    "open": 2,
+    "overdue": 2,
+    "without_issue": 1,
+    "done_this_week": 0,
+    "oldest_overdue": {
+      "title": "Add replication-lag alerts @alice due 2024-05-20",
+      "postmortem": "postmortems/2024-05-02-db.md",
+      "line": 6,
+      "issue": {
+        "number": 41,
+        "url": "https://github.com/acme/db/issues/41"
+      },
+      "days_overdue": 21
+    }
+  },
+  "postmortems": [
+    {
+      "path": "postmortems/2024-05-02-db.md",
+      "title": "Database failover outage (2024-05-02)",
+      "incident_start": "2024-05-02",
+      "open": 2,
+      "overdue": 2,
+      "items": [
+        {
+          "title": "Add replication-lag alerts @alice due 2024-05-20",
+          "postmortem": "postmortems/2024-05-02-db.md",
+          "line": 6,
+          "owners": [
+            "alice"
+          ],
+          "due": "2024-05-20",
+          "state": "open",
+          "overdue": true,
+          "days_overdue": 21,
+          "age_days": 39,
+          "issue": {
+            "number": 41,
+            "url": "https://github.com/acme/db/issues/41"
+          }
+        },
+        {
+          "title": "Document the failover runbook @bob",
+          "postmortem": "postmortems/2024-05-02-db.md",
+          "line": 7,
+          "owners": [
+            "bob"
+          ],
+          "due": "2024-06-01",
+          "state": "done",
+          "overdue": false,
+          "days_overdue": null,
+          "age_days": 39,
+          "issue": {
+            "number": 42,
+            "url": "https://github.com/acme/db/issues/42"
+          }
+        },
+        {
+          "title": "Drop the legacy cache layer",
+          "postmortem": "postmortems/2024-05-02-db.md",
+          "line": 8,
+          "owners": [],
+          "due": "2024-06-01",
+          "state": "not_planned",
+          "overdue": false,
+          "days_overdue": null,
+          "age_days": 39,
+          "issue": {
+            "number": 43,
+            "url": "https://github.com/acme/db/issues/43"
+          }
+        },
+        {
+          "title": "Add a failover drill to the quarterly calendar",
+          "postmortem": "postmortems/2024-05-02-db.md",
+          "line": 9,
+          "owners": [],
+          "due": "2024-06-01",
+          "state": "open",
+          "overdue": true,
+          "days_overdue": 9,
+          "age_days": 39,
+          "issue": null
+        }
+      ]
+    }
+  ],
+  "owners": [
+    {
+      "owner": "alice",
+      "open": 1,
+      "overdue": 1,
+      "items": [
+        {
+          "postmortem": "postmortems/2024-05-02-db.md",
+          "line": 6,
+          "title": "Add replication-lag alerts @alice due 2024-05-20",
+          "issue": 41,
+          "overdue": true
+        }
+      ]
+    },
+    {
+      "owner": "bob",
+      "open": 0,
+      "overdue": 0,
+      "items": [
+        {
+          "postmortem": "postmortems/2024-05-02-db.md",
+          "line": 7,
+          "title": "Document the failover runbook @bob",
+          "issue": 42,
+          "overdue": false
+        }
+      ]
+    },
+    {
+      "owner": null,
+      "open": 1,
+      "overdue": 1,
+      "items": [
+        {
+          "postmortem": "postmortems/2024-05-02-db.md",
+          "line": 8,
+          "title": "Drop the legacy cache layer",
+          "issue": 43,
+          "overdue": false
+        },
+        {
+          "postmortem": "postmortems/2024-05-02-db.md",
+          "line": 9,
+          "title": "Add a failover drill to the quarterly calendar",
+          "issue": null,
+          "overdue": true
+        }
+      ]
+    }
+  ],
+"#;
+    // The twelve weeks are checked one by one below, to keep the snapshot
+    // readable; everything before them must match byte for byte.
+    let at = run.stdout.find("  \"weeks\": [").expect("a weeks array");
+    assert_eq!(&run.stdout[..at], expected);
+    let actual: Value = serde_json::from_str(&run.stdout).unwrap();
+    let weeks = &actual["weeks"];
+    let weeks = weeks.as_array().unwrap();
+    assert_eq!(weeks.len(), 12);
+    assert_eq!(
+        weeks[11],
+        json!({"week_end": "2024-06-10", "open": 2, "overdue": 2})
+    );
+    assert_eq!(
+        weeks[5],
+        json!({"week_end": "2024-04-29", "open": 0, "overdue": 0})
+    );
+    assert_eq!(
+        weeks[6],
+        json!({"week_end": "2024-05-06", "open": 2, "overdue": 0})
+    );
+    // And the same report as a table ends with its sparkline.
+    let run = w.run(None, &["report", "--as-of", "2024-06-10"]);
+    let last = run.stdout.lines().last().unwrap_or("").to_string();
+    assert_eq!(last, "open per week, last 12 weeks: ▁▁▁▁▁▁██████ 2 now");
+    assert!(w.gh.requests().is_empty(), "no token: no request");
+}
