@@ -29,16 +29,36 @@ const MONTHS: [&str; 12] = [
 ];
 
 fn month_of(word: &str) -> Option<u32> {
-    let w = word.trim_end_matches('.').to_ascii_lowercase();
-    if w.len() < 3 {
+    let w = word.trim_end_matches('.');
+    if w.len() < 3 || w.len() > 9 {
         return None;
     }
     for (i, m) in MONTHS.iter().enumerate() {
-        if *m == w || (w.len() >= 3 && m.starts_with(&w) && (w.len() == 3 || w == "sept")) {
+        let full = m.eq_ignore_ascii_case(w);
+        let abbrev = (w.len() == 3 || w.eq_ignore_ascii_case("sept"))
+            && m.len() >= w.len()
+            && m.as_bytes()[..w.len()].eq_ignore_ascii_case(w.as_bytes());
+        if full || abbrev {
             return Some(i as u32 + 1);
         }
     }
     None
+}
+
+/// Every spelling of a date has a four-digit year: a cheap test first.
+pub fn has_year(s: &str) -> bool {
+    let mut run = 0;
+    for c in s.bytes() {
+        if c.is_ascii_digit() {
+            run += 1;
+            if run == 4 {
+                return true;
+            }
+        } else {
+            run = 0;
+        }
+    }
+    false
 }
 
 #[derive(Debug)]
@@ -84,7 +104,7 @@ fn ymd(y: &str, m: u32, d: &str) -> Option<Found> {
 
 /// The first date in `s`, if any.
 pub fn find_date(s: &str) -> Option<Found> {
-    if !s.bytes().any(|c| c.is_ascii_digit()) {
+    if !has_year(s) {
         return None;
     }
     let b = s.as_bytes();

@@ -50,7 +50,8 @@ pub fn owners(raw: &str, cell: Option<&str>) -> Vec<String> {
         add(login);
     }
     use super::text::contains_ci;
-    if !contains_ci(raw, "owner") && !contains_ci(raw, "assignee") {
+    let noted = raw.contains(':') || raw.contains(" -");
+    if !noted || (!contains_ci(raw, "owner") && !contains_ci(raw, "assignee")) {
         return out;
     }
     let lower = raw.to_lowercase();

@@ -166,12 +166,26 @@ pub fn scan_section(
             }
             Kind::Label { .. } | Kind::Plain => {
                 let raw = line.text;
-                let c = clean(raw);
-                if vocab::opens_conclusion(&c) {
+                let lead =
+                    raw.trim_start_matches(|ch: char| ch.is_whitespace() || "*_#>".contains(ch));
+                if vocab::opens_conclusion(lead) {
                     break;
                 }
-                let key = vocab::key_of_clean(&c);
-                if word_count(&c) <= 4 && !c.contains(':') && vocab::is_terminal(&key) {
+                // Labels, terminal lines and section names are short: long
+                // prose lines skip the costly checks.
+                let t = raw.trim_end();
+                let c = if t.len() <= 100 || t.ends_with(':') {
+                    Some(clean(raw))
+                } else {
+                    None
+                };
+                let key = c.as_deref().map(vocab::key_of_clean).unwrap_or_default();
+                let c = c.unwrap_or_default();
+                if !c.is_empty()
+                    && word_count(&c) <= 4
+                    && !c.contains(':')
+                    && vocab::is_terminal(&key)
+                {
                     break;
                 }
                 if is_colon_label(&c) {
@@ -201,7 +215,7 @@ pub fn scan_section(
                         blank_run = 0;
                         continue;
                     }
-                } else if word_count(&c) <= 6 && vocab::is_section_name(&key) {
+                } else if !c.is_empty() && word_count(&c) <= 6 && vocab::is_section_name(&key) {
                     units.push(Unit::Group(group_text(raw)));
                 } else if !continue_item(&mut units, raw, blank_run) {
                     units.push(Unit::Plain {

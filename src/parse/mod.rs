@@ -46,6 +46,7 @@ pub fn parse(path: &str, src: &str) -> Postmortem {
     while i < lines.len() {
         let maybe = lines[i].text.len() <= 100
             && !lines[i].hidden
+            && !looks_like_list_or_table(lines[i].text)
             && vocab::may_name_section(lines[i].text);
         let Some(level) = maybe
             .then(|| opens_section(&lines[i], kinds.get(i)))
@@ -82,8 +83,12 @@ pub fn parse(path: &str, src: &str) -> Postmortem {
                 end,
             },
         });
+        let mut horizon: (String, Option<crate::model::Horizon>) = (String::new(), None);
         for raw in scan.tasks {
-            tasks.push(build_task(&lines, raw, &mut warnings));
+            if raw.group != horizon.0 {
+                horizon = (raw.group.clone(), vocab::horizon_of(&raw.group));
+            }
+            tasks.push(build_task(&lines, raw, horizon.1, &mut warnings));
         }
         i = scan.end.max(i + 1);
     }
@@ -115,13 +120,27 @@ pub fn parse(path: &str, src: &str) -> Postmortem {
     }
 }
 
+/// List items and table rows never open a section: skip them cheaply.
+fn looks_like_list_or_table(line: &str) -> bool {
+    let b = line.trim_start().as_bytes();
+    match b.first() {
+        Some(b'-' | b'*' | b'+') => b.get(1) == Some(&b' '),
+        Some(b'|') => true,
+        Some(c) if c.is_ascii_digit() => {
+            let n = b.iter().take_while(|c| c.is_ascii_digit()).count();
+            matches!(b.get(n), Some(b'.' | b')')) && b.get(n + 1) == Some(&b' ')
+        }
+        _ => false,
+    }
+}
+
 fn opens_section(line: &lines::Line<'_>, kind: &Kind) -> Option<u8> {
     let candidate = match kind {
         Kind::Heading { .. } | Kind::Label { .. } => true,
         Kind::Plain => line.text.len() <= 100,
         _ => false,
     };
-    if !candidate || line.hidden || !vocab::may_name_section(line.text) {
+    if !candidate || line.hidden {
         return None;
     }
     match kind {
@@ -140,7 +159,12 @@ fn opens_section(line: &lines::Line<'_>, kind: &Kind) -> Option<u8> {
     }
 }
 
-fn build_task(lines: &[lines::Line<'_>], raw: items::RawTask, warnings: &mut Vec<Warning>) -> Task {
+fn build_task(
+    lines: &[lines::Line<'_>],
+    raw: items::RawTask,
+    horizon: Option<crate::model::Horizon>,
+    warnings: &mut Vec<Warning>,
+) -> Task {
     let line = &lines[raw.line];
     let no = line.no;
     let due = match fields::due(&raw.raw, raw.cells.due.as_deref()) {
@@ -156,7 +180,7 @@ fn build_task(lines: &[lines::Line<'_>], raw: items::RawTask, warnings: &mut Vec
     let status = fields::status(&raw.raw, raw.checked, &raw.cells);
     Task {
         key: TaskKey(String::new()),
-        horizon: vocab::horizon_of(&raw.group),
+        horizon,
         owners: fields::owners(&raw.raw, raw.cells.owner.as_deref()),
         due,
         priority: fields::priority(&raw.raw, raw.cells.priority.as_deref()),
@@ -209,7 +233,13 @@ fn hash_key(path: &str, norm_title: &str, norm_detail: &str) -> TaskKey {
         eat(b"\n");
         eat(norm_detail.as_bytes());
     }
-    TaskKey(format!("{h:016x}"))
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    TaskKey(
+        (0..16)
+            .rev()
+            .map(|i| HEX[((h >> (i * 4)) & 15) as usize] as char)
+            .collect(),
+    )
 }
 
 /// Merge repeats of one item (same title and detail), warning with both
@@ -343,8 +373,10 @@ fn incident_date(
         "start", "began", "begin", "date", "duration", "occurred", "when", "detected", "incident",
     ];
     for l in lines.iter().take(section_line).filter(|l| !l.hidden) {
-        let lower = l.text.to_ascii_lowercase();
-        if keys.iter().any(|k| lower.contains(k)) {
+        if !dates::has_year(l.text) {
+            continue;
+        }
+        if keys.iter().any(|k| text::contains_ci(l.text, k)) {
             if let Some(d) = found(l.text, l.no) {
                 return Some(d);
             }

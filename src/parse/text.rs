@@ -69,6 +69,25 @@ pub fn trim_colon(s: &str) -> String {
 
 /// Lower-case letters and digits, everything else a single space.
 pub fn normalize(s: &str) -> String {
+    if s.is_empty() {
+        return String::new();
+    }
+    if s.is_ascii() {
+        let mut out = Vec::with_capacity(s.len());
+        let mut space = false;
+        for &b in s.as_bytes() {
+            if b.is_ascii_alphanumeric() {
+                if space && !out.is_empty() {
+                    out.push(b' ');
+                }
+                space = false;
+                out.push(b.to_ascii_lowercase());
+            } else {
+                space = true;
+            }
+        }
+        return String::from_utf8(out).unwrap_or_default();
+    }
     let mut out = String::with_capacity(s.len());
     let mut space = false;
     for c in s.chars() {
@@ -133,14 +152,22 @@ pub fn base_title(title: &str) -> &str {
 /// ASCII case-insensitive substring test, without allocating.
 pub fn contains_ci(haystack: &str, needle: &str) -> bool {
     let (h, n) = (haystack.as_bytes(), needle.as_bytes());
-    if n.is_empty() {
+    let Some(&first) = n.first() else {
         return true;
+    };
+    if h.len() < n.len() {
+        return false;
     }
-    let first = n[0].to_ascii_lowercase();
-    h.len() >= n.len()
-        && (0..=h.len() - n.len()).any(|i| {
-            h[i].to_ascii_lowercase() == first && h[i..i + n.len()].eq_ignore_ascii_case(n)
-        })
+    let first = first | 0x20;
+    let last = h.len() - n.len();
+    let mut i = 0;
+    while i <= last {
+        if h[i] | 0x20 == first && h[i..i + n.len()].eq_ignore_ascii_case(n) {
+            return true;
+        }
+        i += 1;
+    }
+    false
 }
 
 /// Number of whitespace-separated words.

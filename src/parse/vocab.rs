@@ -198,14 +198,15 @@ pub fn horizon_of(group: &str) -> Option<Horizon> {
     if group.is_empty() {
         return None;
     }
-    let g = group.to_lowercase().replace('-', " ");
+    let g = group.to_ascii_lowercase().replace('-', " ");
+    let term = |w: &str| g.contains(w) && g.contains("term");
     if g.contains("immediate") || g.contains("urgent") || g.contains("asap") || g == "now" {
         Some(Horizon::Immediate)
-    } else if g.contains("short term") || g.contains("near term") {
+    } else if term("short") || term("near") {
         Some(Horizon::ShortTerm)
-    } else if g.contains("medium term") || g.contains("mid term") {
+    } else if term("medium") || term("mid") {
         Some(Horizon::MediumTerm)
-    } else if g.contains("long term") {
+    } else if term("long") {
         Some(Horizon::LongTerm)
     } else {
         None
@@ -214,7 +215,10 @@ pub fn horizon_of(group: &str) -> Option<Horizon> {
 
 /// A paragraph that opens the conclusion and ends the section.
 pub fn opens_conclusion(clean_line: &str) -> bool {
-    let l = clean_line.to_lowercase();
+    let l = clean_line
+        .get(..16)
+        .unwrap_or(clean_line)
+        .to_ascii_lowercase();
     [
         "in conclusion",
         "conclusion:",
