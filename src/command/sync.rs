@@ -566,6 +566,14 @@ pub fn run(
     for m in &report.milestones_created {
         out.stderr.push(format!("created milestone `{m}`"));
     }
+    // Tell links() which issue each created task got, so it need not search
+    // every issue's marker for every new task (quadratic on a first sync).
+    let mut plan = plan;
+    for a in &report.applied {
+        if let (ApplyOutcome::Created, Some(n)) = (&a.outcome, a.number) {
+            plan.issue_of.insert(a.key.clone(), n);
+        }
+    }
     let issues: Vec<Issue> = report.issues.values().cloned().collect();
     let links = plan.links(&issues);
     let wb_note = write_back(&ws, &loaded, &links, args, today)?;

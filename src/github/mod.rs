@@ -563,7 +563,7 @@ impl GitHub {
                             reply.status
                         )));
                     };
-                    self.check_labels_kept(&issue)?;
+                    self.check_labels_kept(&issue, &fields.labels)?;
                     return Ok(Ok(issue.number));
                 }
                 Err(f) if invalid_assignees(&f) && body.get("assignees").is_some() => {
@@ -660,11 +660,12 @@ impl GitHub {
     /// A created issue must carry the base label, or no later listing finds
     /// it and every run would create it again. GitHub silently drops labels
     /// for tokens without triage/write access.
-    fn check_labels_kept(&self, issue: &Issue) -> Result<()> {
+    fn check_labels_kept(&self, issue: &Issue, sent: &[String]) -> Result<()> {
         let Some(base) = &self.base_label else {
             return Ok(());
         };
-        if issue.labels.iter().any(|l| l.eq_ignore_ascii_case(base)) {
+        let has = |labels: &[String]| labels.iter().any(|l| l.eq_ignore_ascii_case(base));
+        if !has(sent) || has(&issue.labels) {
             return Ok(());
         }
         Err(Error::Permission(format!(

@@ -475,6 +475,14 @@ fn a_kill_at_any_point_then_a_rerun_never_duplicates() {
         wait_for(&w, |log| issue_posts(log) >= kill_after);
         child.kill().unwrap();
         let _ = child.wait();
+        let made = w.issues().len();
+        assert!(
+            made >= kill_after,
+            "{made} issues after {kill_after} creates"
+        );
+        if kill_after == 1 {
+            assert!(made < 3, "the kill came after the run had finished");
+        }
         w.sync(&[]);
         assert_eq!(w.keys().len(), 3, "killed after {kill_after} creates");
         assert_eq!(w.issues().len(), 3);
@@ -582,5 +590,110 @@ fn a_corrupt_etag_cache_is_ignored_with_a_warning() {
     w.gh.reset_log();
     w.sync(&[]);
     assert_eq!(w.gh.rate_points_spent(), 0);
+    w.gh.assert_clean();
+}
+
+/// Commits every file in the work tree (deletions included); returns the id.
+fn commit_all(repo: &git2::Repository, message: &str) -> String {
+    let mut index = repo.index().unwrap();
+    index
+        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+        .unwrap();
+    index.update_all(["*"], None).unwrap();
+    index.write().unwrap();
+    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+    let sig = git2::Signature::now("Test", "test@example.com").unwrap();
+    let parent = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
+    let parents: Vec<&git2::Commit> = parent.iter().collect();
+    let id = repo
+        .commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
+        .unwrap();
+    id.to_string()
+}
+
+fn open_issue_titles(w: &World) -> Vec<String> {
+    let mut t: Vec<String> = w
+        .issues()
+        .iter()
+        .filter(|i| i["state"] == "open")
+        .map(|i| i["title"].as_str().unwrap().to_string())
+        .collect();
+    t.sort();
+    t
+}
+
+#[test]
+fn since_and_push_events_limit_the_sync_to_changed_postmortems() {
+    let w = world();
+    let repo = git2::Repository::init(w.dir.path()).unwrap();
+    let doc = |title: &str, items: &[&str]| {
+        let mut s = format!("# {title}\n\n**Start Time:** 2024-01-10\n\n## Action Items\n\n");
+        for i in items {
+            s.push_str(&format!("- [ ] {i}\n"));
+        }
+        s
+    };
+    std::fs::remove_file(w.dir.path().join("postmortems/2024-01-10-db.md")).unwrap();
+    w.write(
+        "postmortems/a.md",
+        &doc("A", &["Fix alpha one", "Fix alpha two"]),
+    );
+    w.write(
+        "postmortems/b.md",
+        &doc("B", &["Fix beta one", "Fix beta two"]),
+    );
+    w.write("postmortems/c.md", &doc("C", &["Fix gamma one"]));
+    let first = commit_all(&repo, "postmortems");
+    w.sync(&[]);
+    assert_eq!(open_issue_titles(&w).len(), 5);
+
+    // Committed: a.md deleted. Not committed: an item removed from b.md.
+    std::fs::remove_file(w.dir.path().join("postmortems/a.md")).unwrap();
+    let second = commit_all(&repo, "drop a");
+    w.write("postmortems/b.md", &doc("B", &["Fix beta one"]));
+    let run = w.sync(&["--since", &first]);
+    assert!(run.stdout.contains("2 closed"), "{}", run.stdout);
+    assert_eq!(
+        open_issue_titles(&w),
+        ["Fix beta one", "Fix beta two", "Fix gamma one"],
+        "only the deleted document's issues close; b.md did not change in the range"
+    );
+    let alpha = w.issue_titled("Fix alpha one");
+    assert_eq!(alpha["state_reason"], "not_planned");
+
+    // A push event that changed b.md (and only b.md) closes its removed item.
+    commit_all(&repo, "trim b");
+    let third = repo
+        .head()
+        .unwrap()
+        .peel_to_commit()
+        .unwrap()
+        .id()
+        .to_string();
+    let event = w.cache.path().join("event.json");
+    std::fs::write(
+        &event,
+        format!(r#"{{"ref": "refs/heads/main", "before": "{second}", "after": "{third}"}}"#),
+    )
+    .unwrap();
+    std::fs::write(
+        w.dir.path().join("postmortems/c.md"),
+        doc("C", &["Fix gamma one renamed entirely differently"]),
+    )
+    .unwrap();
+    let url = w.gh.url();
+    let out = w
+        .cmd(Some(TOKEN))
+        .env("GITHUB_EVENT_PATH", &event)
+        .args(["sync", "--api-url", &url, "--repo", "o/r"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("1 closed") && stdout.contains("0 created"),
+        "{stdout}"
+    );
+    assert_eq!(open_issue_titles(&w), ["Fix beta one", "Fix gamma one"]);
     w.gh.assert_clean();
 }
