@@ -10,10 +10,11 @@
 //! terminal, plain lines otherwise); everything else is returned in the
 //! [`Outcome`] for the CLI to print.
 
+use super::context;
 use super::workspace::{Loaded, Workspace};
 use super::Outcome;
 use crate::error::{Error, Result};
-use crate::github::{self, etag_cache, Applied, ApplyOutcome, GitHub, Progress, Token};
+use crate::github::{Applied, ApplyOutcome, GitHub, Progress};
 use crate::model::{CloseReason, Issue, Link};
 use crate::plan::{self, Change, Plan, PlanInput};
 use chrono::NaiveDate;
@@ -21,7 +22,6 @@ use serde::Serialize;
 use std::cell::RefCell;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 /// Output format of `sync`.
 #[derive(Debug, Clone, Copy, clap::ValueEnum, PartialEq, Eq, Default)]
@@ -213,35 +213,6 @@ struct SyncJson<'a> {
     warnings: &'a [String],
 }
 
-/// Where the issues live and how to talk to GitHub.
-#[derive(Debug, Clone)]
-struct Target {
-    owner: String,
-    name: String,
-    api_url: String,
-    server_url: String,
-    branch: String,
-}
-
-impl Target {
-    fn full_name(&self) -> String {
-        format!("{}/{}", self.owner, self.name)
-    }
-}
-
-/// `owner/name` split, or a usage error naming where it came from.
-fn split_repo(s: &str, from: &str) -> Result<(String, String)> {
-    let s = s.trim().trim_end_matches(".git");
-    match s.split_once('/') {
-        Some((o, n)) if !o.is_empty() && !n.is_empty() && !n.contains('/') => {
-            Ok((o.to_string(), n.to_string()))
-        }
-        _ => Err(Error::Usage(format!(
-            "{from}: `{s}` is not OWNER/NAME; write it like `octo-org/octo-repo`"
-        ))),
-    }
-}
-
 /// The web server URL for an API URL: `https://api.github.com` →
 /// `https://github.com`, `https://HOST/api/v3` → `https://HOST`.
 pub fn server_url_for(api_url: &str) -> String {
@@ -250,59 +221,6 @@ pub fn server_url_for(api_url: &str) -> String {
         return format!("https://{rest}");
     }
     api.strip_suffix("/api/v3").unwrap_or(api).to_string()
-}
-
-fn resolve_target(ws: &Workspace, args: &SyncArgs, env: &SyncEnv) -> Result<Target> {
-    let origin = ws.repo.as_ref().and_then(|r| r.origin().ok().flatten());
-    let (owner, name) = if let Some(r) = &args.repo {
-        split_repo(r, "--repo")?
-    } else if let Some(r) = &ws.config.repo {
-        split_repo(r, "`repo` in .pmtrack.yml")?
-    } else if let Some(r) = &env.repository {
-        split_repo(r, "GITHUB_REPOSITORY")?
-    } else if let Some(o) = &origin {
-        (o.owner.clone(), o.name.clone())
-    } else {
-        return Err(Error::Usage(
-            "cannot tell which repository gets the issues: pass --repo OWNER/NAME, set `repo:` in .pmtrack.yml, or add an `origin` remote on GitHub".into(),
-        ));
-    };
-    let api_url = args
-        .api_url
-        .clone()
-        .or_else(|| ws.config.api_url.clone())
-        .or_else(|| env.api_url.clone())
-        .or_else(|| origin.as_ref().map(|o| o.api_url()))
-        .unwrap_or_else(|| "https://api.github.com".to_string());
-    let api_url = api_url.trim_end_matches('/').to_string();
-    let server_url = env
-        .server_url
-        .clone()
-        .unwrap_or_else(|| server_url_for(&api_url));
-    let branch = ws
-        .config
-        .branch
-        .clone()
-        .or_else(|| ws.repo.as_ref().map(|r| r.default_branch()))
-        .unwrap_or_else(|| "main".to_string());
-    Ok(Target {
-        owner,
-        name,
-        api_url,
-        server_url,
-        branch,
-    })
-}
-
-/// Seconds from an environment variable (≥ 0).
-fn seconds(name: &str, value: Option<&str>) -> Result<Option<Duration>> {
-    let Some(v) = value else { return Ok(None) };
-    match v.trim().parse::<f64>() {
-        Ok(s) if s.is_finite() && s >= 0.0 => Ok(Some(Duration::from_secs_f64(s))),
-        _ => Err(Error::Usage(format!(
-            "{name} is `{v}`, but must be a number of seconds ≥ 0 (e.g. 1 or 0.5)"
-        ))),
-    }
 }
 
 /// The documents in scope, and the deleted ones.
@@ -429,29 +347,14 @@ pub fn run(
     today: NaiveDate,
     verbose: bool,
 ) -> Result<Outcome> {
-    let token = args
-        .github_token
-        .clone()
-        .or_else(|| args.gh_token.clone())
-        .filter(|t| !t.trim().is_empty());
+    let token = context::token(args.github_token.as_deref(), args.gh_token.as_deref());
     let has_token = token.is_some();
     if !has_token && !args.dry_run {
         return Err(Error::MissingToken);
     }
     let ws = Workspace::open(cwd, config_path)?;
-    let target = resolve_target(&ws, args, env)?;
-    let write_interval = match seconds("PMTRACK_WRITE_INTERVAL", env.write_interval.as_deref())? {
-        Some(d) => d,
-        None => Duration::from_secs_f64(ws.config.github.write_interval.max(0.0)),
-    };
-    let max_wait = seconds("PMTRACK_MAX_WAIT", env.max_wait.as_deref())?;
-    let cache = etag_cache::default_path(
-        ws.config.github.etag_cache.as_deref(),
-        env.etag_cache.as_deref(),
-        &target.owner,
-        &target.name,
-    )
-    .map(|p| if p.is_relative() { ws.root.join(p) } else { p });
+    let target = context::resolve_target(&ws, args.repo.as_deref(), args.api_url.as_deref(), env)?;
+    let opts = context::github_options(&ws, &target, token, env)?;
 
     let mut out = Outcome::default();
     let scope = select_scope(&ws, args, env)?;
@@ -477,16 +380,6 @@ pub fn run(
         .build()
         .map_err(|e| Error::GitHub(format!("cannot start the async runtime: {e}")))?;
     let progress = StderrProgress::new();
-    let mut opts = github::Options::new(
-        &target.api_url,
-        &target.owner,
-        &target.name,
-        token.map(Token::new),
-    );
-    opts.write_interval = write_interval;
-    opts.max_wait = max_wait;
-    opts.per_page = ws.config.github.per_page;
-    opts.etag_cache = cache;
     let full_name = target.full_name();
     let base_label = ws.config.labels.base.clone();
 
@@ -696,28 +589,6 @@ mod tests {
             server_url_for("http://127.0.0.1:8080"),
             "http://127.0.0.1:8080"
         );
-    }
-
-    #[test]
-    fn repo_must_be_owner_slash_name() {
-        assert_eq!(
-            split_repo("o/r", "--repo").unwrap(),
-            ("o".into(), "r".into())
-        );
-        let e = split_repo("https://github.com/o/r", "--repo").unwrap_err();
-        assert!(e.to_string().contains("OWNER/NAME"), "{e}");
-        assert!(split_repo("o", "--repo").is_err());
-    }
-
-    #[test]
-    fn seconds_reject_negative_and_text() {
-        assert_eq!(
-            seconds("X", Some("0.5")).unwrap(),
-            Some(Duration::from_millis(500))
-        );
-        assert_eq!(seconds("X", None).unwrap(), None);
-        assert!(seconds("X", Some("-1")).is_err());
-        assert!(seconds("X", Some("soon")).is_err());
     }
 
     #[test]
