@@ -1,4 +1,5 @@
 //! pmtrack's integration tests: one binary, offline, helpers in `support/`.
+mod action;
 mod fake_github_selftest;
 mod corpus;
 mod report;
