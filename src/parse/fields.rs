@@ -202,20 +202,13 @@ pub fn priority(raw: &str, cell: Option<&str>) -> Option<Priority> {
             return Some(p);
         }
     }
+    // `P0`..`P3` as a whole word.
     let b = raw.as_bytes();
-    let maybe_p = (0..b.len().saturating_sub(1))
-        .any(|i| (b[i] | 0x20) == b'p' && (b'0'..=b'3').contains(&b[i + 1]));
-    for w in raw
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|_| maybe_p)
-    {
-        if w.len() == 2
-            && (w.starts_with('P') || w.starts_with('p'))
-            && w.as_bytes()[1].is_ascii_digit()
-        {
-            if let Some(p) = from_word(w) {
-                return Some(p);
-            }
+    for i in 0..b.len().saturating_sub(1) {
+        let word_start = i == 0 || !b[i - 1].is_ascii_alphanumeric();
+        let word_end = b.get(i + 2).is_none_or(|c| !c.is_ascii_alphanumeric());
+        if word_start && word_end && (b[i] | 0x20) == b'p' && (b'0'..=b'3').contains(&b[i + 1]) {
+            return from_word(&raw[i..i + 2]);
         }
     }
     if !raw.contains("riority") {

@@ -44,7 +44,15 @@ pub fn parse(path: &str, src: &str) -> Postmortem {
     let mut first_section_line = None;
     let mut i = 0;
     while i < lines.len() {
-        let maybe = lines[i].text.len() <= 100
+        // A plain line holding only a section name is short; headings and
+        // labels may carry markup and decoration.
+        let t = lines[i].text.trim_start();
+        let limit = if t.starts_with(['#', '*', '_', '<']) {
+            100
+        } else {
+            60
+        };
+        let maybe = t.len() <= limit
             && !lines[i].hidden
             && !looks_like_list_or_table(lines[i].text)
             && vocab::may_name_section(lines[i].text);
