@@ -697,3 +697,55 @@ fn since_and_push_events_limit_the_sync_to_changed_postmortems() {
     assert_eq!(open_issue_titles(&w), ["Fix beta one", "Fix gamma one"]);
     w.gh.assert_clean();
 }
+
+#[test]
+fn write_back_links_issues_into_the_document_and_a_resync_changes_nothing() {
+    let w = world();
+    let path = w.dir.path().join("postmortems/2024-01-10-db.md");
+    let n = {
+        let run = w.sync(&["--write"]);
+        assert!(
+            run.stderr.contains("wrote postmortems/2024-01-10-db.md"),
+            "{}",
+            run.stderr
+        );
+        w.issue_titled("Write the failover runbook")["number"]
+            .as_u64()
+            .unwrap()
+    };
+    let written = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        written.contains(&format!("/o/r/issues/{n})")),
+        "no link to #{n}:\n{written}"
+    );
+    // A person closes an issue on GitHub: the next sync ticks its box and
+    // changes nothing on GitHub; the one after that changes nothing at all.
+    w.gh.close_issue("o", "r", n, "completed");
+    w.gh.reset_log();
+    w.sync(&["--write"]);
+    assert!(
+        w.gh.mutating_requests().is_empty(),
+        "{:#?}",
+        w.gh.mutating_requests()
+    );
+    let ticked = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        ticked.contains("- [x] Write the failover runbook"),
+        "{ticked}"
+    );
+    w.gh.reset_log();
+    let run = w.sync(&["--write"]);
+    assert!(
+        w.gh.mutating_requests().is_empty(),
+        "{:#?}",
+        w.gh.mutating_requests()
+    );
+    assert!(
+        run.stdout.contains("0 created, 0 updated, 0 closed"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), ticked);
+    assert_eq!(w.issues().len(), 3);
+    w.gh.assert_clean();
+}
