@@ -561,3 +561,48 @@ fn json_from_the_documents_is_stable_at_a_fixed_as_of() {
     assert_eq!(last, "open per week, last 12 weeks: ▁▁▁▁▁▁██████ 2 now");
     assert!(w.gh.requests().is_empty(), "no token: no request");
 }
+
+/// The block of `docs` after the line `<!-- sample:NAME -->`, inside its
+/// fence (of backticks, however many).
+fn doc_sample(docs: &str, name: &str) -> String {
+    let marker = format!("<!-- sample:{name} -->\n");
+    let start = docs.find(&marker).expect("sample marker") + marker.len();
+    let rest = &docs[start..];
+    let fence_len = rest.chars().take_while(|c| *c == '`').count();
+    let body_start = rest.find('\n').unwrap() + 1;
+    let fence = format!("\n{}\n", "`".repeat(fence_len));
+    let end = rest[body_start - 1..].find(&fence).unwrap() + body_start - 1;
+    rest[body_start..=end].to_string()
+}
+
+/// docs/report.md shows real output: regenerate it and compare.
+#[test]
+fn the_samples_in_docs_report_md_are_what_pmtrack_prints() {
+    let w = World {
+        gh: FakeGitHub::start(),
+        dir: tempfile::tempdir().unwrap(),
+        cache: tempfile::tempdir().unwrap(),
+    };
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dns = std::fs::read_to_string(root.join("examples/postmortems/2024-05-02-dns-outage.md"))
+        .unwrap();
+    w.write("postmortems/2024-05-02-db-failover.md", SYNCED);
+    w.write("postmortems/2024-05-02-dns-outage.md", &dns);
+    w.write(".pmtrack.yml", "repo: acme/db\n");
+    let docs = std::fs::read_to_string(root.join("docs/report.md")).unwrap();
+    for (name, args) in [
+        ("markdown", &["--format", "markdown"][..]),
+        ("table", &[][..]),
+        ("json", &["--format", "json", "--overdue"][..]),
+    ] {
+        let mut all = vec!["report", "--as-of", "2024-06-10"];
+        all.extend_from_slice(args);
+        let run = w.run(None, &all);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(
+            doc_sample(&docs, name),
+            run.stdout,
+            "docs/report.md's {name} sample is stale: paste this output in"
+        );
+    }
+}
