@@ -521,7 +521,10 @@ fn a_rejected_push_is_rebased_once_and_pushed() {
         .peel_to_commit()
         .unwrap();
     assert_eq!(head.message().ok(), Some("change a.md\n"));
-    assert_eq!(head.parent(0).unwrap().message().ok(), Some("change b.md\n"));
+    assert_eq!(
+        head.parent(0).unwrap().message().ok(),
+        Some("change b.md\n")
+    );
 }
 
 #[test]
@@ -658,4 +661,22 @@ fn check_in_actions_annotates_each_finding_and_exits_1() {
     let (code, stdout) = run(dir);
     assert_eq!(code, 0, "{stdout}");
     assert!(!stdout.contains("::error"), "{stdout}");
+}
+
+/// docs/action.md shows the example workflows verbatim.
+#[test]
+fn the_workflows_in_docs_action_md_are_the_example_files() {
+    let docs = std::fs::read_to_string(root().join("docs/action.md")).unwrap();
+    for name in ["on-push", "weekly-report", "manual"] {
+        let file =
+            std::fs::read_to_string(root().join(format!("examples/workflows/{name}.yml"))).unwrap();
+        let marker = format!("<!-- workflow:{name} -->\n```yaml\n");
+        let start = docs.find(&marker).unwrap_or_else(|| panic!("no {marker}")) + marker.len();
+        let end = start + docs[start..].find("\n```\n").unwrap() + 1;
+        assert_eq!(
+            &docs[start..end],
+            file,
+            "docs/action.md's copy of examples/workflows/{name}.yml is stale"
+        );
+    }
 }
