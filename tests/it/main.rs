@@ -1,7 +1,7 @@
 //! pmtrack's integration tests: one binary, offline, helpers in `support/`.
 mod action;
-mod fake_github_selftest;
 mod corpus;
+mod fake_github_selftest;
 mod report;
 mod support;
 mod sync;
