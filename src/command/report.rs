@@ -257,9 +257,15 @@ pub fn run(
     if let Some(rt) = actions {
         let md = render::markdown(&report, &md_opts);
         rt.append_summary(&format!("## {}\n\n{md}", cfg.report.title))?;
+        // JSON on stdout must stay parseable: its annotations go to stderr
+        // (the runner reads workflow commands there too).
         for a in annotations(&all) {
-            out.stdout.push_str(&a);
-            out.stdout.push('\n');
+            if args.format == ReportFormat::Json {
+                out.stderr.push(a);
+            } else {
+                out.stdout.push_str(&a);
+                out.stdout.push('\n');
+            }
         }
         rt.set_outputs(&[
             ("open", report.totals.open.to_string()),

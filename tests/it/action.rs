@@ -680,3 +680,41 @@ fn the_workflows_in_docs_action_md_are_the_example_files() {
         );
     }
 }
+
+#[test]
+fn in_actions_a_json_report_keeps_stdout_pure_json_and_annotates_on_stderr() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::create_dir_all(dir.join("postmortems")).unwrap();
+    std::fs::write(dir.join("postmortems/2024-01-10-db.md"), DB).unwrap();
+    let output = dir.join("output");
+    let mut c = assert_cmd::Command::cargo_bin("pmtrack").unwrap();
+    for (k, _) in std::env::vars() {
+        if k.starts_with("GITHUB_") || k.starts_with("GH_") || k.starts_with("PMTRACK_") {
+            c.env_remove(k);
+        }
+    }
+    let out = c
+        .current_dir(dir)
+        .args(["report", "--format", "json", "--as-of", "2024-03-01"])
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_OUTPUT", &output)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+    assert_eq!(v["totals"]["overdue"], 2);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr
+            .matches("::warning file=postmortems/2024-01-10-db.md,line=")
+            .count(),
+        2,
+        "{stderr}"
+    );
+    let outputs = std::fs::read_to_string(&output).unwrap();
+    assert!(
+        outputs.starts_with("open=3\noverdue=2\ncreated=0\n"),
+        "{outputs}"
+    );
+}
