@@ -205,9 +205,12 @@ pub fn priority(raw: &str, cell: Option<&str>) -> Option<Priority> {
     // `P0`..`P3` as a whole word.
     let b = raw.as_bytes();
     for i in 0..b.len().saturating_sub(1) {
+        if (b[i] | 0x20) != b'p' || !(b'0'..=b'3').contains(&b[i + 1]) {
+            continue;
+        }
         let word_start = i == 0 || !b[i - 1].is_ascii_alphanumeric();
         let word_end = b.get(i + 2).is_none_or(|c| !c.is_ascii_alphanumeric());
-        if word_start && word_end && (b[i] | 0x20) == b'p' && (b'0'..=b'3').contains(&b[i + 1]) {
+        if word_start && word_end {
             return from_word(&raw[i..i + 2]);
         }
     }

@@ -340,42 +340,33 @@ fn html_tag_len(s: &str) -> Option<usize> {
 }
 
 fn strip_emphasis(s: &str) -> String {
-    if !s.contains(['*', '_', '`', '~']) {
-        return s.to_string();
-    }
-    let chars: Vec<char> = s.chars().collect();
+    // The markers are ASCII, so work on bytes and copy the text between
+    // them as slices (a non-ASCII neighbour counts as a letter).
+    let b = s.as_bytes();
+    let word = |c: u8| c.is_ascii_alphanumeric() || c >= 0x80;
+    let space = |c: u8| c.is_ascii_whitespace();
     let mut out = String::with_capacity(s.len());
-    for (i, &c) in chars.iter().enumerate() {
-        if !matches!(c, '`' | '*' | '_' | '~') {
-            out.push(c);
+    let mut from = 0;
+    for i in 0..b.len() {
+        let c = b[i];
+        if !matches!(c, b'`' | b'*' | b'_' | b'~') {
             continue;
         }
-        match c {
-            '`' => continue,
-            '*' | '_' | '~' => {
-                let prev = if i > 0 { chars[i - 1] } else { ' ' };
-                let next = chars.get(i + 1).copied().unwrap_or(' ');
-                if c == '~' {
-                    // Only `~~` is markup; a lone `~` ("~5 min") is text.
-                    if prev == '~' || next == '~' {
-                        continue;
-                    }
-                    out.push(c);
-                    continue;
-                }
-                if c == '_' && prev.is_alphanumeric() && next.is_alphanumeric() {
-                    out.push(c); // snake_case
-                    continue;
-                }
-                if prev.is_whitespace() && next.is_whitespace() {
-                    out.push(c); // "2 * 3"
-                    continue;
-                }
-                continue;
-            }
-            _ => out.push(c),
+        let prev = if i > 0 { b[i - 1] } else { b' ' };
+        let next = b.get(i + 1).copied().unwrap_or(b' ');
+        let keep = match c {
+            // Only `~~` is markup; a lone `~` ("~5 min") is text.
+            b'~' => prev != b'~' && next != b'~',
+            b'_' if word(prev) && word(next) => true, // snake_case
+            b'*' | b'_' => space(prev) && space(next), // "2 * 3"
+            _ => false,
+        };
+        if !keep {
+            out.push_str(&s[from..i]);
+            from = i + 1;
         }
     }
+    out.push_str(&s[from..]);
     out
 }
 
