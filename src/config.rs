@@ -1048,6 +1048,14 @@ mod tests {
 
     const EXAMPLE: &str = include_str!("../examples/pmtrack.yml");
     const REFERENCE: &str = include_str!("../docs/config.md");
+    const README: &str = include_str!("../README.md");
+
+    #[test]
+    fn readme_carries_every_row_of_the_reference() {
+        for row in REFERENCE.lines().filter(|l| l.starts_with("| `")) {
+            assert!(README.contains(row), "README.md lacks the config reference row: {row}");
+        }
+    }
 
     #[test]
     fn example_file_is_exactly_the_defaults() {
