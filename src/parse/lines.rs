@@ -388,6 +388,13 @@ fn list_item(line: &str, indent: usize) -> Option<Item> {
                 _ => return None,
             }
         }
+        b'a'..=b'z'
+            if matches!(b.get(1), Some(b'.') | Some(b')'))
+                && matches!(b.get(2), Some(b' ') | Some(b'\t')) =>
+        {
+            // `a.` / `b)`: lettered sub-items.
+            (2, None)
+        }
         _ => {
             // Bullet characters people paste in, and HTML list items.
             for bullet in ["•", "◦", "▪", "‣", "●"] {

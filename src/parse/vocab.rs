@@ -17,7 +17,8 @@ pub fn key_of_clean(t: &str) -> String {
     let t = t.trim_start_matches(|c: char| !c.is_alphanumeric());
     // Leading section numbers: "5. Action Items", "IV. Action items" are rare; keep digits only form.
     let t = strip_numbering(t);
-    let t = t.trim_end().trim_end_matches([':', ';', '.']).trim_end();
+    // Trailing decoration: emoji, `:`/`;`/`.`, closing `#`s.
+    let t = t.trim_end_matches(|c: char| !c.is_alphanumeric() && c != ')');
     t.to_lowercase()
 }
 
@@ -374,6 +375,7 @@ mod tests {
             "Follow-ups",
             "Follow-up Actions",
             "Remediation Items",
+            "## 5. Corrective & Preventative Measures 🛠️",
             "Tasks to prevent recurrence",
             "Corrective Actions",
             "Preventive Measures",
