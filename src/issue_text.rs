@@ -42,7 +42,9 @@ const MARKER_CLOSE: &str = "-->";
 /// one line, cut at a word boundary with `…` when longer than GitHub allows.
 /// An item without a title is named by the first words of its detail.
 pub fn issue_title(task: &Task) -> String {
-    let title = collapse(base_title(&task.title));
+    // The owner, due date and priority are in the body, labels and
+    // assignees: the title keeps only the action.
+    let title = collapse(&crate::parse::text::strip_metadata(base_title(&task.title)));
     if !title.is_empty() {
         return cut(&title, MAX_TITLE);
     }

@@ -149,6 +149,95 @@ pub fn base_title(title: &str) -> &str {
     }
 }
 
+/// The title without the metadata pmtrack already read from it: owner
+/// mentions (`@alice`), priorities (`P1`, `[P1]`), due dates (`due
+/// 2024-07-01`, `(due: July 1, 2024)`, `by 2024-07-01`) and parenthesised
+/// notes of those (`(owner: dana)`, `(priority: high)`, `(#12)`). Used for
+/// issue titles; the document's own text is never changed.
+pub fn strip_metadata(title: &str) -> String {
+    let is_meta_word = |w: &str| {
+        let t = w.trim_matches(|c: char| matches!(c, ',' | ';' | '[' | ']'));
+        let login = t.len() > 1
+            && t.starts_with('@')
+            && t[1..]
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'/' || c == b'_');
+        let prio = t.len() == 2
+            && (t.starts_with('P') || t.starts_with('p'))
+            && (b'0'..=b'3').contains(&t.as_bytes()[1]);
+        login || prio
+    };
+    let date_part = |w: &str| {
+        let t = w.trim_matches(|c: char| matches!(c, ',' | '.' | ')' | '(' | ':'));
+        !t.is_empty()
+            && (t
+                .bytes()
+                .all(|c| c.is_ascii_digit() || c == b'-' || c == b'/')
+                || super::dates::find_date(&format!("{t} 1, 2000")).is_some()
+                || matches!(t.to_ascii_lowercase().as_str(), "st" | "nd" | "rd" | "th"))
+    };
+    // Parenthesised metadata notes go whole.
+    let mut out = String::with_capacity(title.len());
+    let mut rest = title;
+    while let Some(open) = rest.find('(') {
+        let Some(close) = rest[open..].find(')').map(|c| open + c) else {
+            break;
+        };
+        let inner = rest[open + 1..close].trim();
+        let lower = inner.to_ascii_lowercase();
+        let meta = [
+            "due", "owner", "owners", "assignee", "priority", "eta", "deadline", "by ",
+        ]
+        .iter()
+        .any(|k| lower.starts_with(k))
+            || inner.split_whitespace().all(|w| {
+                is_meta_word(w)
+                    || (w.starts_with('#') && w[1..].bytes().all(|c| c.is_ascii_digit()))
+            });
+        out.push_str(&rest[..open]);
+        if !meta || inner.is_empty() {
+            out.push_str(&rest[open..=close]);
+        }
+        rest = &rest[close + 1..];
+    }
+    out.push_str(rest);
+    // Then loose words: `@alice`, `P1`, `due 2024-07-01`.
+    let words: Vec<&str> = out.split_whitespace().collect();
+    let mut kept: Vec<&str> = Vec::with_capacity(words.len());
+    let mut i = 0;
+    while i < words.len() {
+        let w = words[i];
+        let lw = w.trim_end_matches(':').to_ascii_lowercase();
+        if matches!(lw.as_str(), "due" | "by" | "deadline" | "eta")
+            && words.get(i + 1).is_some_and(|n| date_part(n))
+        {
+            let mut j = i + 1;
+            while j < words.len() && j <= i + 4 && date_part(words[j]) {
+                j += 1;
+            }
+            if super::dates::find_date(&words[i + 1..j].join(" ")).is_some() {
+                i = j;
+                continue;
+            }
+        }
+        if is_meta_word(w) {
+            i += 1;
+            continue;
+        }
+        kept.push(w);
+        i += 1;
+    }
+    let t = kept.join(" ");
+    let t = t
+        .trim_end_matches([',', ';', '-', '–', '—', ' '])
+        .to_string();
+    if t.is_empty() {
+        collapse(title)
+    } else {
+        t
+    }
+}
+
 /// ASCII case-insensitive substring test, without allocating.
 pub fn contains_ci(haystack: &str, needle: &str) -> bool {
     let (h, n) = (haystack.as_bytes(), needle.as_bytes());
@@ -447,6 +536,31 @@ mod tests {
         );
         assert_eq!(base_title("(#12)"), "(#12)");
         assert_eq!(base_title("Upgrade to C#"), "Upgrade to C#");
+    }
+
+    #[test]
+    fn metadata_is_stripped_for_issue_titles() {
+        assert_eq!(
+            strip_metadata("Add alerts @alice due 2024-07-01 P1"),
+            "Add alerts"
+        );
+        assert_eq!(
+            strip_metadata("Fix pool (due: July 1, 2024) by 2024-07-03"),
+            "Fix pool"
+        );
+        assert_eq!(
+            strip_metadata("Rotate keys (owner: dana lee) [P0]"),
+            "Rotate keys"
+        );
+        assert_eq!(
+            strip_metadata("Ship it by Friday (for #12 users)"),
+            "Ship it by Friday (for #12 users)"
+        );
+        assert_eq!(
+            strip_metadata("Upgrade to HTTP2 and P4 cores"),
+            "Upgrade to HTTP2 and P4 cores"
+        );
+        assert_eq!(strip_metadata("@alice"), "@alice");
     }
 
     #[test]
