@@ -85,6 +85,7 @@ pub fn run() -> ExitCode {
             &command::sync::SyncEnv::from_process(),
             chrono::Utc::now().date_naive(),
             cli.verbose,
+            crate::workflow::Runtime::from_process().as_ref(),
         ),
         Command::Report(args) => command::report::run(
             &cwd,

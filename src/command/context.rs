@@ -1,9 +1,9 @@
-//! GLUE shared by commands that talk to GitHub besides `sync` (`report`):
+//! GLUE shared by the commands that talk to GitHub (`sync`, `report`):
 //! which repository and API (flags, then `.pmtrack.yml`, then
 //! `GITHUB_REPOSITORY` / `GITHUB_API_URL`, then the `origin` remote), which
 //! token (`GITHUB_TOKEN`, then `GH_TOKEN`), and the edge's [`Options`] (write
 //! pacing, waits, ETag cache) — the same order and the same environment
-//! ([`SyncEnv`]) as `pmtrack sync`, whose own resolution is private to it.
+//! ([`SyncEnv`]) for every command.
 //!
 //! Must not: read the environment itself (the caller passes [`SyncEnv`]),
 //! print, or read the clock.

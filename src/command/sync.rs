@@ -346,6 +346,7 @@ pub fn run(
     env: &SyncEnv,
     today: NaiveDate,
     verbose: bool,
+    actions: Option<&crate::workflow::Runtime>,
 ) -> Result<Outcome> {
     let token = context::token(args.github_token.as_deref(), args.gh_token.as_deref());
     let has_token = token.is_some();
@@ -471,6 +472,24 @@ pub fn run(
     let links = plan.links(&issues);
     let wb_note = write_back(&ws, &loaded, &links, args, today)?;
     out.stderr.extend(wb_note);
+    if let Some(rt) = actions {
+        // Step outputs in GitHub Actions: the counts of this run and where
+        // the synced items stand.
+        let open = links
+            .iter()
+            .filter(|l| l.state == crate::model::TrackState::Open);
+        let overdue = open
+            .clone()
+            .filter(|l| l.due.is_some_and(|d| d < today))
+            .count();
+        rt.set_outputs(&[
+            ("created", summary.created.to_string()),
+            ("updated", summary.updated.to_string()),
+            ("closed", summary.closed.to_string()),
+            ("open", open.count().to_string()),
+            ("overdue", overdue.to_string()),
+        ])?;
+    }
     out.stdout = match args.format {
         SyncFormat::Json => to_json(&SyncJson {
             dry_run: false,

@@ -231,7 +231,7 @@ fn the_action_syncs_pushes_the_write_back_and_reports_with_outputs_summary_and_a
     let pushed = std::fs::read_to_string(work.join(doc)).unwrap();
     assert!(pushed.contains("pmtrack:status:begin"), "{pushed}");
     let out = std::fs::read_to_string(&output).unwrap();
-    for line in ["created=3", "updated=0", "closed=0"] {
+    for line in ["created=3", "updated=0", "closed=0", "open=3"] {
         assert!(out.lines().any(|l| l == line), "{line} missing in:\n{out}");
     }
 
