@@ -84,7 +84,10 @@ fn is_colon_label(clean_line: &str) -> bool {
         return false;
     }
     let body = t.trim_end_matches(':').trim_end();
-    !body.is_empty() && word_count(body) <= 8 && !body.contains(['.', '!', '?', ';'])
+    !body.is_empty()
+        && word_count(body) <= 8
+        && !body.contains(['.', '!', '?', ';'])
+        && !vocab::reads_as_sentence(body)
 }
 
 /// Scan the section whose body starts at `start`, under a heading of `level`

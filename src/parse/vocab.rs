@@ -96,7 +96,25 @@ pub fn is_section_name(key: &str) -> bool {
 
 /// Does this heading/label start a part that is clearly not the measures?
 pub fn is_terminal(key: &str) -> bool {
-    const STARTS: [&str; 52] = [
+    const STARTS: [&str; 70] = [
+        "attachments",
+        "further reading",
+        "resources",
+        "reviewers",
+        "approvals",
+        "sign off",
+        "sign-off",
+        "revision history",
+        "document history",
+        "changelog",
+        "open questions",
+        "questions",
+        "faq",
+        "what we learned",
+        "incident details",
+        "incident overview",
+        "customer impact",
+        "references and links",
         "conclusion",
         "in conclusion",
         "conclusions",
@@ -320,6 +338,31 @@ pub fn is_nothing_to_do(clean_line: &str) -> bool {
         || n.contains("tracked in our")
 }
 
+/// A short text ending in `:` that is a sentence leading into items ("To
+/// prevent this, we will:"), not a label naming a group of them.
+pub fn reads_as_sentence(body: &str) -> bool {
+    let l = body.to_ascii_lowercase();
+    let first = l.split_whitespace().next().unwrap_or("");
+    body.contains(',')
+        || matches!(
+            first,
+            "to" | "we"
+                | "in"
+                | "here"
+                | "below"
+                | "this"
+                | "these"
+                | "the"
+                | "our"
+                | "going"
+                | "moving"
+        ) && !l.contains("task")
+            && !l.contains("term")
+        || [" we ", " will ", " following", " should ", " must "]
+            .iter()
+            .any(|w| format!(" {l} ").contains(w))
+}
+
 /// An introduction into the items: a longer sentence ending in `:` or `;`.
 pub fn is_intro(clean_line: &str) -> bool {
     let t = clean_line.trim_end();
@@ -420,6 +463,13 @@ mod tests {
             "To prevent similar issues in the future, the following measures will be implemented:"
         ));
         assert!(!is_intro("Tasks:"));
+        assert!(reads_as_sentence(
+            "To prevent this from happening again, we will"
+        ));
+        assert!(reads_as_sentence("We will do the following"));
+        assert!(!reads_as_sentence("Tasks to Address the Issue"));
+        assert!(!reads_as_sentence("The short term"));
+        assert!(!reads_as_sentence("Improvements/Fixes"));
     }
 
     #[test]
