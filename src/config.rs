@@ -1053,7 +1053,10 @@ mod tests {
     #[test]
     fn readme_carries_every_row_of_the_reference() {
         for row in REFERENCE.lines().filter(|l| l.starts_with("| `")) {
-            assert!(README.contains(row), "README.md lacks the config reference row: {row}");
+            assert!(
+                README.contains(row),
+                "README.md lacks the config reference row: {row}"
+            );
         }
     }
 

@@ -66,30 +66,9 @@ pub struct ReportArgs {
     /// Exit 1 when any item is overdue.
     #[arg(long)]
     pub fail_on_overdue: bool,
-    /// Repository that holds the issues (default: config `repo`,
-    /// GITHUB_REPOSITORY, or the `origin` remote).
-    #[arg(long, value_name = "OWNER/NAME")]
-    pub repo: Option<String>,
-    /// GitHub REST API URL (default: config `api_url`, GITHUB_API_URL, or
-    /// from the `origin` host).
-    #[arg(long, value_name = "URL")]
-    pub api_url: Option<String>,
-    /// Token (from GITHUB_TOKEN; prefer the variable to the flag).
-    #[arg(
-        long = "github-token",
-        env = "GITHUB_TOKEN",
-        hide_env_values = true,
-        hide = true
-    )]
-    pub github_token: Option<String>,
-    /// Token (from GH_TOKEN, used when GITHUB_TOKEN is not set).
-    #[arg(
-        long = "gh-token",
-        env = "GH_TOKEN",
-        hide_env_values = true,
-        hide = true
-    )]
-    pub gh_token: Option<String>,
+    /// Repository, API URL and token.
+    #[command(flatten)]
+    pub github: super::context::GitHubArgs,
 }
 
 impl ReportArgs {
@@ -136,7 +115,10 @@ pub fn run(
     verbose: bool,
 ) -> Result<Outcome> {
     let as_of = args.as_of.unwrap_or(today);
-    let token = context::token(args.github_token.as_deref(), args.gh_token.as_deref());
+    let token = context::token(
+        args.github.github_token.as_deref(),
+        args.github.gh_token.as_deref(),
+    );
     if args.post && token.is_none() {
         return Err(Error::MissingToken);
     }
@@ -287,7 +269,12 @@ pub fn run(
 }
 
 fn resolve(ws: &Workspace, args: &ReportArgs, env: &SyncEnv) -> Result<Target> {
-    context::resolve_target(ws, args.repo.as_deref(), args.api_url.as_deref(), env)
+    context::resolve_target(
+        ws,
+        args.github.repo.as_deref(),
+        args.github.api_url.as_deref(),
+        env,
+    )
 }
 
 /// A warning annotation per overdue item (listed or not).

@@ -42,14 +42,6 @@ pub struct SyncArgs {
     /// Print the changes; send nothing that modifies GitHub.
     #[arg(long)]
     pub dry_run: bool,
-    /// Repository that gets the issues (default: config `repo`,
-    /// GITHUB_REPOSITORY, or the `origin` remote).
-    #[arg(long, value_name = "OWNER/NAME")]
-    pub repo: Option<String>,
-    /// GitHub REST API URL (default: config `api_url`, GITHUB_API_URL, or
-    /// from the `origin` host; GitHub Enterprise: https://HOST/api/v3).
-    #[arg(long, value_name = "URL")]
-    pub api_url: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: SyncFormat,
@@ -63,22 +55,9 @@ pub struct SyncArgs {
     /// as removed).
     #[arg(long, value_name = "REV")]
     pub since: Option<String>,
-    /// Token (from GITHUB_TOKEN; prefer the variable to the flag).
-    #[arg(
-        long = "github-token",
-        env = "GITHUB_TOKEN",
-        hide_env_values = true,
-        hide = true
-    )]
-    pub github_token: Option<String>,
-    /// Token (from GH_TOKEN, used when GITHUB_TOKEN is not set).
-    #[arg(
-        long = "gh-token",
-        env = "GH_TOKEN",
-        hide_env_values = true,
-        hide = true
-    )]
-    pub gh_token: Option<String>,
+    /// Repository, API URL and token.
+    #[command(flatten)]
+    pub github: super::context::GitHubArgs,
 }
 
 /// The environment `sync` reads, read once.
@@ -348,13 +327,21 @@ pub fn run(
     verbose: bool,
     actions: Option<&crate::workflow::Runtime>,
 ) -> Result<Outcome> {
-    let token = context::token(args.github_token.as_deref(), args.gh_token.as_deref());
+    let token = context::token(
+        args.github.github_token.as_deref(),
+        args.github.gh_token.as_deref(),
+    );
     let has_token = token.is_some();
     if !has_token && !args.dry_run {
         return Err(Error::MissingToken);
     }
     let ws = Workspace::open(cwd, config_path)?;
-    let target = context::resolve_target(&ws, args.repo.as_deref(), args.api_url.as_deref(), env)?;
+    let target = context::resolve_target(
+        &ws,
+        args.github.repo.as_deref(),
+        args.github.api_url.as_deref(),
+        env,
+    )?;
     let opts = context::github_options(&ws, &target, token, env)?;
 
     let mut out = Outcome::default();
