@@ -203,3 +203,60 @@ fn bad_inputs_warn_instead_of_failing() {
         .iter()
         .any(|w| w.message.contains("no action items")));
 }
+
+#[test]
+fn numbered_heading_with_trailing_emoji_and_lettered_sub_items() {
+    let src = "## 5. Corrective & Preventative Measures 🛠️\n\n**Long-term:**\n1) Move secrets to Vault\n   a. audit current secrets\n   b. migrate services\n2) Train the team\n\n## 6. Timeline\n- 10:00 start\n";
+    let pm = parse("pm.md", src);
+    assert!(pm.section_found);
+    let got: Vec<_> = pm
+        .tasks
+        .iter()
+        .map(|t| (t.title.as_str(), t.horizon))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("Move secrets to Vault", Some(Horizon::LongTerm)),
+            ("audit current secrets", Some(Horizon::LongTerm)),
+            ("migrate services", Some(Horizon::LongTerm)),
+            ("Train the team", Some(Horizon::LongTerm)),
+        ]
+    );
+}
+
+#[test]
+fn a_short_sentence_ending_in_a_colon_is_no_group() {
+    let src = "## Corrective and preventative measures\n\nTo prevent this from happening again, we will:\n\n1. Add a check\n2. Add an alert\n";
+    assert_eq!(
+        titles(src),
+        vec![t("Add a check", "", ""), t("Add an alert", "", "")]
+    );
+}
+
+#[test]
+fn html_headings_and_list_items() {
+    let src = "<h2>Action Items</h2>\n<ul>\n<li>Fix the <b>cron</b> schedule</li>\n<li>Add a dashboard</li>\n</ul>\n<h2>Appendix</h2>\n<ul><li>not a task</li></ul>\n";
+    assert_eq!(
+        titles(src),
+        vec![
+            t("Fix the cron schedule", "", ""),
+            t("Add a dashboard", "", "")
+        ]
+    );
+}
+
+#[test]
+fn status_and_priority_columns_of_a_table() {
+    let src = "## Action Items\n\n| Item | Owner | Priority | Status |\n|---|---|---|---|\n| Fix cron | @ops | P1 | ✅ Done |\n| Add alert | @sre | High | Open |\n| ~~Buy vendor~~ | | Low | Won't do |\n";
+    let pm = parse("pm.md", src);
+    let got: Vec<_> = pm.tasks.iter().map(|t| (t.priority, t.status)).collect();
+    assert_eq!(
+        got,
+        vec![
+            (Some(Priority::P1), Status::Done),
+            (Some(Priority::P1), Status::Open),
+            (Some(Priority::P3), Status::Dropped)
+        ]
+    );
+}
