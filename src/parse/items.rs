@@ -218,7 +218,12 @@ pub fn scan_section(
                         blank_run = 0;
                         continue;
                     }
-                } else if !c.is_empty() && word_count(&c) <= 6 && vocab::is_section_name(&key) {
+                } else if !c.is_empty()
+                    && (word_count(&c) <= 6 && vocab::is_section_name(&key)
+                        // "Improvements", "Short term", "Tasks" alone on a line
+                        // name a group even without the colon.
+                        || word_count(&c) <= 3 && vocab::is_label_only(&key))
+                {
                     units.push(Unit::Group(group_text(raw)));
                 } else if !continue_item(&mut units, raw, blank_run) {
                     units.push(Unit::Plain {

@@ -260,3 +260,15 @@ fn status_and_priority_columns_of_a_table() {
         ]
     );
 }
+
+#[test]
+fn a_lone_group_word_without_colon_is_a_group() {
+    let src = "Action Items\n\nImprovements\nAdd alerts.\nShort term\nRotate keys.\n";
+    assert_eq!(
+        titles(src),
+        vec![
+            t("Add alerts.", "", "Improvements"),
+            t("Rotate keys.", "", "Short term")
+        ]
+    );
+}

@@ -212,6 +212,61 @@ pub fn is_group_word(key: &str) -> bool {
     WORDS.iter().any(|w| key.contains(w))
 }
 
+/// A text made only of group-label words ("Improvements", "Short term",
+/// "Tasks", "Next steps"), so it names a group even without a colon; an
+/// imperative such as "Fix logging" is not.
+pub fn is_label_only(key: &str) -> bool {
+    const WORDS: [&str; 36] = [
+        "improvements",
+        "improvement",
+        "fixes",
+        "tasks",
+        "task",
+        "list",
+        "todo",
+        "to",
+        "do",
+        "action",
+        "actions",
+        "items",
+        "next",
+        "steps",
+        "immediate",
+        "short",
+        "medium",
+        "mid",
+        "long",
+        "term",
+        "follow",
+        "ups",
+        "up",
+        "mitigations",
+        "recommendations",
+        "preventive",
+        "preventative",
+        "corrective",
+        "measures",
+        "and",
+        "other",
+        "general",
+        "remaining",
+        "open",
+        "future",
+        "near",
+    ];
+    let mut any = false;
+    for w in key
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        if !WORDS.contains(&w) {
+            return false;
+        }
+        any = true;
+    }
+    any && key.len() <= 40
+}
+
 /// Horizon named by a group label.
 pub fn horizon_of(group: &str) -> Option<Horizon> {
     if group.is_empty() {
