@@ -146,7 +146,11 @@ pub fn due(raw: &str, cell: Option<&str>) -> Result<Option<NaiveDate>, String> {
             i += 1;
         }
         let word = &raw[st..i];
-        if !KEYS.iter().any(|k| k.eq_ignore_ascii_case(word)) {
+        let first = b[st] | 0x20;
+        if !(2..=8).contains(&word.len())
+            || !matches!(first, b'd' | b'b' | b't' | b'e' | b'u')
+            || !KEYS.iter().any(|k| k.eq_ignore_ascii_case(word))
+        {
             continue;
         }
         let rest = &raw[i..];

@@ -9,24 +9,37 @@
 /// `~~s~~` → their text, HTML tags removed, `&nbsp;`/`&emsp;` → space,
 /// `:shortcode:` removed.
 pub fn clean(s: &str) -> String {
-    // Each pass runs only when its markup can be there (no allocation else).
-    let b = s.as_bytes();
-    let has = |set: &[u8]| b.iter().any(|c| set.contains(c));
+    // Each pass runs only when its markup can be there (no allocation
+    // else); one scan finds out which.
+    let (mut link, mut tag, mut emph, mut colons) = (false, false, false, 0u32);
+    for &c in s.as_bytes() {
+        match c {
+            b'[' => link = true,
+            b'<' => {
+                link = true;
+                tag = true;
+            }
+            b'&' => tag = true,
+            b'*' | b'_' | b'`' | b'~' => emph = true,
+            b':' => colons += 1,
+            _ => {}
+        }
+    }
     let mut owned: Option<String> = None;
     let step = |f: fn(&str) -> String, owned: &mut Option<String>| {
         let next = f(owned.as_deref().unwrap_or(s));
         *owned = Some(next);
     };
-    if has(b"[<") {
+    if link {
         step(strip_links, &mut owned);
     }
-    if has(b"<&") {
+    if tag {
         step(strip_tags_and_entities, &mut owned);
     }
-    if has(b"*_`~") {
+    if emph {
         step(strip_emphasis, &mut owned);
     }
-    if b.iter().filter(|&&c| c == b':').count() >= 2 {
+    if colons >= 2 {
         step(strip_shortcodes, &mut owned);
     }
     let out = collapse(owned.as_deref().unwrap_or(s));
