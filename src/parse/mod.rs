@@ -210,42 +210,81 @@ fn build_task(
 /// and the normalised title without a trailing issue reference (plus the
 /// detail when two tasks of the document share a title).
 pub fn task_key(path: &str, title: &str, detail: &str) -> TaskKey {
-    hash_key(
-        path,
-        &text::normalize(text::base_title(title)),
-        &text::normalize(detail),
-    )
+    hash_key(path, title, Some(detail))
 }
 
 /// FNV-1a, 64 bits: stable across platforms and releases (it is written
 /// into issue markers), fast, and collision-free enough for the items of
 /// one repository. Not a security boundary.
-fn hash_key(path: &str, norm_title: &str, norm_detail: &str) -> TaskKey {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut eat = |bytes: &[u8]| {
+struct Fnv(u64);
+
+impl Fnv {
+    fn new() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+
+    fn eat(&mut self, bytes: &[u8]) {
         for &b in bytes {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
         }
-    };
+    }
+
+    /// Hash exactly the bytes of [`text::normalize`]`(s)`, without building it.
+    fn eat_normalized(&mut self, s: &str) {
+        let (mut started, mut space) = (false, false);
+        let mut buf = [0u8; 4];
+        for c in s.chars() {
+            let alnum = if c.is_ascii() {
+                c.is_ascii_alphanumeric()
+            } else {
+                c.is_alphanumeric()
+            };
+            if !alnum {
+                space = true;
+                continue;
+            }
+            if space && started {
+                self.eat(b" ");
+            }
+            space = false;
+            started = true;
+            if c.is_ascii() {
+                self.eat(&[c.to_ascii_lowercase() as u8]);
+            } else {
+                for l in c.to_lowercase() {
+                    self.eat(l.encode_utf8(&mut buf).as_bytes());
+                }
+            }
+        }
+    }
+}
+
+fn has_words(s: &str) -> bool {
+    s.chars().any(char::is_alphanumeric)
+}
+
+/// The key of a title (and, when given and not empty, a detail) in `path`.
+fn hash_key(path: &str, title: &str, detail: Option<&str>) -> TaskKey {
+    let mut h = Fnv::new();
     // `\` and `/` hash alike, so keys do not depend on the OS.
     for (i, part) in path.trim_start_matches("./").split(['\\', '/']).enumerate() {
         if i > 0 {
-            eat(b"/");
+            h.eat(b"/");
         }
-        eat(part.as_bytes());
+        h.eat(part.as_bytes());
     }
-    eat(b"\n");
-    eat(norm_title.as_bytes());
-    if !norm_detail.is_empty() {
-        eat(b"\n");
-        eat(norm_detail.as_bytes());
+    h.eat(b"\n");
+    h.eat_normalized(text::base_title(title));
+    if let Some(d) = detail.map(text::base_title).filter(|d| has_words(d)) {
+        h.eat(b"\n");
+        h.eat_normalized(d);
     }
     const HEX: &[u8; 16] = b"0123456789abcdef";
     TaskKey(
         (0..16)
             .rev()
-            .map(|i| HEX[((h >> (i * 4)) & 15) as usize] as char)
+            .map(|i| HEX[((h.0 >> (i * 4)) & 15) as usize] as char)
             .collect(),
     )
 }
@@ -254,14 +293,16 @@ fn hash_key(path: &str, norm_title: &str, norm_detail: &str) -> TaskKey {
 /// lines, and give every task its key (tasks sharing only a title get keys
 /// that include their detail).
 fn dedupe_and_key(path: &str, tasks: &mut Vec<Task>, warnings: &mut Vec<Warning>) {
+    let digest = |s: &str| {
+        let mut h = Fnv::new();
+        h.eat_normalized(text::base_title(s));
+        h.0
+    };
     // Documents hold a handful of items: linear scans beat hashing here.
     let mut keep: Vec<Task> = Vec::with_capacity(tasks.len());
-    let mut ids: Vec<(String, String)> = Vec::with_capacity(tasks.len());
+    let mut ids: Vec<(u64, u64)> = Vec::with_capacity(tasks.len());
     for t in tasks.drain(..) {
-        let id = (
-            text::normalize(text::base_title(&t.title)),
-            text::normalize(&t.detail),
-        );
+        let id = (digest(&t.title), digest(&t.detail));
         if let Some(first) = ids.iter().position(|x| *x == id) {
             let first_line = keep[first].line;
             warnings.push(Warning {
@@ -277,9 +318,8 @@ fn dedupe_and_key(path: &str, tasks: &mut Vec<Task>, warnings: &mut Vec<Warning>
         keep.push(t);
     }
     for (i, t) in keep.iter_mut().enumerate() {
-        let (title, detail) = &ids[i];
-        let shared = ids.iter().filter(|(x, _)| x == title).count() > 1;
-        t.key = hash_key(path, title, if shared { detail } else { "" });
+        let shared = ids.iter().filter(|(x, _)| *x == ids[i].0).count() > 1;
+        t.key = hash_key(path, &t.title, shared.then_some(t.detail.as_str()));
     }
     *tasks = keep;
 }

@@ -272,3 +272,22 @@ fn a_lone_group_word_without_colon_is_a_group() {
         ]
     );
 }
+
+#[test]
+fn streamed_key_hash_equals_hashing_the_normalised_text() {
+    // Keys are written into issue markers: they must not change when the
+    // implementation does. This pins two of them.
+    assert_eq!(
+        super::task_key("pm/a.md", "Add **alerts** (#12)", "").0,
+        super::task_key("pm/a.md", "add alerts", "").0
+    );
+    assert_eq!(
+        super::task_key("pm\\a.md", "Añadir Alertas", "").0,
+        super::task_key("pm/a.md", "añadir alertas", "").0
+    );
+    let pm = parse("pm/a.md", "## Action Items\n- Add alerts\n");
+    assert_eq!(
+        pm.tasks[0].key,
+        super::task_key("pm/a.md", "Add alerts", "")
+    );
+}
