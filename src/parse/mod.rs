@@ -264,10 +264,11 @@ fn has_words(s: &str) -> bool {
     s.chars().any(char::is_alphanumeric)
 }
 
-/// The key of a title (and, when given and not empty, a detail) in `path`.
-fn hash_key(path: &str, title: &str, detail: Option<&str>) -> TaskKey {
+/// The hash state after the document path and the separator: every key of
+/// the document continues from it.
+fn path_state(path: &str) -> Fnv {
     let mut h = Fnv::new();
-    // `\` and `/` hash alike, so keys do not depend on the OS.
+    // `\\` and `/` hash alike, so keys do not depend on the OS.
     for (i, part) in path.trim_start_matches("./").split(['\\', '/']).enumerate() {
         if i > 0 {
             h.eat(b"/");
@@ -275,34 +276,51 @@ fn hash_key(path: &str, title: &str, detail: Option<&str>) -> TaskKey {
         h.eat(part.as_bytes());
     }
     h.eat(b"\n");
+    h
+}
+
+fn hex_key(h: u64) -> TaskKey {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    TaskKey(
+        (0..16)
+            .rev()
+            .map(|i| HEX[((h >> (i * 4)) & 15) as usize] as char)
+            .collect(),
+    )
+}
+
+/// The key of a title (and, when given and not empty, a detail) in `path`.
+fn hash_key(path: &str, title: &str, detail: Option<&str>) -> TaskKey {
+    let mut h = path_state(path);
     h.eat_normalized(text::base_title(title));
     if let Some(d) = detail.map(text::base_title).filter(|d| has_words(d)) {
         h.eat(b"\n");
         h.eat_normalized(d);
     }
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    TaskKey(
-        (0..16)
-            .rev()
-            .map(|i| HEX[((h.0 >> (i * 4)) & 15) as usize] as char)
-            .collect(),
-    )
+    hex_key(h.0)
 }
 
 /// Merge repeats of one item (same title and detail), warning with both
 /// lines, and give every task its key (tasks sharing only a title get keys
 /// that include their detail).
 fn dedupe_and_key(path: &str, tasks: &mut Vec<Task>, warnings: &mut Vec<Warning>) {
-    let digest = |s: &str| {
+    let base = path_state(path);
+    // Each task's title state doubles as its key and its identity.
+    let title_state = |t: &Task| {
+        let mut h = Fnv(base.0);
+        h.eat_normalized(text::base_title(&t.title));
+        h.0
+    };
+    let detail_digest = |t: &Task| {
         let mut h = Fnv::new();
-        h.eat_normalized(text::base_title(s));
+        h.eat_normalized(text::base_title(&t.detail));
         h.0
     };
     // Documents hold a handful of items: linear scans beat hashing here.
     let mut keep: Vec<Task> = Vec::with_capacity(tasks.len());
     let mut ids: Vec<(u64, u64)> = Vec::with_capacity(tasks.len());
     for t in tasks.drain(..) {
-        let id = (digest(&t.title), digest(&t.detail));
+        let id = (title_state(&t), detail_digest(&t));
         if let Some(first) = ids.iter().position(|x| *x == id) {
             let first_line = keep[first].line;
             warnings.push(Warning {
@@ -319,7 +337,11 @@ fn dedupe_and_key(path: &str, tasks: &mut Vec<Task>, warnings: &mut Vec<Warning>
     }
     for (i, t) in keep.iter_mut().enumerate() {
         let shared = ids.iter().filter(|(x, _)| *x == ids[i].0).count() > 1;
-        t.key = hash_key(path, &t.title, shared.then_some(t.detail.as_str()));
+        t.key = if shared {
+            hash_key(path, &t.title, Some(&t.detail))
+        } else {
+            hex_key(ids[i].0)
+        };
     }
     *tasks = keep;
 }
