@@ -1,9 +1,11 @@
 //! pmtrack: make postmortem action items actually get done.
 //!
 //! The pipeline: `parse` (text → [`model::Postmortem`]) · `plan` (postmortem +
-//! issues + today → changes) · `writeback` / `report` (render). These are pure:
-//! no filesystem, network, environment or clock. The edges (`github`, `git`,
-//! `files`) do IO; `command` joins edges to the core; `cli` parses arguments,
+//! issues + today → changes, with `issue_text` for titles, bodies and the
+//! hidden marker) · `writeback` / `report` (render). These and `config` are
+//! pure: no filesystem, network, environment or clock. The edges (`github`,
+//! `git`, `files`, `workflow`) do IO and know nothing of postmortems beyond
+//! the model; `command` joins edges to the core; `cli` parses arguments,
 //! prints and reads the clock.
 #![warn(missing_docs)]
 
