@@ -473,6 +473,7 @@ mod tests {
             priority: None,
             status: Status::Open,
             issue: None,
+            repeats: Vec::new(),
         }
     }
 

@@ -193,6 +193,10 @@ pub struct Task {
     pub status: Status,
     /// An issue reference already on the item.
     pub issue: Option<IssueRef>,
+    /// 1-based lines of word-for-word repeats of this item in the same
+    /// document, counted as this one item (write-back links them too).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub repeats: Vec<usize>,
 }
 
 /// Open or closed, as GitHub says.

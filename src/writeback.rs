@@ -521,6 +521,19 @@ fn item_edits(doc: &Doc<'_>, pm: &Postmortem, by_key: &HashMap<&str, &Link>) -> 
             }
             _ => None,
         };
+        // Word-for-word copies the parser merged into this item get the
+        // same reference (list items and plain lines; not table rows).
+        let repeats: Vec<usize> = task
+            .repeats
+            .iter()
+            .map(|l| l.saturating_sub(1))
+            .filter(|&k| {
+                k < doc.lines.len()
+                    && !doc.lines[k].hidden
+                    && !matches!(doc.kinds[k], Kind::TableRow | Kind::TableDelim)
+                    && !carries(doc.lines[k].text, &reference)
+            })
+            .collect();
         plans.push(Plan {
             task,
             line: i,
@@ -530,7 +543,7 @@ fn item_edits(doc: &Doc<'_>, pm: &Postmortem, by_key: &HashMap<&str, &Link>) -> 
             tick,
             // An item already carrying its reference starts at "tick only".
             stage: if already { ref_stages } else { 0 },
-            repeats: Vec::new(),
+            repeats,
         });
     }
     if plans.iter().all(|p| !p.has_edits()) {

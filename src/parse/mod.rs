@@ -194,6 +194,7 @@ fn build_task(
         priority: fields::priority(&raw.raw, raw.cells.priority.as_deref()),
         status,
         issue: fields::issue_ref(&raw.raw, raw.cells.issue.as_deref()),
+        repeats: Vec::new(),
         title: raw.title,
         detail: raw.detail,
         group: raw.group,
@@ -323,6 +324,7 @@ fn dedupe_and_key(path: &str, tasks: &mut Vec<Task>, warnings: &mut Vec<Warning>
         let id = (title_state(&t), detail_digest(&t));
         if let Some(first) = ids.iter().position(|x| *x == id) {
             let first_line = keep[first].line;
+            keep[first].repeats.push(t.line);
             warnings.push(Warning {
                 line: t.line,
                 message: format!(
