@@ -6,10 +6,8 @@
 //! JSON document byte for byte at a fixed `--as-of`.
 
 use crate::support::fake_github::FakeGitHub;
-use assert_cmd::Command;
+use crate::support::world::{Run, World, TOKEN};
 use serde_json::{json, Value};
-
-const TOKEN: &str = "ghp_report_token_123";
 
 const DOC: &str = "# Database outage
 
@@ -22,68 +20,13 @@ const DOC: &str = "# Database outage
 - [ ] Rotate the database credentials P1
 ";
 
-struct World {
-    gh: FakeGitHub,
-    dir: tempfile::TempDir,
-    cache: tempfile::TempDir,
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
 fn world() -> World {
-    let gh = FakeGitHub::start();
-    gh.add_repo("o", "r");
-    gh.add_collaborator("o", "r", "alice");
-    gh.set_token(TOKEN);
-    let w = World {
-        gh,
-        dir: tempfile::tempdir().unwrap(),
-        cache: tempfile::tempdir().unwrap(),
-    };
+    let w = World::new();
     w.write("postmortems/2024-01-10-db.md", DOC);
     w
 }
 
 impl World {
-    fn write(&self, rel: &str, text: &str) {
-        let p = self.dir.path().join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
-
-    fn run(&self, token: Option<&str>, args: &[&str]) -> Run {
-        let mut c = Command::cargo_bin("pmtrack").unwrap();
-        for (k, _) in std::env::vars() {
-            if k.starts_with("GITHUB_") || k.starts_with("GH_") || k.starts_with("PMTRACK_") {
-                c.env_remove(k);
-            }
-        }
-        c.current_dir(self.dir.path())
-            .env("PMTRACK_WRITE_INTERVAL", "0")
-            .env("PMTRACK_MAX_WAIT", "3")
-            .env("PMTRACK_ETAG_CACHE", self.cache.path().join("etags.json"))
-            .env("NO_COLOR", "1")
-            .args(args);
-        if let Some(t) = token {
-            c.env("GITHUB_TOKEN", t);
-        }
-        let out = c.output().unwrap();
-        let run = Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into(),
-            stderr: String::from_utf8_lossy(&out.stderr).into(),
-        };
-        assert!(
-            !run.stdout.contains(TOKEN) && !run.stderr.contains(TOKEN),
-            "the token was printed"
-        );
-        run
-    }
-
     /// `pmtrack <cmd> --api-url <fake> --repo o/r <args>` with the token; must exit 0.
     fn ok(&self, cmd: &str, args: &[&str]) -> Run {
         let url = self.gh.url();
@@ -96,10 +39,6 @@ impl World {
             run.stdout, run.stderr
         );
         run
-    }
-
-    fn issues(&self) -> Vec<Value> {
-        self.gh.issues("o", "r")
     }
 
     fn report_issues(&self) -> Vec<Value> {
@@ -369,11 +308,7 @@ Nothing else.
 /// the documents alone (no token).
 #[test]
 fn json_from_the_documents_is_stable_at_a_fixed_as_of() {
-    let w = World {
-        gh: FakeGitHub::start(),
-        dir: tempfile::tempdir().unwrap(),
-        cache: tempfile::tempdir().unwrap(),
-    };
+    let w = World::with(FakeGitHub::start());
     w.write("postmortems/2024-05-02-db.md", SYNCED);
     w.write(".pmtrack.yml", "repo: acme/db\n");
     let run = w.run(
@@ -578,11 +513,7 @@ fn doc_sample(docs: &str, name: &str) -> String {
 /// docs/report.md shows real output: regenerate it and compare.
 #[test]
 fn the_samples_in_docs_report_md_are_what_pmtrack_prints() {
-    let w = World {
-        gh: FakeGitHub::start(),
-        dir: tempfile::tempdir().unwrap(),
-        cache: tempfile::tempdir().unwrap(),
-    };
+    let w = World::with(FakeGitHub::start());
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let dns = std::fs::read_to_string(root.join("examples/postmortems/2024-05-02-dns-outage.md"))
         .unwrap();

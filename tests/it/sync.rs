@@ -5,12 +5,9 @@
 //! Every test ends with `assert_clean` (traffic matches GitHub's OpenAPI
 //! description).
 
-use crate::support::fake_github::{FakeGitHub, Fault, FaultKind};
-use assert_cmd::Command;
+use crate::support::fake_github::{Fault, FaultKind};
+use crate::support::world::{Run, World, TOKEN};
 use serde_json::Value;
-use std::path::PathBuf;
-
-const TOKEN: &str = "ghp_test_token_123";
 
 const DOC: &str = "# Database outage
 
@@ -23,83 +20,21 @@ const DOC: &str = "# Database outage
 - [ ] Rotate the database credentials P1
 ";
 
-/// A fake with `o/r`, a token, collaborator `alice`, and a folder of
-/// postmortems.
-struct World {
-    gh: FakeGitHub,
-    dir: tempfile::TempDir,
-    cache: tempfile::TempDir,
-}
-
+/// A fake with `o/r`, a token, collaborator `alice`, and a folder holding
+/// one postmortem.
 fn world() -> World {
-    let gh = FakeGitHub::start();
-    gh.add_repo("o", "r");
-    gh.add_collaborator("o", "r", "alice");
-    gh.set_token(TOKEN);
-    let w = World {
-        gh,
-        dir: tempfile::tempdir().unwrap(),
-        cache: tempfile::tempdir().unwrap(),
-    };
+    let w = World::new();
     w.write("postmortems/2024-01-10-db.md", DOC);
     w
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
 impl World {
-    fn write(&self, rel: &str, text: &str) {
-        let p = self.dir.path().join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
-
-    fn cache_file(&self) -> PathBuf {
-        self.cache.path().join("etags.json")
-    }
-
-    /// The binary with a clean environment, pointed at the fake.
-    fn cmd(&self, token: Option<&str>) -> Command {
-        let mut c = Command::cargo_bin("pmtrack").unwrap();
-        for (k, _) in std::env::vars() {
-            if k.starts_with("GITHUB_") || k.starts_with("GH_") || k.starts_with("PMTRACK_") {
-                c.env_remove(k);
-            }
-        }
-        c.current_dir(self.dir.path())
-            .env("PMTRACK_WRITE_INTERVAL", "0")
-            .env("PMTRACK_MAX_WAIT", "3")
-            .env("PMTRACK_ETAG_CACHE", self.cache_file())
-            .env("NO_COLOR", "1");
-        if let Some(t) = token {
-            c.env("GITHUB_TOKEN", t);
-        }
-        c
-    }
-
+    /// `pmtrack sync --api-url <fake> --repo o/r <args>`.
     fn run_with(&self, token: Option<&str>, args: &[&str]) -> Run {
         let url = self.gh.url();
-        let mut c = self.cmd(token);
-        c.arg("sync")
-            .args(["--api-url", &url, "--repo", "o/r"])
-            .args(args);
-        let out = c.output().unwrap();
-        let run = Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into(),
-            stderr: String::from_utf8_lossy(&out.stderr).into(),
-        };
-        assert!(
-            !run.stdout.contains(TOKEN) && !run.stderr.contains(TOKEN),
-            "the token was printed:\n{}\n{}",
-            run.stdout,
-            run.stderr
-        );
-        run
+        let mut all = vec!["sync", "--api-url", &url, "--repo", "o/r"];
+        all.extend_from_slice(args);
+        self.run(token, &all)
     }
 
     /// `pmtrack sync` with the token; must exit 0.
@@ -111,10 +46,6 @@ impl World {
             run.stdout, run.stderr
         );
         run
-    }
-
-    fn issues(&self) -> Vec<Value> {
-        self.gh.issues("o", "r")
     }
 
     fn issue_titled(&self, prefix: &str) -> Value {

@@ -1,3 +1,4 @@
 //! Shared helpers for the integration tests; one `pub mod` per helper.
 pub mod fake_github;
 pub mod openapi;
+pub mod world;

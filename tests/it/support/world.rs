@@ -1,0 +1,106 @@
+//! A test world shared by the end-to-end tests: the fake GitHub with `o/r`,
+//! a token and collaborator `alice`, a folder of postmortems, an ETag cache
+//! folder, and the real `pmtrack` binary run with a clean environment.
+//! Test modules add their own `impl World` helpers.
+#![allow(dead_code)]
+
+use super::fake_github::FakeGitHub;
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::PathBuf;
+
+/// The token the fake accepts (and which must never be printed).
+pub const TOKEN: &str = "ghp_test_token_123";
+
+/// The fake, the postmortems' folder and the cache folder.
+pub struct World {
+    /// The fake GitHub.
+    pub gh: FakeGitHub,
+    /// Where the postmortems are written (the binary's working folder).
+    pub dir: tempfile::TempDir,
+    /// Holds the ETag cache file.
+    pub cache: tempfile::TempDir,
+}
+
+/// What one run of the binary printed and returned.
+pub struct Run {
+    /// Exit code (-1 when killed).
+    pub code: i32,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+impl World {
+    /// A fake that knows `o/r`, [`TOKEN`] and `alice`, and an empty folder.
+    pub fn new() -> World {
+        let gh = FakeGitHub::start();
+        gh.add_repo("o", "r");
+        gh.add_collaborator("o", "r", "alice");
+        gh.set_token(TOKEN);
+        World::with(gh)
+    }
+
+    /// Folders around a fake set up by the caller.
+    pub fn with(gh: FakeGitHub) -> World {
+        World {
+            gh,
+            dir: tempfile::tempdir().unwrap(),
+            cache: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    /// Write `text` at `rel` under the folder.
+    pub fn write(&self, rel: &str, text: &str) {
+        let p = self.dir.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+
+    /// The ETag cache file the runs use.
+    pub fn cache_file(&self) -> PathBuf {
+        self.cache.path().join("etags.json")
+    }
+
+    /// The binary with a clean environment, no pacing, short waits.
+    pub fn cmd(&self, token: Option<&str>) -> Command {
+        let mut c = Command::cargo_bin("pmtrack").unwrap();
+        for (k, _) in std::env::vars() {
+            if k.starts_with("GITHUB_") || k.starts_with("GH_") || k.starts_with("PMTRACK_") {
+                c.env_remove(k);
+            }
+        }
+        c.current_dir(self.dir.path())
+            .env("PMTRACK_WRITE_INTERVAL", "0")
+            .env("PMTRACK_MAX_WAIT", "3")
+            .env("PMTRACK_ETAG_CACHE", self.cache_file())
+            .env("NO_COLOR", "1");
+        if let Some(t) = token {
+            c.env("GITHUB_TOKEN", t);
+        }
+        c
+    }
+
+    /// Run `pmtrack <args>`; fails the test if the token was printed.
+    pub fn run(&self, token: Option<&str>, args: &[&str]) -> Run {
+        let out = self.cmd(token).args(args).output().unwrap();
+        let run = Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into(),
+            stderr: String::from_utf8_lossy(&out.stderr).into(),
+        };
+        assert!(
+            !run.stdout.contains(TOKEN) && !run.stderr.contains(TOKEN),
+            "the token was printed:\n{}\n{}",
+            run.stdout,
+            run.stderr
+        );
+        run
+    }
+
+    /// The fake's issues in `o/r`.
+    pub fn issues(&self) -> Vec<Value> {
+        self.gh.issues("o", "r")
+    }
+}
