@@ -838,32 +838,21 @@ impl GitHub {
         if used.is_empty() {
             return Ok(());
         }
-        let note = |l: &str| progress.note(l);
-        let mut existing = BTreeSet::new();
-        let mut next = Some(format!("{}/labels?per_page=100", self.repo_path()));
-        while let Some(u) = next.take() {
-            match self
-                .http
-                .request(Method::GET, &u, None, None, Kind::Read, &note)
-                .await
-            {
-                Ok(reply) => {
-                    let labels: Vec<WireRepoLabel> =
-                        serde_json::from_str(&reply.body).unwrap_or_default();
-                    existing.extend(labels.into_iter().map(|l| l.name.to_lowercase()));
-                    next = next_link(&reply.headers);
-                }
-                Err(f) if Self::is_fatal(&f) => return Err(self.error("list labels", &f)),
-                Err(f) => {
-                    progress.note(&format!(
-                        "cannot list the labels of {} ({}); GitHub creates missing ones without colour",
-                        self.full_name(),
-                        f.describe()
-                    ));
-                    return Ok(());
-                }
+        let first = format!("{}/labels?per_page=100", self.repo_path());
+        let existing: BTreeSet<String> = match self.get_all::<WireRepoLabel>(first, progress).await
+        {
+            Ok(labels) => labels.into_iter().map(|l| l.name.to_lowercase()).collect(),
+            Err(f) if Self::is_fatal(&f) => return Err(self.error("list labels", &f)),
+            Err(f) => {
+                progress.note(&format!(
+                    "cannot list the labels of {} ({}); GitHub creates missing ones without colour",
+                    self.full_name(),
+                    f.describe()
+                ));
+                return Ok(());
             }
-        }
+        };
+        let note = |l: &str| progress.note(l);
         let url = format!("{}/labels", self.repo_path());
         for name in used.iter().filter(|n| !existing.contains(*n)) {
             let Some(spec) = specs.iter().find(|s| s.name.to_lowercase() == *name) else {
@@ -966,38 +955,49 @@ impl GitHub {
         map: &mut HashMap<String, u64>,
         progress: &dyn Progress,
     ) -> Result<()> {
-        let note = |l: &str| progress.note(l);
-        let mut next = Some(format!(
-            "{}/milestones?state=all&per_page=100",
-            self.repo_path()
-        ));
-        while let Some(u) = next.take() {
-            match self
-                .http
-                .request(Method::GET, &u, None, None, Kind::Read, &note)
-                .await
-            {
-                Ok(reply) => {
-                    let items: Vec<Value> = serde_json::from_str(&reply.body).unwrap_or_default();
-                    for m in items {
-                        if let (Some(t), Some(n)) = (m["title"].as_str(), m["number"].as_u64()) {
-                            map.insert(t.to_lowercase(), n);
-                        }
+        let first = format!("{}/milestones?state=all&per_page=100", self.repo_path());
+        match self.get_all::<Value>(first, progress).await {
+            Ok(items) => {
+                for m in items {
+                    if let (Some(t), Some(n)) = (m["title"].as_str(), m["number"].as_u64()) {
+                        map.insert(t.to_lowercase(), n);
                     }
-                    next = next_link(&reply.headers);
-                }
-                Err(f) if Self::is_fatal(&f) => return Err(self.error("list milestones", &f)),
-                Err(f) => {
-                    progress.note(&format!(
-                        "cannot list the milestones of {} ({})",
-                        self.full_name(),
-                        f.describe()
-                    ));
-                    return Ok(());
                 }
             }
+            Err(f) if Self::is_fatal(&f) => return Err(self.error("list milestones", &f)),
+            Err(f) => progress.note(&format!(
+                "cannot list the milestones of {} ({})",
+                self.full_name(),
+                f.describe()
+            )),
         }
         Ok(())
+    }
+
+    /// Every item of a paginated GET, following `Link: rel="next"` (at most
+    /// `MAX_PAGES` pages); an unreadable page counts as empty.
+    async fn get_all<T: serde::de::DeserializeOwned>(
+        &mut self,
+        first: String,
+        progress: &dyn Progress,
+    ) -> std::result::Result<Vec<T>, Failure> {
+        let note = |l: &str| progress.note(l);
+        let mut items = Vec::new();
+        let mut next = Some(first);
+        let mut pages = 0;
+        while let Some(u) = next.take() {
+            pages += 1;
+            if pages > MAX_PAGES {
+                break;
+            }
+            let reply = self
+                .http
+                .request(Method::GET, &u, None, None, Kind::Read, &note)
+                .await?;
+            items.extend(serde_json::from_str::<Vec<T>>(&reply.body).unwrap_or_default());
+            next = next_link(&reply.headers);
+        }
+        Ok(items)
     }
 }
 
