@@ -71,6 +71,13 @@ pub fn run() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let today = match today() {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("pmtrack: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let result = match &cli.command {
         Command::List { paths, format } | Command::Parse { paths, format } => command::list::run(
             &cwd,
@@ -83,7 +90,7 @@ pub fn run() -> ExitCode {
             cli.config.as_deref(),
             args,
             &command::sync::SyncEnv::from_process(),
-            chrono::Utc::now().date_naive(),
+            today,
             cli.verbose,
             crate::workflow::Runtime::from_process().as_ref(),
         ),
@@ -93,7 +100,7 @@ pub fn run() -> ExitCode {
             args,
             &command::sync::SyncEnv::from_process(),
             crate::workflow::Runtime::from_process().as_ref(),
-            chrono::Utc::now().date_naive(),
+            today,
             cli.verbose,
         ),
         Command::Check(args) => command::check::run(
@@ -115,5 +122,20 @@ pub fn run() -> ExitCode {
             eprintln!("pmtrack: {e}");
             ExitCode::from(e.exit_code())
         }
+    }
+}
+
+/// Today in UTC, or the date in `PMTRACK_TODAY` (`YYYY-MM-DD`): reproducible
+/// runs, and tests that cross days without waiting for them.
+fn today() -> Result<chrono::NaiveDate, String> {
+    match std::env::var("PMTRACK_TODAY") {
+        Ok(v) if !v.trim().is_empty() => chrono::NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
+            .map_err(|_| {
+                format!(
+                    "PMTRACK_TODAY is `{}`; write the date as YYYY-MM-DD, or unset it",
+                    v.trim()
+                )
+            }),
+        _ => Ok(chrono::Utc::now().date_naive()),
     }
 }

@@ -18,7 +18,7 @@
 use chrono::NaiveDate;
 
 use crate::model::{Postmortem, Task, TaskKey};
-use crate::parse::text::{base_title, collapse};
+use crate::parse::text::{collapse, without_refs};
 
 /// GitHub rejects longer issue titles (422). Counted in UTF-16 code units,
 /// which is never less than the count of characters, so the cut is safe
@@ -44,11 +44,14 @@ const MARKER_CLOSE: &str = "-->";
 pub fn issue_title(task: &Task) -> String {
     // The owner, due date and priority are in the body, labels and
     // assignees: the title keeps only the action.
-    let title = collapse(&crate::parse::text::strip_metadata(base_title(&task.title)));
+    let title = collapse(&crate::parse::text::strip_metadata(&without_refs(
+        &task.title,
+    )));
     if !title.is_empty() {
         return cut(&title, MAX_TITLE);
     }
-    let words: Vec<&str> = task.detail.split_whitespace().collect();
+    let detail = without_refs(&task.detail);
+    let words: Vec<&str> = detail.split_whitespace().collect();
     if words.is_empty() {
         return "Untitled action item".to_owned();
     }
@@ -110,13 +113,15 @@ pub fn issue_body(
 ) -> String {
     let allowed = ctx.assignees;
     let mut out = String::new();
-    let full_title = collapse(base_title(&task.title));
+    let full_title = collapse(&without_refs(&task.title));
     if !full_title.is_empty() && full_title != issue_title(task) {
         // The issue title was cut: keep the whole title in the body.
         out.push_str(&neutralise_mentions(&full_title, allowed));
         out.push_str("\n\n");
     }
-    let detail = task.detail.trim();
+    // A link write-back put on the item is its reference, not its text.
+    let detail = without_refs(&task.detail);
+    let detail = detail.trim();
     if !detail.is_empty() {
         let detail = if detail.chars().count() > MAX_DETAIL {
             cut(detail, MAX_DETAIL)

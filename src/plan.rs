@@ -31,7 +31,7 @@ use crate::model::{
     CloseReason, Horizon, Issue, IssueState, Link, Postmortem, Priority, Status, Task, TaskKey,
     TrackState,
 };
-use crate::parse::text::{base_title, collapse, normalize};
+use crate::parse::text::{collapse, normalize, without_refs};
 
 /// A label pmtrack may need to create (once), with colour and description.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -180,6 +180,10 @@ pub struct PlanInput<'a> {
     pub server_url: &'a str,
     /// Branch the document links in issue bodies point at.
     pub branch: &'a str,
+    /// The logins GitHub can assign in the repository (lower case), when
+    /// known: other owners are not assigned (and not `@`-mentioned), so a
+    /// refused assignee is never sent again. `None`: every login is tried.
+    pub assignable: Option<&'a std::collections::HashSet<String>>,
 }
 
 /// What to do on GitHub, and what the run learned.
@@ -203,6 +207,17 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// Whether a change assigns someone new (an issue created with
+    /// assignees, or assignees added): then the caller may learn who is
+    /// assignable and plan again ([`PlanInput::assignable`]).
+    pub fn adds_assignees(&self) -> bool {
+        self.changes.iter().any(|c| match c {
+            Change::Create { fields, .. } => !fields.assignees.is_empty(),
+            Change::Update { assignees, .. } => assignees.is_some(),
+            _ => false,
+        })
+    }
+
     /// Nothing to send: every change is a [`Change::Noop`].
     pub fn is_noop(&self) -> bool {
         self.changes
@@ -425,7 +440,7 @@ pub fn plan(input: &PlanInput) -> Plan {
             .map(|(si, s)| {
                 (
                     si,
-                    Bigrams::of(base_title(s.issue.title.trim_end_matches('…'))),
+                    Bigrams::of(&without_refs(s.issue.title.trim_end_matches('…'))),
                 )
             })
             .collect();
@@ -437,7 +452,7 @@ pub fn plan(input: &PlanInput) -> Plan {
             if item.pm.path != pm.path || !matches!(item.target, Target::New) {
                 continue;
             }
-            let want = Bigrams::of(base_title(&item.task.title));
+            let want = Bigrams::of(&without_refs(&item.task.title));
             for (si, have) in &orphans {
                 let score = want.dice(have);
                 if score >= SIMILARITY_THRESHOLD {
@@ -661,6 +676,15 @@ fn wanted(
             warnings.push(format!(
                 "{}: owner `{owner}` is not a GitHub login; not assigned (write `@login` to assign)",
                 item.at()
+            ));
+        } else if input
+            .assignable
+            .is_some_and(|set| !set.contains(&login.to_ascii_lowercase()))
+        {
+            warnings.push(format!(
+                "{}: owner `{login}` cannot be assigned in {} (not a collaborator); not assigned",
+                item.at(),
+                input.repo
             ));
         } else if !assignees.iter().any(|a| a.eq_ignore_ascii_case(login)) {
             assignees.push(login.to_owned());
@@ -1153,6 +1177,7 @@ mod tests {
                 repo: REPO,
                 server_url: "https://github.com",
                 branch: "main",
+                assignable: None,
             })
         }
 

@@ -51,7 +51,7 @@ impl std::fmt::Display for Finding {
 
 /// An item's title, short enough for a message.
 fn short(title: &str) -> String {
-    let t = crate::parse::text::collapse(crate::parse::text::base_title(title));
+    let t = crate::parse::text::collapse(&crate::parse::text::without_refs(title));
     if t.chars().count() <= 60 {
         return t;
     }

@@ -173,6 +173,7 @@ pub fn run(
                     repo: &target.full_name(),
                     server_url: &target.server_url,
                     branch: &target.branch,
+                    assignable: None,
                 });
                 let links = plan.links(&listing.issues);
                 let items = report::items_from_github(&postmortems, &plan.due, &links);
@@ -206,6 +207,7 @@ pub fn run(
                 repo: full_name.as_deref().unwrap_or(""),
                 server_url: target.as_ref().map_or("", |t| t.server_url.as_str()),
                 branch: target.as_ref().map_or("main", |t| t.branch.as_str()),
+                assignable: None,
             });
             let documents: Vec<(&Postmortem, Vec<_>)> = loaded
                 .iter()

@@ -391,7 +391,7 @@ pub fn run(
             }
             listing.issues
         };
-        let plan = plan::plan(&PlanInput {
+        let input = PlanInput {
             postmortems: &postmortems,
             deleted_paths: &scope.deleted,
             issues: &issues,
@@ -400,7 +400,19 @@ pub fn run(
             repo: &full_name,
             server_url: &target.server_url,
             branch: &target.branch,
-        });
+            assignable: None,
+        };
+        let mut plan = plan::plan(&input);
+        if has_token && plan.adds_assignees() {
+            // Someone new to assign: learn who can be, so a login GitHub
+            // refuses is left out now and is not sent again on every run.
+            if let Some(set) = gh.assignable(&progress).await? {
+                plan = plan::plan(&PlanInput {
+                    assignable: Some(&set),
+                    ..input
+                });
+            }
+        }
         if args.dry_run {
             return Ok((plan, None, gh.requests(), gh.points_spent()));
         }

@@ -974,6 +974,34 @@ impl GitHub {
         Ok(())
     }
 
+    /// The logins that can be assigned issues in the repository (lower
+    /// case), or `None` when GitHub would not list them (then every owner is
+    /// tried, and a refused one is dropped from that write).
+    pub async fn assignable(
+        &mut self,
+        progress: &dyn Progress,
+    ) -> Result<Option<std::collections::HashSet<String>>> {
+        let url = format!("{}/assignees?per_page=100", self.repo_path());
+        match self.get_all::<Value>(url, progress).await {
+            Ok(users) => Ok(Some(
+                users
+                    .iter()
+                    .filter_map(|u| u["login"].as_str())
+                    .map(str::to_ascii_lowercase)
+                    .collect(),
+            )),
+            Err(f) if Self::is_fatal(&f) => Err(self.error("list assignable users", &f)),
+            Err(f) => {
+                progress.note(&format!(
+                    "cannot list who can be assigned in {} ({}); trying every owner",
+                    self.full_name(),
+                    f.describe()
+                ));
+                Ok(None)
+            }
+        }
+    }
+
     /// Every item of a paginated GET, following `Link: rel="next"` (at most
     /// `MAX_PAGES` pages); an unreadable page counts as empty.
     async fn get_all<T: serde::de::DeserializeOwned>(

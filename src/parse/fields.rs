@@ -58,8 +58,10 @@ pub fn owners(raw: &str, cell: Option<&str>) -> Vec<String> {
     for key in ["owner:", "owners:", "assignee:", "assignees:", "owner -"] {
         if let Some(p) = lower.find(key) {
             let rest = &raw[p + key.len()..];
+            // Up to a note in parentheses: `Owner: Kim Lee (SRE)`, or a
+            // reference write-back appended (`(#12)`), is not the name.
             let word = rest
-                .split([',', ')', ';', '\n'])
+                .split([',', '(', ')', ';', '\n'])
                 .next()
                 .unwrap_or("")
                 .trim();
@@ -366,6 +368,14 @@ mod tests {
             ["alice", "bob-x"]
         );
         assert_eq!(owners("Fix it. Owner: @carol", None), ["carol"]);
+        assert_eq!(owners("Fix it. Owner: Kim Lee (SRE)", None), ["Kim Lee"]);
+        assert_eq!(
+            owners(
+                "x owners: describe the handling ([#101](https://x/o/r/issues/101))",
+                None
+            ),
+            ["describe the handling"]
+        );
         assert_eq!(owners("x", Some("Dana, @erin")), ["Dana", "erin"]);
         assert_eq!(owners("x", Some("@alice @bob")), ["alice", "bob"]);
     }

@@ -293,10 +293,10 @@ fn hex_key(h: u64) -> TaskKey {
 /// The key of a title (and, when given and not empty, a detail) in `path`.
 fn hash_key(path: &str, title: &str, detail: Option<&str>) -> TaskKey {
     let mut h = path_state(path);
-    h.eat_normalized(text::base_title(title));
-    if let Some(d) = detail.map(text::base_title).filter(|d| has_words(d)) {
+    h.eat_normalized(&text::without_refs(title));
+    if let Some(d) = detail.map(text::without_refs).filter(|d| has_words(d)) {
         h.eat(b"\n");
-        h.eat_normalized(d);
+        h.eat_normalized(&d);
     }
     hex_key(h.0)
 }

@@ -126,6 +126,84 @@ pub fn normalize(s: &str) -> String {
     out
 }
 
+/// Whether `s` (trimmed) is one issue reference as write-back writes it,
+/// once cleaned: `#12` or `owner/name#12`.
+fn is_reference(s: &str) -> bool {
+    let Some((repo, n)) = s.trim().rsplit_once('#') else {
+        return false;
+    };
+    !n.is_empty()
+        && n.bytes().all(|c| c.is_ascii_digit())
+        && (repo.is_empty()
+            || (repo.matches('/').count() == 1
+                && !repo.starts_with('/')
+                && !repo.ends_with('/')
+                && repo
+                    .bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'/'))))
+}
+
+/// An item's text without the issue references pmtrack writes back (and
+/// people write the same way): every parenthesised reference `(#12)`,
+/// `( #12 )` (a cleaned HTML anchor), `(owner/name#12)` wherever it stands
+/// (write-back puts it at the end of an item's first line, which can be the
+/// middle of its detail), and a trailing bare `#12` ([`base_title`]). What
+/// reaches an issue (title, body), an item's key and the status block is
+/// read through this, so a written link never flows back: the loop settles.
+/// Text that is only a reference is kept.
+pub fn without_refs(s: &str) -> std::borrow::Cow<'_, str> {
+    use std::borrow::Cow;
+    let b = s.as_bytes();
+    let mut cuts: Vec<(usize, usize)> = Vec::new();
+    let mut from = 0;
+    while let Some(p) = s[from..].find('(') {
+        let open = from + p;
+        from = open + 1;
+        let Some(q) = s[open + 1..].find(')') else {
+            break;
+        };
+        let close = open + 1 + q;
+        if close - open > 120 || !is_reference(&s[open + 1..close]) {
+            continue;
+        }
+        // The space before it goes too (never both spaces around it).
+        let start = if open > 0 && b[open - 1] == b' ' {
+            open - 1
+        } else {
+            open
+        };
+        cuts.push((start, close + 1));
+        from = close + 1;
+    }
+    let cut: Cow<'_, str> = if cuts.is_empty() {
+        Cow::Borrowed(s)
+    } else {
+        let mut out = String::with_capacity(s.len());
+        let mut pos = 0;
+        for (a, z) in cuts {
+            out.push_str(&s[pos..a]);
+            pos = z;
+        }
+        out.push_str(&s[pos..]);
+        if !out.chars().any(char::is_alphanumeric) {
+            Cow::Borrowed(s)
+        } else {
+            Cow::Owned(out.trim().to_owned())
+        }
+    };
+    match cut {
+        Cow::Borrowed(b) => Cow::Borrowed(base_title(b)),
+        Cow::Owned(o) => {
+            let t = base_title(&o);
+            if t.len() == o.len() {
+                Cow::Owned(o)
+            } else {
+                Cow::Owned(t.to_owned())
+            }
+        }
+    }
+}
+
 /// The title without a trailing issue reference that write-back (or a
 /// person) appended: `Add alerts (#12)`, `Add alerts (o/r#12)`, `Add alerts
 /// #12` → `Add alerts`. Keys and issue titles use this, so writing a link
@@ -536,6 +614,26 @@ mod tests {
         assert_eq!(clean("![alt](x.png)   Do   it"), "Do it");
         assert_eq!(clean("2 * 3 = 6"), "2 * 3 = 6");
         assert_eq!(clean("Add alerts\\"), "Add alerts");
+    }
+
+    #[test]
+    fn written_references_are_kept_out_of_the_text_wherever_they_stand() {
+        assert_eq!(without_refs("Add checks. (#45)"), "Add checks.");
+        assert_eq!(
+            without_refs("write the runbook (#4) and test it twice."),
+            "write the runbook and test it twice."
+        );
+        assert_eq!(without_refs("Monitor expiry ( #5 )"), "Monitor expiry");
+        assert_eq!(without_refs("Fix it (o/r#12) now"), "Fix it now");
+        assert_eq!(without_refs("Fix it #12"), "Fix it");
+        // Not references: kept as written.
+        assert_eq!(without_refs("Ship (for #12 users)"), "Ship (for #12 users)");
+        assert_eq!(without_refs("Upgrade C# (v2)"), "Upgrade C# (v2)");
+        assert_eq!(without_refs("(#12)"), "(#12)");
+        assert!(matches!(
+            without_refs("Add alerts"),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 
     #[test]

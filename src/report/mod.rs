@@ -29,7 +29,7 @@ use serde::Serialize;
 
 use crate::issue_text;
 use crate::model::{Issue, IssueState, Link, Postmortem, Status, TaskKey, TrackState};
-use crate::parse::text::{base_title, collapse};
+use crate::parse::text::{collapse, without_refs};
 use crate::writeback::BlockRow;
 
 /// The hidden line that marks the one rolling report issue.
@@ -231,7 +231,7 @@ fn state_of(status: Status) -> TrackState {
 }
 
 fn display_title(title: &str) -> String {
-    collapse(base_title(title))
+    collapse(&without_refs(title))
 }
 
 fn normalise(title: &str) -> String {

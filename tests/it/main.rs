@@ -3,6 +3,7 @@ mod action;
 mod corpus;
 mod fake_github_selftest;
 mod report;
+mod settle;
 mod support;
 mod sync;
 mod writeback;
