@@ -45,6 +45,10 @@ pub struct Config {
     pub branch: Option<String>,
     /// Larger files are skipped with a warning (bytes).
     pub max_file_size: u64,
+    /// Postmortems whose incident started before this date are read, listed
+    /// and counted as "not tracked", but get no issue, no label and no
+    /// write-back (adopting pmtrack on a repository with years of them).
+    pub since: Option<chrono::NaiveDate>,
     /// Which labels issues get.
     pub labels: Labels,
     /// Default due dates, in days after the incident start.
@@ -88,6 +92,7 @@ impl Default for Config {
             api_url: None,
             branch: None,
             max_file_size: 8 * 1024 * 1024,
+            since: None,
             labels: Labels::default(),
             due: Due::default(),
             removed_items: RemovedPolicy::default(),
@@ -98,6 +103,18 @@ impl Default for Config {
             github: GithubCfg::default(),
             report: ReportCfg::default(),
             check: CheckCfg::default(),
+        }
+    }
+}
+
+impl Config {
+    /// Whether pmtrack tracks `pm` (gives its items issues, labels and
+    /// write-back): always without `since`; else when its incident started
+    /// on or after `since`, or its incident date is unknown.
+    pub fn tracks(&self, pm: &crate::model::Postmortem) -> bool {
+        match (self.since, pm.incident_start) {
+            (Some(since), Some(start)) => start >= since,
+            _ => true,
         }
     }
 }
@@ -1005,6 +1022,22 @@ mod tests {
             assert_eq!(l, line, "{text:?}: {msg}");
             assert!(msg.contains(needle), "{text:?}: {msg}");
         }
+    }
+
+    #[test]
+    fn since_leaves_older_postmortems_untracked_and_undated_ones_tracked() {
+        let pm = |text: &str| crate::parse::parse("pm.md", text);
+        let old = pm("# A\n\nDate: 2023-12-31\n\n## Action items\n- x\n");
+        let new = pm("# B\n\nDate: 2024-01-01\n\n## Action items\n- x\n");
+        let undated = pm("# C\n\n## Action items\n- x\n");
+        let mut c = Config::default();
+        assert!(c.tracks(&old) && c.tracks(&new) && c.tracks(&undated));
+        c = parse_config(Path::new(".pmtrack.yml"), "since: 2024-01-01\n").unwrap();
+        assert!(!c.tracks(&old));
+        assert!(c.tracks(&new) && c.tracks(&undated));
+        let (line, col, msg) = err("since: 2024-13-01\n");
+        assert_eq!((line, col), (1, 8));
+        assert!(msg.contains("`since`"), "{msg}");
     }
 
     #[test]

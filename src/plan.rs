@@ -20,7 +20,7 @@
 //!   when nothing differs, so planning again after apply gives only
 //!   [`Change::Noop`]s.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use chrono::{Datelike, Days, NaiveDate};
 use serde::Serialize;
@@ -159,6 +159,78 @@ pub const SIMILARITY_THRESHOLD: f64 = 0.7;
 
 /// GitHub assigns at most this many people to an issue.
 const MAX_ASSIGNEES: usize = 10;
+
+/// What a first sync would open, per year of incident: the postmortems and
+/// the issues to create (`year` `None`: no incident date). Oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct YearCount {
+    /// Year the incidents started.
+    pub year: Option<i32>,
+    /// Postmortems of that year with at least one item to create.
+    pub postmortems: usize,
+    /// Issues to create for them.
+    pub creates: usize,
+}
+
+impl Plan {
+    /// The tasks this plan creates an issue for.
+    fn created_keys(&self) -> HashSet<&TaskKey> {
+        self.changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::Create { key, .. } => Some(key),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// [`YearCount`]s of the creates in `plan` over `postmortems`.
+pub fn creates_by_year(postmortems: &[Postmortem], plan: &Plan) -> Vec<YearCount> {
+    let created = plan.created_keys();
+    let mut by_year: BTreeMap<Option<i32>, YearCount> = BTreeMap::new();
+    for pm in postmortems {
+        let n = pm.tasks.iter().filter(|t| created.contains(&t.key)).count();
+        if n == 0 {
+            continue;
+        }
+        let year = pm.incident_start.map(|d| d.year());
+        let e = by_year.entry(year).or_insert(YearCount {
+            year,
+            postmortems: 0,
+            creates: 0,
+        });
+        e.postmortems += 1;
+        e.creates += n;
+    }
+    // `None` sorts first: unknown years go last.
+    let mut out: Vec<YearCount> = by_year.into_values().collect();
+    let unknown_first = out.first().is_some_and(|y| y.year.is_none());
+    out.rotate_left(usize::from(unknown_first));
+    out
+}
+
+/// A `since` date worth suggesting before a first sync: when more than half
+/// of the issues it would open are for incidents over a year before
+/// `today`, the first day of the month a year ago. `None` otherwise.
+pub fn suggested_since(
+    postmortems: &[Postmortem],
+    plan: &Plan,
+    today: NaiveDate,
+) -> Option<NaiveDate> {
+    let year_ago = today.checked_sub_months(chrono::Months::new(12))?;
+    let cutoff = NaiveDate::from_ymd_opt(year_ago.year(), year_ago.month(), 1)?;
+    let created = plan.created_keys();
+    let (mut total, mut old) = (0, 0);
+    for pm in postmortems {
+        let n = pm.tasks.iter().filter(|t| created.contains(&t.key)).count();
+        total += n;
+        if pm.incident_start.is_some_and(|d| d < cutoff) {
+            old += n;
+        }
+    }
+    (total > 0 && old * 2 > total).then_some(cutoff)
+}
 
 /// Everything the planner looks at.
 #[derive(Debug, Clone, Copy)]
@@ -1333,6 +1405,79 @@ mod tests {
             "second plan is not a no-op: {:#?}",
             not_noop(&again)
         );
+    }
+
+    #[test]
+    fn owners_github_cannot_assign_are_left_out_and_not_pinged() {
+        let pm = doc(
+            "postmortems/db.md",
+            &DOC.replace("| @alice |", "| @alice @bob |"),
+        );
+        let mut assignable = std::collections::HashSet::new();
+        assignable.insert("alice".to_owned());
+        let p = plan(&PlanInput {
+            postmortems: std::slice::from_ref(&pm),
+            deleted_paths: &[],
+            issues: &[],
+            config: &Config::default(),
+            today: date(2024, 6, 1),
+            repo: REPO,
+            server_url: "https://github.com",
+            branch: "main",
+            assignable: Some(&assignable),
+        });
+        let c = creates(&p);
+        assert_eq!(c[0].assignees, ["alice"]);
+        assert!(!c[0].body.contains(" @bob"), "{}", c[0].body);
+        assert!(
+            p.warnings
+                .iter()
+                .any(|w| w.contains("owner `bob` cannot be assigned in acme/ops")),
+            "{:?}",
+            p.warnings
+        );
+        assert!(p.adds_assignees());
+    }
+
+    #[test]
+    fn a_first_sync_is_summed_up_by_incident_year_and_suggests_since_when_old_dominates() {
+        let at = |y: i32| {
+            format!(
+                "# PM\n\nDate: {y}-03-01\n\n## Action items\n\n- Fix a in {y}\n- Fix b in {y}\n"
+            )
+        };
+        let pms = vec![
+            doc("postmortems/2019.md", &at(2019)),
+            doc("postmortems/2020.md", &at(2020)),
+            doc("postmortems/2024.md", &at(2024)),
+            doc(
+                "postmortems/undated.md",
+                "# PM\n\n## Action items\n\n- Fix c\n",
+            ),
+        ];
+        let p = Sim::default().plan(&pms, &[], &Config::default());
+        let years = creates_by_year(&pms, &p);
+        let row = |y: Option<i32>, d, c| YearCount {
+            year: y,
+            postmortems: d,
+            creates: c,
+        };
+        assert_eq!(
+            years,
+            [
+                row(Some(2019), 1, 2),
+                row(Some(2020), 1, 2),
+                row(Some(2024), 1, 2),
+                row(None, 1, 1)
+            ]
+        );
+        // 4 of 7 creates are for incidents over a year before 2024-06-01.
+        assert_eq!(
+            suggested_since(&pms, &p, date(2024, 6, 1)),
+            Some(date(2023, 6, 1))
+        );
+        // Recent ones dominate: no suggestion.
+        assert_eq!(suggested_since(&pms[2..], &p, date(2024, 6, 1)), None);
     }
 
     #[test]

@@ -136,8 +136,16 @@ pub fn run(
     for e in &errors {
         out.stderr.push(format!("warning: {e} (skipped)"));
     }
-    let postmortems: Vec<Postmortem> = loaded.iter().map(|l| l.postmortem.clone()).collect();
     let cfg = &ws.config;
+    // Postmortems before `since` are counted, not tracked: no item of theirs
+    // is listed, charted or labelled.
+    let (loaded, untracked): (Vec<_>, Vec<_>) =
+        loaded.into_iter().partition(|l| cfg.tracks(&l.postmortem));
+    let not_tracked = cfg.since.map(|since| {
+        let pms: Vec<&Postmortem> = untracked.iter().map(|l| &l.postmortem).collect();
+        report::NotTracked::of(since, &pms)
+    });
+    let postmortems: Vec<Postmortem> = loaded.iter().map(|l| l.postmortem.clone()).collect();
     let md_opts = render::MarkdownOptions {
         mention_owners: cfg.report.mention_owners,
     };
@@ -186,6 +194,7 @@ pub fn run(
                         weeks: cfg.report.weeks,
                         source: Source::Github,
                         repo: full_name.as_deref(),
+                        not_tracked: not_tracked.as_ref(),
                     },
                 );
                 let mut posted = Posted::default();
@@ -224,6 +233,7 @@ pub fn run(
                     weeks: cfg.report.weeks,
                     source: Source::Documents,
                     repo: full_name.as_deref(),
+                    not_tracked: not_tracked.as_ref(),
                 },
             );
             let all = report::all_items(&items, as_of);

@@ -177,6 +177,10 @@ struct SyncJson<'a> {
     /// The plan (dry run only).
     #[serde(skip_serializing_if = "Option::is_none")]
     plan: Option<&'a Plan>,
+    /// A dry run against a repository with no managed issue yet: what a
+    /// first sync would open, by incident year.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    first_sync: Option<&'a FirstSync>,
     /// One result per change (real run only).
     #[serde(skip_serializing_if = "Option::is_none")]
     results: Option<&'a [Applied]>,
@@ -190,6 +194,36 @@ struct SyncJson<'a> {
     points_spent: u64,
     /// Problems that did not stop the sync.
     warnings: &'a [String],
+}
+
+/// What a first sync would do (a dry run with no managed issue yet).
+#[derive(Debug, Serialize)]
+struct FirstSync {
+    /// Issues to create per incident year.
+    by_year: Vec<plan::YearCount>,
+    /// A `since` worth setting when old postmortems dominate.
+    suggested_since: Option<NaiveDate>,
+}
+
+/// The dry run's first-sync lines: issues per incident year, and a `since`
+/// suggestion when old postmortems dominate.
+fn render_first_sync(f: &FirstSync) -> String {
+    let mut s = String::from("first sync: no issue is managed by pmtrack yet; it would open\n");
+    for y in &f.by_year {
+        let year = y
+            .year
+            .map_or("no incident date".to_owned(), |y| y.to_string());
+        s.push_str(&format!(
+            "  {year}: {} issues for {} postmortems\n",
+            y.creates, y.postmortems
+        ));
+    }
+    if let Some(d) = f.suggested_since {
+        s.push_str(&format!(
+            "most of these are for incidents over a year old; to track only recent postmortems, add `since: {d}` to .pmtrack.yml (older ones are then listed and reported as not tracked, with no issue)\n"
+        ));
+    }
+    s
 }
 
 /// The web server URL for an API URL: `https://api.github.com` →
@@ -361,6 +395,18 @@ pub fn run(
             }
         }
     }
+    // Postmortems before `since` are read but not tracked: no issue, no
+    // label, no write-back; their existing issues are left alone.
+    let (loaded, untracked): (Vec<Loaded>, Vec<Loaded>) = loaded
+        .into_iter()
+        .partition(|l| ws.config.tracks(&l.postmortem));
+    if let (Some(since), false) = (ws.config.since, untracked.is_empty()) {
+        let items: usize = untracked.iter().map(|l| l.postmortem.tasks.len()).sum();
+        out.stderr.push(format!(
+            "not tracked: {} postmortems with incidents before `since` {since} ({items} action items)",
+            untracked.len()
+        ));
+    }
     let postmortems: Vec<_> = loaded.iter().map(|l| l.postmortem.clone()).collect();
 
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -414,14 +460,21 @@ pub fn run(
             }
         }
         if args.dry_run {
-            return Ok((plan, None, gh.requests(), gh.points_spent()));
+            let first = (!issues
+                .iter()
+                .any(|i| crate::issue_text::parse_marker(&i.body).is_some()))
+            .then(|| FirstSync {
+                by_year: plan::creates_by_year(&postmortems, &plan),
+                suggested_since: plan::suggested_since(&postmortems, &plan, today),
+            });
+            return Ok((plan, None, first, gh.requests(), gh.points_spent()));
         }
         let report = gh.apply(&plan.changes, &plan.labels, &progress).await;
         progress.finish();
-        Ok((plan, Some(report?), gh.requests(), gh.points_spent()))
+        Ok((plan, Some(report?), None, gh.requests(), gh.points_spent()))
     });
     progress.finish();
-    let (plan, report, requests, points) = result?;
+    let (plan, report, first, requests, points) = result?;
     for w in &plan.warnings {
         out.stderr.push(format!("warning: {w}"));
     }
@@ -434,13 +487,20 @@ pub fn run(
                 repo: &full_name,
                 summary,
                 plan: Some(&plan),
+                first_sync: first.as_ref(),
                 results: None,
                 links: None,
                 requests,
                 points_spent: points,
                 warnings: &plan.warnings,
             })?,
-            SyncFormat::Text => render_plan(&plan, &full_name, &summary),
+            SyncFormat::Text => {
+                let mut s = render_plan(&plan, &full_name, &summary);
+                if let Some(f) = &first {
+                    s.push_str(&render_first_sync(f));
+                }
+                s
+            }
         };
         return Ok(out);
     };
@@ -495,6 +555,7 @@ pub fn run(
             repo: &full_name,
             summary,
             plan: None,
+            first_sync: None,
             results: Some(&report.applied),
             links: Some(&links),
             requests,

@@ -93,7 +93,8 @@ pub struct Item {
     pub state: TrackState,
     /// Its issue, when it has one.
     pub issue: Option<IssueLink>,
-    /// When it was opened: its issue's creation date, else the incident start.
+    /// When it first counts as open: the incident start (or its issue's
+    /// creation, when earlier or the incident date is unknown).
     pub opened: Option<NaiveDate>,
     /// When its issue was closed, when known.
     pub closed: Option<NaiveDate>,
@@ -113,30 +114,27 @@ pub fn items_from_github(
     for pm in postmortems {
         for task in &pm.tasks {
             let effective = due.get(&task.key).copied().flatten().or(task.due);
-            let item =
-                match by_key.get(&task.key) {
-                    Some(link) => Item {
-                        postmortem: pm.path.clone(),
-                        line: task.line,
-                        title: display_title(&task.title),
-                        owners: if link.owners.is_empty() {
-                            task.owners.clone()
-                        } else {
-                            link.owners.clone()
-                        },
-                        due: link.due.or(effective),
-                        state: link.state,
-                        issue: Some(IssueLink {
-                            number: link.number,
-                            url: Some(link.url.clone()).filter(|u| !u.is_empty()),
-                        }),
-                        opened: link
-                            .created_at
-                            .map(|t| t.date_naive())
-                            .or(pm.incident_start),
-                        closed: link.closed_at.map(|t| t.date_naive()),
+            let item = match by_key.get(&task.key) {
+                Some(link) => Item {
+                    postmortem: pm.path.clone(),
+                    line: task.line,
+                    title: display_title(&task.title),
+                    owners: if link.owners.is_empty() {
+                        task.owners.clone()
+                    } else {
+                        link.owners.clone()
                     },
-                    None => Item {
+                    due: link.due.or(effective),
+                    state: link.state,
+                    issue: Some(IssueLink {
+                        number: link.number,
+                        url: Some(link.url.clone()).filter(|u| !u.is_empty()),
+                    }),
+                    opened: first_seen(pm.incident_start, link.created_at.map(|t| t.date_naive())),
+                    closed: link.closed_at.map(|t| t.date_naive()),
+                },
+                None => {
+                    Item {
                         postmortem: pm.path.clone(),
                         line: task.line,
                         title: display_title(&task.title),
@@ -151,8 +149,9 @@ pub fn items_from_github(
                         }),
                         opened: pm.incident_start,
                         closed: None,
-                    },
-                };
+                    }
+                }
+            };
             out.push(item);
         }
     }
@@ -222,6 +221,18 @@ pub fn items_from_documents(
     out
 }
 
+/// When an item first counts as open: its postmortem's incident date (an
+/// item exists from the postmortem that wrote it, not from the day pmtrack
+/// made its issue, so a first sync of old postmortems charts their real
+/// history), or its issue's creation when that is earlier or the incident
+/// date is unknown.
+fn first_seen(incident: Option<NaiveDate>, created: Option<NaiveDate>) -> Option<NaiveDate> {
+    match (incident, created) {
+        (Some(i), Some(c)) => Some(i.min(c)),
+        (i, c) => i.or(c),
+    }
+}
+
 fn state_of(status: Status) -> TrackState {
     match status {
         Status::Open => TrackState::Open,
@@ -251,6 +262,8 @@ pub struct Options<'a> {
     pub source: Source,
     /// `owner/name`, when known.
     pub repo: Option<&'a str>,
+    /// The postmortems config `since` leaves untracked, when set.
+    pub not_tracked: Option<&'a NotTracked>,
 }
 
 /// One listed item, with `as_of` applied.
@@ -386,6 +399,55 @@ pub struct Report {
     pub owners: Vec<OwnerGroup>,
     /// Oldest week first, ending with the week that ends `as_of`.
     pub weeks: Vec<WeekPoint>,
+    /// Postmortems before config `since`: read, counted, not tracked
+    /// (absent when `since` is not set).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_tracked: Option<NotTracked>,
+}
+
+/// The postmortems config `since` leaves out of tracking.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NotTracked {
+    /// The `since` date.
+    pub since: NaiveDate,
+    /// Action items they hold.
+    pub items: usize,
+    /// The postmortems, by path.
+    pub postmortems: Vec<NotTrackedPostmortem>,
+}
+
+/// One postmortem that is not tracked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NotTrackedPostmortem {
+    /// Document path.
+    pub path: String,
+    /// Document title.
+    pub title: String,
+    /// Incident start.
+    pub incident_start: Option<NaiveDate>,
+    /// Its action items.
+    pub items: usize,
+}
+
+impl NotTracked {
+    /// The postmortems before `since`, as the report lists them.
+    pub fn of(since: NaiveDate, untracked: &[&Postmortem]) -> NotTracked {
+        let mut postmortems: Vec<NotTrackedPostmortem> = untracked
+            .iter()
+            .map(|pm| NotTrackedPostmortem {
+                path: pm.path.clone(),
+                title: pm.title.clone(),
+                incident_start: pm.incident_start,
+                items: pm.tasks.len(),
+            })
+            .collect();
+        postmortems.sort_by(|a, b| a.path.cmp(&b.path));
+        NotTracked {
+            since,
+            items: postmortems.iter().map(|p| p.items).sum(),
+            postmortems,
+        }
+    }
 }
 
 impl Item {
@@ -501,6 +563,7 @@ pub fn build(postmortems: &[Postmortem], items: &[Item], opts: &Options) -> Repo
         postmortems,
         owners,
         weeks: weeks(items, as_of, opts.weeks),
+        not_tracked: opts.not_tracked.cloned(),
     }
 }
 
@@ -692,6 +755,7 @@ mod tests {
             weeks: 4,
             source: Source::Github,
             repo: Some("o/r"),
+            not_tracked: None,
         }
     }
 
@@ -829,6 +893,84 @@ mod tests {
         let overdue: Vec<usize> = w.iter().map(|p| p.overdue).collect();
         assert_eq!(overdue, [0, 1, 1, 1]);
         assert_eq!(weeks(&[], as_of, 0).len(), 1, "at least one week");
+    }
+
+    #[test]
+    fn an_old_item_counts_as_open_from_its_incident_not_from_its_first_sync() {
+        // A 2023 postmortem synced for the first time on 2024-06-03: its
+        // issues were created that day, but the item was open all along.
+        let text = "# Old outage\n\nDate: 2023-01-10\n\n## Action items\n\n- Add alerts due 2023-02-01\n- Fix DNS\n";
+        let pm = crate::parse::parse("pm/old.md", text);
+        let created = Utc.with_ymd_and_hms(2024, 6, 3, 9, 0, 0).unwrap();
+        let links: Vec<Link> = pm
+            .tasks
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Link {
+                key: t.key.clone(),
+                number: i as u64 + 1,
+                url: String::new(),
+                state: if i == 0 {
+                    TrackState::Open
+                } else {
+                    TrackState::Done
+                },
+                owners: vec![],
+                due: t.due,
+                created_at: Some(created),
+                closed_at: (i == 1).then(|| Utc.with_ymd_and_hms(2024, 6, 4, 9, 0, 0).unwrap()),
+            })
+            .collect();
+        let items = items_from_github(std::slice::from_ref(&pm), &BTreeMap::new(), &links);
+        assert_eq!(items[0].opened, Some(date(2023, 1, 10)));
+        let w = weeks(&items, date(2024, 6, 10), 3);
+        // Both open before the first sync (and the first overdue), the
+        // second until its close on 2024-06-04.
+        assert_eq!(
+            (w[0].week_end, w[0].open, w[0].overdue),
+            (date(2024, 5, 27), 2, 1)
+        );
+        assert_eq!((w[1].open, w[1].overdue), (2, 1));
+        assert_eq!((w[2].open, w[2].overdue), (1, 1));
+        // Without an incident date, the issue's creation is the start.
+        assert_eq!(
+            first_seen(None, Some(date(2024, 6, 3))),
+            Some(date(2024, 6, 3))
+        );
+        assert_eq!(
+            first_seen(Some(date(2024, 7, 1)), Some(date(2024, 6, 3))),
+            Some(date(2024, 6, 3))
+        );
+    }
+
+    #[test]
+    fn postmortems_before_since_are_counted_as_not_tracked() {
+        let old = crate::parse::parse(
+            "pm/a.md",
+            "# A\n\nDate: 2019-03-01\n\n## Action items\n\n- x\n- y\n",
+        );
+        let older = crate::parse::parse(
+            "pm/b.md",
+            "# B\n\nDate: 2018-03-01\n\n## Action items\n\n- z\n",
+        );
+        let n = NotTracked::of(date(2024, 1, 1), &[&old, &older]);
+        assert_eq!(n.items, 3);
+        assert_eq!(n.postmortems.len(), 2);
+        let mut o = opts(date(2024, 3, 1), Filter::All);
+        o.not_tracked = Some(&n);
+        let r = build(&[], &[], &o);
+        let md = render::markdown(&r, &render::MarkdownOptions::default());
+        assert!(
+            md.contains("Not tracked: 2 postmortems with incidents before 2024-01-01 (3 action items; config `since`)."),
+            "{md}"
+        );
+        assert!(render::table(&r).contains("Not tracked: 2 postmortems"));
+        let json: serde_json::Value = serde_json::from_str(&render::json(&r)).unwrap();
+        assert_eq!(json["not_tracked"]["since"], "2024-01-01");
+        assert_eq!(json["not_tracked"]["postmortems"][0]["path"], "pm/a.md");
+        // Without `since`, the JSON has no such key (the schema is additive).
+        let plain = build(&[], &[], &opts(date(2024, 3, 1), Filter::All));
+        assert!(!render::json(&plain).contains("not_tracked"));
     }
 
     #[test]

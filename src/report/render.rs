@@ -23,7 +23,10 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::{Filter, IssueLink, Report, ReportItem, Source, WeekPoint, JSON_SCHEMA, REPORT_MARKER};
+use super::{
+    Filter, IssueLink, NotTracked, Report, ReportItem, Source, WeekPoint, JSON_SCHEMA,
+    REPORT_MARKER,
+};
 use crate::issue_text::neutralise_mentions;
 use crate::model::TrackState;
 
@@ -253,6 +256,9 @@ pub fn markdown(report: &Report, opts: &MarkdownOptions) -> String {
             if t.without_issue == 1 { "has" } else { "have" }
         );
     }
+    if let Some(n) = &report.not_tracked {
+        let _ = writeln!(s, "\n{}.", not_tracked_words(n));
+    }
     if report.postmortems.is_empty() {
         let _ = writeln!(s, "\nNo {}.", filter_words(report.filter));
         return s;
@@ -333,6 +339,18 @@ pub fn markdown(report: &Report, opts: &MarkdownOptions) -> String {
     s
 }
 
+/// `Not tracked: 3 postmortems … before 2024-01-01 (12 action items) …`.
+fn not_tracked_words(n: &NotTracked) -> String {
+    let docs = n.postmortems.len();
+    format!(
+        "Not tracked: {docs} postmortem{} with incidents before {} ({} action item{}; config `since`)",
+        if docs == 1 { "" } else { "s" },
+        n.since,
+        n.items,
+        if n.items == 1 { "" } else { "s" }
+    )
+}
+
 /// The body of the rolling report issue: the Markdown, cut to what GitHub
 /// accepts, and the hidden [`REPORT_MARKER`] that finds the issue again.
 pub fn issue_body(markdown: &str) -> String {
@@ -409,6 +427,9 @@ pub fn table(report: &Report) -> String {
             "{} open without an issue (run `pmtrack sync`)",
             t.without_issue
         );
+    }
+    if let Some(n) = &report.not_tracked {
+        let _ = writeln!(s, "{}", not_tracked_words(n));
     }
     if report.postmortems.is_empty() {
         let _ = writeln!(s, "\nno {}", filter_words(report.filter));
@@ -525,6 +546,7 @@ mod tests {
                 weeks: 3,
                 source: Source::Github,
                 repo: Some("o/r"),
+                not_tracked: None,
             },
         )
     }

@@ -333,3 +333,98 @@ fn real_postmortems_settle_after_one_write_back() {
     let w = settles_over_three_days(&docs);
     assert!(w.issues().len() >= 60, "{}", w.issues().len());
 }
+
+/// An old postmortem: three items, incident in `year`.
+fn old_postmortem(year: i32) -> String {
+    format!(
+        "# Outage {year}\n\nDate: {year}-02-01\n\n## Action items\n\n- [ ] Add disk alerts ({year})\n- [ ] Rotate keys ({year})\n- [ ] Write the runbook ({year})\n"
+    )
+}
+
+#[test]
+fn adopting_an_old_repository_suggests_since_and_tracks_only_recent_postmortems() {
+    let w = World::new();
+    let old: Vec<(String, String)> = [2019, 2020, 2021]
+        .iter()
+        .map(|y| (format!("postmortems/{y}-02-01-old.md"), old_postmortem(*y)))
+        .collect();
+    for (p, t) in &old {
+        w.write(p, t);
+    }
+    write_all(&w, &FAMILIES[1..2]);
+    let repo = git2::Repository::init(w.dir.path()).unwrap();
+    commit_all(&repo);
+    let url = w.gh.url();
+    let sync = |args: &[&str]| {
+        let out = w
+            .cmd(Some(TOKEN))
+            .env("PMTRACK_TODAY", "2024-11-01")
+            .args(["sync", "--api-url", &url, "--repo", "o/r"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+    };
+
+    // A first dry run says what would happen, by year, and suggests `since`.
+    let dry = sync(&["--dry-run"]);
+    assert!(
+        dry.contains("first sync: no issue is managed by pmtrack yet"),
+        "{dry}"
+    );
+    assert!(dry.contains("  2019: 3 issues for 1 postmortems"), "{dry}");
+    assert!(dry.contains("  2024: 3 issues for 1 postmortems"), "{dry}");
+    assert!(
+        dry.contains("add `since: 2023-11-01` to .pmtrack.yml"),
+        "{dry}"
+    );
+    assert!(w.gh.mutating_requests().is_empty());
+
+    // With `since`, old postmortems get no issue, no label, no write-back.
+    w.write(".pmtrack.yml", "since: 2024-01-01\n");
+    commit_all(&repo);
+    let run = sync(&["--write", "--commit"]);
+    assert!(
+        run.contains(
+            "not tracked: 3 postmortems with incidents before `since` 2024-01-01 (9 action items)"
+        ),
+        "{run}"
+    );
+    let titles: Vec<String> = w
+        .issues()
+        .iter()
+        .map(|i| i["title"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(titles.len(), 3, "{titles:?}");
+    assert!(titles.iter().all(|t| !t.contains("20")), "{titles:?}");
+    for (p, t) in &old {
+        assert_eq!(&std::fs::read_to_string(w.dir.path().join(p)).unwrap(), t);
+    }
+
+    // The report counts them as not tracked, and lists none of their items.
+    let out = w
+        .cmd(Some(TOKEN))
+        .env("PMTRACK_TODAY", "2024-11-01")
+        .args([
+            "report",
+            "--api-url",
+            &url,
+            "--repo",
+            "o/r",
+            "--all",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["not_tracked"]["items"], 9);
+    assert_eq!(
+        json["not_tracked"]["postmortems"].as_array().unwrap().len(),
+        3
+    );
+    assert_eq!(json["totals"]["items"], 4, "{json:#}");
+    w.gh.assert_clean();
+}
