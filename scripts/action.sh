@@ -216,10 +216,45 @@ outputs_from_summary() {
   fi
 }
 
+# weekly: sync every postmortem with write-back and ONE commit (pushed the way
+# a push run pushes), so items closed on GitHub show as done in their
+# documents; then the report (rolling issue, overdue label, job summary).
+# `args` go to the report; the outputs are sync's created/updated/closed and
+# the report's open/overdue. The report runs even when a sync change failed;
+# the step then fails with sync's status.
+run_weekly() {
+  local bin="$1" status=0 report_status=0 synced="" reported=""
+  local report_args="${PMTRACK_ARGS:-}" commit=true
+  if is_true "${PMTRACK_DRY_RUN:-false}"; then
+    commit=false
+  else
+    report_args="--post ${report_args}"
+  fi
+  if [[ -n "${GITHUB_OUTPUT:-}" ]]; then
+    synced="$(mktemp)"
+    reported="$(mktemp)"
+  fi
+  GITHUB_OUTPUT="$synced" PMTRACK_COMMAND=sync PMTRACK_COMMIT="$commit" PMTRACK_ARGS="--all" \
+    run_pmtrack "$bin" || status=$?
+  GITHUB_OUTPUT="$reported" PMTRACK_COMMAND=report PMTRACK_ARGS="$report_args" \
+    run_pmtrack "$bin" || report_status=$?
+  if [[ -n "$synced" ]]; then
+    { grep -E '^(created|updated|closed)=' "$synced"; grep -E '^(open|overdue)=' "$reported"; } \
+      >> "$GITHUB_OUTPUT" || true
+    rm -f "$synced" "$reported"
+  fi
+  if [[ "$status" == 0 ]]; then status="$report_status"; fi
+  return "$status"
+}
+
 run_pmtrack() {
   local bin="$1" command="${PMTRACK_COMMAND:-sync}" mode="${PMTRACK_WRITE_BACK_MODE:-push}"
   local -a args=() extra=()
-  case "$command" in sync | report | check) ;; *) die "command must be sync, report or check (got '${command}')" ;; esac
+  case "$command" in
+    sync | report | check) ;;
+    weekly) run_weekly "$bin"; return ;;
+    *) die "command must be sync, report, check or weekly (got '${command}')" ;;
+  esac
   case "$mode" in push | pull-request) ;; *) die "write-back-mode must be push or pull-request (got '${mode}')" ;; esac
   if [[ -n "${PMTRACK_CONFIG:-}" ]]; then args+=(--config "$PMTRACK_CONFIG"); fi
   args+=("$command")

@@ -1120,7 +1120,7 @@ fn block_lines(rows: &[Row], format: DocFormat, date: NaiveDate) -> Vec<String> 
 }
 
 /// The date a block was last changed, as written in it (`updated …`, or
-/// `last sync …` in blocks written before 0.2).
+/// `last sync …` in blocks earlier versions wrote).
 fn block_date(s: &str) -> Option<NaiveDate> {
     [UPDATED, "last sync"].iter().find_map(|word| {
         let p = s.find(&format!("{word} "))? + word.len() + 1;
@@ -1688,7 +1688,7 @@ someone typed here\n\
         let due_passed = render(&first, &re, &l, day(2024, 7, 2), &opts);
         assert!(due_passed.contains("**overdue since 2024-07-01**"));
         assert!(due_passed.contains("updated 2024-07-02"));
-        // A block written before 0.2 (`last sync`, `overdue by N days`) is
+        // A block an earlier version wrote (`last sync`, `overdue by N days`) is
         // read back and rewritten once in the new words.
         let old = first
             .replace("updated 2024-06-01", "last sync 2024-06-01")

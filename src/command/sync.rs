@@ -53,8 +53,12 @@ pub struct SyncArgs {
     pub commit: bool,
     /// Only postmortems changed since this git revision (deleted ones count
     /// as removed).
-    #[arg(long, value_name = "REV")]
+    #[arg(long, value_name = "REV", conflicts_with = "all")]
     pub since: Option<String>,
+    /// Every postmortem, whatever push event the run is for (the weekly
+    /// run; a push run otherwise syncs what its push changed).
+    #[arg(long)]
+    pub all: bool,
     /// Repository, API URL and token.
     #[command(flatten)]
     pub github: super::context::GitHubArgs,
@@ -246,7 +250,9 @@ struct Scope {
 
 fn select_scope(ws: &Workspace, args: &SyncArgs, env: &SyncEnv) -> Result<Scope> {
     let all = ws.select(&args.paths)?;
-    let changed = if let Some(rev) = &args.since {
+    let changed = if args.all {
+        None
+    } else if let Some(rev) = &args.since {
         let repo = ws.repo.as_ref().ok_or_else(|| {
             Error::Usage(format!(
                 "--since {rev} needs a git repository; run pmtrack inside a clone or drop --since"

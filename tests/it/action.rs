@@ -286,6 +286,103 @@ fn the_action_syncs_pushes_the_write_back_and_reports_with_outputs_summary_and_a
 }
 
 #[test]
+fn the_weekly_run_writes_upstream_closes_back_in_one_commit_then_reports_and_settles() {
+    let tmp = tempfile::tempdir().unwrap();
+    let doc = "postmortems/2024-01-10-db.md";
+    let work = repo_with_origin(tmp.path(), &[(doc, DB)]);
+    let gh = FakeGitHub::start();
+    gh.add_repo("o", "r");
+    gh.add_collaborator("o", "r", "alice");
+    gh.set_token(TOKEN);
+    let output = tmp.path().join("output");
+    let event = tmp.path().join("schedule.json");
+    std::fs::write(&event, r#"{"schedule": "0 8 * * 1"}"#).unwrap();
+    let actions = |command: &str, extra: &[(&str, String)]| {
+        let mut envs = vec![
+            ("GITHUB_ACTIONS", "true".to_string()),
+            ("GITHUB_EVENT_NAME", "schedule".into()),
+            ("GITHUB_EVENT_PATH", event.display().to_string()),
+            ("GITHUB_REPOSITORY", "o/r".into()),
+            ("GITHUB_REF", "refs/heads/main".into()),
+            ("GITHUB_API_URL", gh.url()),
+            ("GITHUB_SERVER_URL", gh.url()),
+            ("GITHUB_OUTPUT", output.display().to_string()),
+            ("PMTRACK_BIN", binary().display().to_string()),
+            ("PMTRACK_COMMAND", command.to_string()),
+            ("PMTRACK_TOKEN", TOKEN.to_string()),
+            ("PMTRACK_TODAY", "2024-03-04".into()),
+            ("PMTRACK_WRITE_INTERVAL", "0".into()),
+            ("PMTRACK_MAX_WAIT", "3".into()),
+            (
+                "PMTRACK_ETAG_CACHE",
+                tmp.path().join("etags.json").display().to_string(),
+            ),
+        ];
+        envs.extend(extra.iter().cloned());
+        let ran = bash(&work, "main", &envs);
+        assert_eq!(
+            ran.code, 0,
+            "stdout:\n{}\nstderr:\n{}",
+            ran.stdout, ran.stderr
+        );
+        ran
+    };
+    actions("sync", &[("PMTRACK_COMMIT", "true".into())]);
+    let (synced, _) = origin_head(tmp.path(), "main");
+    // A person closes one issue on GitHub; nothing is pushed.
+    let n = gh
+        .issues("o", "r")
+        .iter()
+        .find(|i| i["title"] == "Write the failover runbook")
+        .unwrap()["number"]
+        .as_u64()
+        .unwrap();
+    gh.close_issue("o", "r", n, "completed");
+
+    std::fs::write(&output, "").unwrap();
+    actions("weekly", &[]);
+    let (weekly, commit) = origin_head(tmp.path(), "main");
+    assert_ne!(weekly, synced, "the weekly write-back was not pushed");
+    assert!(
+        commit.starts_with("pmtrack[bot]") && commit.contains("[skip ci]"),
+        "{commit}"
+    );
+    let bare = Repository::open_bare(tmp.path().join("origin.git")).unwrap();
+    let head = bare
+        .find_commit(git2::Oid::from_str(&weekly).unwrap())
+        .unwrap();
+    assert_eq!(head.parent_id(0).unwrap().to_string(), synced, "one commit");
+    let text = std::fs::read_to_string(work.join(doc)).unwrap();
+    assert!(text.contains("- [x] Write the failover runbook"), "{text}");
+    assert!(text.contains("updated 2024-03-04"), "{text}");
+    // The rolling report issue, and the outputs of both halves.
+    assert!(gh.issues("o", "r").iter().any(|i| i["body"]
+        .as_str()
+        .unwrap_or("")
+        .contains("<!-- pmtrack:report -->")));
+    let out = std::fs::read_to_string(&output).unwrap();
+    for line in ["created=0", "updated=0", "closed=0", "open=2", "overdue=2"] {
+        assert!(out.lines().any(|l| l == line), "{line} missing in:\n{out}");
+    }
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("open=")).count(),
+        1,
+        "{out}"
+    );
+
+    // The next weekly run with nothing changed: no commit, no write.
+    gh.reset_log();
+    actions("weekly", &[]);
+    assert_eq!(origin_head(tmp.path(), "main").0, weekly);
+    assert!(
+        gh.mutating_requests().is_empty(),
+        "{:#?}",
+        gh.mutating_requests()
+    );
+    gh.assert_clean();
+}
+
+#[test]
 fn runners_map_to_release_targets_and_others_fall_back_to_source() {
     let tmp = tempfile::tempdir().unwrap();
     let ran = bash(

@@ -305,3 +305,61 @@ proptest! {
         assert_bytes_kept("generated", &text, &out, &edits);
     }
 }
+
+/// The fenced block after `<!-- sample:NAME -->` in `docs`.
+fn sample(docs: &str, name: &str) -> String {
+    let marker = format!("<!-- sample:{name} -->\n");
+    let start = docs.find(&marker).expect("sample marker") + marker.len();
+    let rest = &docs[start..];
+    let body = rest.find('\n').unwrap() + 1;
+    let end = rest[body..].find("\n```\n").unwrap() + body + 1;
+    rest[body..end].to_string()
+}
+
+/// docs/writeback.md shows what write-back writes: the "before" documents
+/// synced on 2024-06-03 (#41 open, #42 done, #43 not planned) render to the
+/// samples byte for byte.
+#[test]
+fn the_samples_in_docs_writeback_md_are_what_pmtrack_writes() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let docs = std::fs::read_to_string(root.join("docs/writeback.md")).unwrap();
+    let synced = |path: &str, before: &str| {
+        let pm = parse(path, before);
+        let states = [TrackState::Open, TrackState::Done, TrackState::NotPlanned];
+        let links: Vec<Link> = pm
+            .tasks
+            .iter()
+            .zip(states)
+            .enumerate()
+            .map(|(i, (t, state))| Link {
+                key: t.key.clone(),
+                number: 41 + i as u64,
+                url: format!("https://github.com/acme/db/issues/{}", 41 + i),
+                state,
+                due: t.due,
+                owners: t.owners.clone(),
+                created_at: None,
+                closed_at: None,
+            })
+            .collect();
+        writeback::render(
+            before,
+            &pm,
+            &links,
+            NaiveDate::from_ymd_opt(2024, 6, 3).unwrap(),
+            &Options::default(),
+        )
+    };
+    let md = "# Database failover outage (2024-05-02)\n\n## Action items\n\n### Short term\n- [ ] Add replication-lag alerts @alice due 2024-05-20\n- [ ] Document the failover runbook @bob\n- Drop the legacy cache layer\n\n## Timeline\n\n…\n";
+    assert_eq!(
+        sample(&docs, "writeback-markdown"),
+        synced("pm.md", md),
+        "docs/writeback.md's Markdown sample is stale"
+    );
+    let txt = "Corrective actions:\n- Add replication-lag alerts @alice due 2024-05-20\n- Document the failover runbook\n";
+    assert_eq!(
+        sample(&docs, "writeback-text"),
+        synced("pm.txt", txt),
+        "docs/writeback.md's plain-text sample is stale"
+    );
+}
