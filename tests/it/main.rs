@@ -6,4 +6,5 @@ mod report;
 mod settle;
 mod support;
 mod sync;
+mod workflows;
 mod writeback;

