@@ -26,6 +26,14 @@ const DOCS: &str = "docs/config.md";
 
 /// GitHub rejects label names longer than this.
 const MAX_LABEL_LEN: usize = 50;
+/// Largest `github.write_interval` (and `PMTRACK_WRITE_INTERVAL`), seconds.
+pub const MAX_WRITE_INTERVAL: f64 = 60.0;
+/// Largest `max_file_size`: 1 GiB.
+const MAX_FILE_SIZE: u64 = 1 << 30;
+/// Largest `report.weeks`: ten years.
+const MAX_WEEKS: u32 = 520;
+/// Largest number of days in `due`: ten years.
+const MAX_DUE_DAYS: u32 = 3650;
 
 /// Everything pmtrack can be told in `.pmtrack.yml`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -551,11 +559,44 @@ fn validate(c: &Config) -> std::result::Result<(), Invalid> {
             );
         }
     }
-    if c.max_file_size == 0 {
+    if c.max_file_size == 0 || c.max_file_size > MAX_FILE_SIZE {
         return bad(
             &["max_file_size"],
-            "`max_file_size` is 0, so every file would be skipped; give a size in bytes such as 8388608 (8 MiB)".into(),
+            format!("`max_file_size` is {}, but must be 1 to {MAX_FILE_SIZE} bytes (1 GiB); the default is 8388608 (8 MiB)", c.max_file_size),
         );
+    }
+    let d = &c.due;
+    for (key, days) in [
+        ("immediate", Some(d.immediate)),
+        ("short_term", Some(d.short_term)),
+        ("medium_term", Some(d.medium_term)),
+        ("long_term", Some(d.long_term)),
+        ("default", Some(d.default)),
+        ("p0", d.p0),
+        ("p1", d.p1),
+        ("p2", d.p2),
+        ("p3", d.p3),
+    ] {
+        if days.is_some_and(|n| n > MAX_DUE_DAYS) {
+            let key_path: &[&'static str] = match key {
+                "immediate" => &["due", "immediate"],
+                "short_term" => &["due", "short_term"],
+                "medium_term" => &["due", "medium_term"],
+                "long_term" => &["due", "long_term"],
+                "default" => &["due", "default"],
+                "p0" => &["due", "p0"],
+                "p1" => &["due", "p1"],
+                "p2" => &["due", "p2"],
+                _ => &["due", "p3"],
+            };
+            return bad(
+                key_path,
+                format!(
+                    "`due.{key}` is {} days, but must be 0 to {MAX_DUE_DAYS} (ten years)",
+                    days.unwrap_or(0)
+                ),
+            );
+        }
     }
 
     let l = &c.labels;
@@ -621,10 +662,10 @@ fn validate(c: &Config) -> std::result::Result<(), Invalid> {
     }
 
     let g = &c.github;
-    if !g.write_interval.is_finite() || g.write_interval < 0.0 {
+    if !(0.0..=MAX_WRITE_INTERVAL).contains(&g.write_interval) {
         return bad(
             &["github", "write_interval"],
-            format!("`github.write_interval` is {}, but must be a number of seconds ≥ 0 (GitHub asks for 1)", g.write_interval),
+            format!("`github.write_interval` is {}, but must be 0 to {MAX_WRITE_INTERVAL} seconds (GitHub asks for 1)", g.write_interval),
         );
     }
     if !(1..=100).contains(&g.per_page) {
@@ -649,10 +690,13 @@ fn validate(c: &Config) -> std::result::Result<(), Invalid> {
             "`report.title` is empty; give the report a title, or delete the key to use the default".into(),
         );
     }
-    if c.report.weeks == 0 {
+    if !(1..=MAX_WEEKS).contains(&c.report.weeks) {
         return bad(
             &["report", "weeks"],
-            "`report.weeks` is 0; give at least 1 week of history (default 12)".into(),
+            format!(
+                "`report.weeks` is {}, but must be 1 to {MAX_WEEKS} weeks of history (default 12)",
+                c.report.weeks
+            ),
         );
     }
     Ok(())
@@ -964,11 +1008,28 @@ mod tests {
         assert!(msg.contains("per_page"), "{msg}");
     }
 
+    /// F6 and F11: `github.write_interval: 1e300` panicked; `report.weeks:
+    /// 100000000` took 2 GB. Every numeric key has a documented range.
+    #[test]
+    fn f6_f11_every_numeric_key_has_a_range() {
+        for (text, line, needle) in [
+            ("github:\n  write_interval: 1e300\n", 2, "0 to 60 seconds"),
+            ("report:\n  weeks: 100000000\n", 2, "1 to 520 weeks"),
+            ("max_file_size: 99999999999\n", 1, "1 GiB"),
+            ("due:\n  p2: 99999\n", 2, "0 to 3650"),
+            ("due:\n  immediate: 4000\n", 2, "`due.immediate`"),
+        ] {
+            let (l, _, msg) = err(text);
+            assert_eq!(l, line, "{text:?}: {msg}");
+            assert!(msg.contains(needle), "{text:?}: {msg}");
+        }
+    }
+
     #[test]
     fn negative_write_interval_is_rejected_at_its_line() {
         let (line, col, msg) = err("github:\n  per_page: 10\n  write_interval: -1\n");
         assert_eq!((line, col), (3, 3), "{msg}");
-        assert!(msg.contains("≥ 0"), "{msg}");
+        assert!(msg.contains("0 to 60 seconds"), "{msg}");
     }
 
     #[test]
@@ -1017,6 +1078,7 @@ mod tests {
             ("commit:\n  author_email: \" \"\n", 2, "commit.author_email"),
             ("github:\n  etag_cache: \"\"\n", 2, "github.etag_cache"),
             ("github:\n  write_interval: .nan\n", 2, "write_interval"),
+
         ] {
             let (l, _, msg) = err(text);
             assert_eq!(l, line, "{text:?}: {msg}");

@@ -448,6 +448,16 @@ pub fn plan(input: &PlanInput) -> Plan {
             item.target = Target::Shared(n);
             continue;
         }
+        if !index.contains_key(&n) && by_key.contains_key(&item.task.key) {
+            // A reference to an issue pmtrack does not manage (or that does
+            // not exist) never takes the item away from its own issue, and
+            // never closes it as a duplicate.
+            out.warnings.push(format!(
+                "{}: #{n} is not an issue pmtrack manages (or does not exist); the item keeps its own issue. Fix or remove the reference",
+                item.at()
+            ));
+            continue;
+        }
         claimed.insert(n, item.at());
         if index.contains_key(&n) {
             item.target = Target::Existing(n, How::Reference);
@@ -1979,6 +1989,33 @@ mod tests {
         // GitHub label names are case-insensitive, and order does not matter.
         sim.get(1).labels = vec!["P1".into(), "PM:Short-Term".into(), "Postmortem".into()];
         assert_settled(&sim, &pms, &Config::default());
+    }
+
+    /// F7: `- Add replication-lag alerts` synced as #1, then edited to
+    /// `- Add replication-lag alerts (#999)` with no #999: #1 was closed as
+    /// a duplicate of #999.
+    #[test]
+    fn f7_a_reference_to_a_missing_issue_never_closes_the_items_own_issue() {
+        let text =
+            "# Outage\n\nDate: 2024-03-01\n\n## Action items\n\n- Add replication-lag alerts\n";
+        let mut sim = Sim::default();
+        sim.sync(&[doc("postmortems/a.md", text)], &Config::default());
+        assert_eq!(sim.issues.len(), 1);
+        let edited = text.replace("alerts\n", "alerts (#999)\n");
+        let p = sim.sync(&[doc("postmortems/a.md", &edited)], &Config::default());
+        assert!(
+            p.changes.iter().all(|c| matches!(c, Change::Noop { .. })),
+            "{:#?}",
+            p.changes
+        );
+        assert_eq!(sim.issues[0].state, IssueState::Open);
+        assert!(
+            p.warnings
+                .iter()
+                .any(|w| w.contains("#999 is not an issue pmtrack manages")),
+            "{:?}",
+            p.warnings
+        );
     }
 
     #[test]

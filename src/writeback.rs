@@ -312,7 +312,11 @@ fn carries(s: &str, r: &Ref<'_>) -> bool {
     let ends_number = |end: usize| b.get(end).is_none_or(|c| !c.is_ascii_digit());
     for (i, _) in s.match_indices('#') {
         let end = i + 1 + n.len();
-        if s.get(i + 1..end) != Some(n.as_str()) || !ends_number(end) {
+        // `&#39;` is an apostrophe, not issue #39.
+        if s.get(i + 1..end) != Some(n.as_str())
+            || !ends_number(end)
+            || b.get(i.wrapping_sub(1)) == Some(&b'&')
+        {
             continue;
         }
         let head = &s[..i];

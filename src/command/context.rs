@@ -145,13 +145,17 @@ pub fn token(github_token: Option<&str>, gh_token: Option<&str>) -> Option<Token
         .map(Token::new)
 }
 
-/// Seconds from an environment variable (≥ 0).
-fn seconds(name: &str, value: Option<&str>) -> Result<Option<Duration>> {
+/// Longest `PMTRACK_MAX_WAIT`: an hour (GitHub's primary limit resets
+/// within one).
+const MAX_WAIT_SECONDS: f64 = 3600.0;
+
+/// Seconds from an environment variable, 0 to `max`.
+fn seconds(name: &str, value: Option<&str>, max: f64) -> Result<Option<Duration>> {
     let Some(v) = value else { return Ok(None) };
     match v.trim().parse::<f64>() {
-        Ok(s) if s.is_finite() && s >= 0.0 => Ok(Some(Duration::from_secs_f64(s))),
+        Ok(s) if (0.0..=max).contains(&s) => Ok(Some(Duration::from_secs_f64(s))),
         _ => Err(Error::Usage(format!(
-            "{name} is `{v}`, but must be a number of seconds ≥ 0 (e.g. 1 or 0.5)"
+            "{name} is `{v}`, but must be a number of seconds from 0 to {max} (e.g. 1 or 0.5)"
         ))),
     }
 }
@@ -167,11 +171,19 @@ pub fn github_options(
     env: &SyncEnv,
 ) -> Result<Options> {
     let mut opts = Options::new(&target.api_url, &target.owner, &target.name, token);
-    opts.write_interval = match seconds("PMTRACK_WRITE_INTERVAL", env.write_interval.as_deref())? {
+    opts.write_interval = match seconds(
+        "PMTRACK_WRITE_INTERVAL",
+        env.write_interval.as_deref(),
+        crate::config::MAX_WRITE_INTERVAL,
+    )? {
         Some(d) => d,
         None => Duration::from_secs_f64(ws.config.github.write_interval.max(0.0)),
     };
-    opts.max_wait = seconds("PMTRACK_MAX_WAIT", env.max_wait.as_deref())?;
+    opts.max_wait = seconds(
+        "PMTRACK_MAX_WAIT",
+        env.max_wait.as_deref(),
+        MAX_WAIT_SECONDS,
+    )?;
     opts.per_page = ws.config.github.per_page;
     opts.etag_cache = etag_cache::default_path(
         ws.config.github.etag_cache.as_deref(),
@@ -250,5 +262,33 @@ mod tests {
             ..SyncEnv::default()
         };
         assert!(github_options(&w, &t, None, &bad).is_err());
+    }
+
+    /// F6: `PMTRACK_WRITE_INTERVAL=1e300` panicked ("cannot convert float
+    /// seconds to Duration") and `PMTRACK_MAX_WAIT=1e12` hung.
+    #[test]
+    fn f6_a_huge_wait_is_refused_with_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let w = ws(dir.path(), "");
+        let t = resolve_target(
+            &w,
+            Some("o/r"),
+            Some("http://127.0.0.1:1"),
+            &SyncEnv::default(),
+        )
+        .unwrap();
+        for (wi, mw) in [
+            (Some("1e300"), None),
+            (None, Some("1e300")),
+            (None, Some("1e12")),
+        ] {
+            let huge = SyncEnv {
+                write_interval: wi.map(Into::into),
+                max_wait: mw.map(Into::into),
+                ..SyncEnv::default()
+            };
+            let e = github_options(&w, &t, None, &huge).unwrap_err().to_string();
+            assert!(e.contains("must be a number of seconds from 0 to"), "{e}");
+        }
     }
 }

@@ -128,7 +128,7 @@ impl Pacing {
     /// last one).
     pub fn before_write(&self, now: Instant) -> Duration {
         match self.last_write {
-            Some(t) => (t + self.write_interval).saturating_duration_since(now),
+            Some(t) => self.capped((t + self.write_interval).saturating_duration_since(now)),
             None => Duration::ZERO,
         }
     }

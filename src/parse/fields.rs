@@ -319,7 +319,8 @@ fn find_issue_ref(s: &str) -> Option<IssueRef> {
     }
     let b = s.as_bytes();
     for (i, &c) in b.iter().enumerate() {
-        if c != b'#' {
+        // `&#39;` is an apostrophe, never issue #39.
+        if c != b'#' || (i > 0 && b[i - 1] == b'&') {
             continue;
         }
         let num: String = s[i + 1..]
@@ -439,5 +440,17 @@ mod tests {
             })
         );
         assert_eq!(issue_ref("C# code and abc#12", None), None);
+    }
+
+    /// F1: `- Don&#39;t deploy on Fridays` renamed issue #39; `&#64;` read
+    /// as "tracked in #64".
+    #[test]
+    fn f1_a_number_inside_an_html_entity_is_never_an_issue_reference() {
+        assert_eq!(issue_ref("Don&#39;t deploy on Fridays", None), None);
+        assert_eq!(issue_ref("mail ops&#64;example.com", None), None);
+        assert_eq!(
+            issue_ref("Don&#39;t deploy (#7)", None).map(|r| r.number),
+            Some(7)
+        );
     }
 }

@@ -480,10 +480,35 @@ fn strip_tags_and_entities(s: &str) -> String {
                     "#39" | "apos" => Some("'"),
                     "mdash" => Some("—"),
                     "ndash" => Some("–"),
+                    "hellip" => Some("…"),
+                    "lsquo" => Some("‘"),
+                    "rsquo" => Some("’"),
+                    "ldquo" => Some("“"),
+                    "rdquo" => Some("”"),
+                    "bull" => Some("•"),
+                    "middot" => Some("·"),
+                    "copy" => Some("©"),
+                    "reg" => Some("®"),
+                    "trade" => Some("™"),
                     _ => None,
                 };
                 if let Some(r) = rep {
                     out.push_str(r);
+                    i += semi + 1;
+                    continue;
+                }
+                // Numeric: `&#64;`, `&#x40;` (not a control character).
+                let code = name
+                    .strip_prefix("#x")
+                    .or_else(|| name.strip_prefix("#X"))
+                    .map(|h| u32::from_str_radix(h, 16))
+                    .or_else(|| name.strip_prefix('#').map(str::parse::<u32>));
+                if let Some(c) = code
+                    .and_then(Result::ok)
+                    .and_then(char::from_u32)
+                    .filter(|c| !c.is_control())
+                {
+                    out.push(c);
                     i += semi + 1;
                     continue;
                 }

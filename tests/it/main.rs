@@ -2,6 +2,7 @@
 mod action;
 mod corpus;
 mod fake_github_selftest;
+mod guarantees;
 mod report;
 mod settle;
 mod support;
