@@ -110,16 +110,28 @@ pub fn run() -> ExitCode {
             crate::workflow::Runtime::from_process().as_ref(),
         ),
     };
+    // Other people's text (titles, file names) is printed without control
+    // characters, and in Actions can never be a workflow command.
+    let actions = crate::workflow::Runtime::from_process().is_some();
+    let log = |s: &str| crate::workflow::for_log(s, actions);
     match result {
         Ok(out) => {
-            print!("{}", out.stdout);
+            print!("{}", log(&out.stdout));
             for w in &out.stderr {
-                eprintln!("{w}");
+                eprintln!("{}", log(w));
+            }
+            for c in &out.commands {
+                let c = crate::workflow::printable(c);
+                if out.commands_on_stderr {
+                    eprintln!("{c}");
+                } else {
+                    println!("{c}");
+                }
             }
             ExitCode::from(out.code)
         }
         Err(e) => {
-            eprintln!("pmtrack: {e}");
+            eprintln!("{}", log(&format!("pmtrack: {e}")));
             ExitCode::from(e.exit_code())
         }
     }

@@ -106,6 +106,63 @@ pub fn output_line(name: &str, value: &str) -> Result<String> {
     Ok(format!("{name}={value}\n"))
 }
 
+/// Text safe to show on a terminal or in a log: control characters other
+/// than line feed and tab (ESC of terminal escape codes, CR, C1 controls)
+/// and the bidirectional overrides that make text read other than it is
+/// become `�`. Item titles and file names are other people's text.
+pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    };
+    if !s.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    std::borrow::Cow::Owned(
+        s.chars()
+            .map(|c| if unsafe_char(c) { '\u{FFFD}' } else { c })
+            .collect(),
+    )
+}
+
+/// `text` with no line the Actions runner would take for a workflow
+/// command: a line that starts (after white space) with `::` or `##[` gets
+/// a zero-width space in front, which the runner does not trim and a reader
+/// does not see. Only pmtrack's own annotations (printed apart, never
+/// through this) are commands; a file name or title that holds
+/// `⏎::error file=…::` is just text.
+pub fn inert(text: &str) -> std::borrow::Cow<'_, str> {
+    let command = |line: &str| {
+        let t = line.trim_start();
+        t.starts_with("::") || t.starts_with("##[")
+    };
+    if !text.split('\n').any(command) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let lines: Vec<String> = text
+        .split('\n')
+        .map(|l| {
+            if command(l) {
+                format!("\u{200B}{l}")
+            } else {
+                l.to_owned()
+            }
+        })
+        .collect();
+    std::borrow::Cow::Owned(lines.join("\n"))
+}
+
+/// Text for the log: [`printable`], and in Actions ([`Runtime`] present)
+/// also [`inert`].
+pub fn for_log(text: &str, actions: bool) -> String {
+    let p = printable(text);
+    if actions {
+        inert(&p).into_owned()
+    } else {
+        p.into_owned()
+    }
+}
+
 /// The level of an annotation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {
@@ -167,6 +224,29 @@ pub fn annotation(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// F4: a file named `x⏎::error file=evil.yml::injected.md` made
+    /// `pmtrack check` print a raw `::error` line.
+    #[test]
+    fn f4_no_text_pmtrack_prints_can_be_a_workflow_command() {
+        let name = "postmortems/x\n::error file=evil.yml::injected.md: no section";
+        let out = for_log(name, true);
+        assert!(out
+            .lines()
+            .all(|l| !l.trim_start().starts_with("::") && !l.trim_start().starts_with("##[")));
+        assert!(out.contains("\u{200B}::error file=evil.yml"));
+        assert_eq!(for_log("  ##[error]x", true), "\u{200B}  ##[error]x");
+        // Outside Actions the text stays (only control characters go).
+        assert_eq!(for_log("::x", false), "::x");
+        assert_eq!(
+            for_log("Fix \u{1b}[31mred\u{1b}[0m\r now \u{202E}txt.exe", false),
+            "Fix \u{FFFD}[31mred\u{FFFD}[0m\u{FFFD} now \u{FFFD}txt.exe"
+        );
+        assert!(matches!(
+            printable("plain\ttext\n"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
 
     #[test]
     fn only_github_actions_true_means_actions() {

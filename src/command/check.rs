@@ -180,14 +180,13 @@ pub fn run(
     out.stderr.push(verdict.clone());
     if let Some(rt) = actions {
         for f in &findings {
-            out.stdout.push_str(&workflow::annotation(
+            out.commands.push(workflow::annotation(
                 Level::Error,
                 &f.path,
                 f.line,
                 Some("pmtrack check"),
                 &f.message,
             ));
-            out.stdout.push('\n');
         }
         let mut md = format!("## pmtrack check\n\n{verdict}\n");
         if !findings.is_empty() {

@@ -91,7 +91,8 @@ struct Notes;
 
 impl Progress for Notes {
     fn note(&self, line: &str) {
-        eprintln!("{line}");
+        let actions = crate::workflow::Runtime::from_process().is_some();
+        eprintln!("{}", crate::workflow::for_log(line, actions));
     }
     fn step(&self, _done: usize, _total: usize, _applied: &Applied, _line: &str) {}
 }
@@ -253,14 +254,8 @@ pub fn run(
         rt.append_summary(&format!("## {}\n\n{md}", cfg.report.title))?;
         // JSON on stdout must stay parseable: its annotations go to stderr
         // (the runner reads workflow commands there too).
-        for a in annotations(&all) {
-            if args.format == ReportFormat::Json {
-                out.stderr.push(a);
-            } else {
-                out.stdout.push_str(&a);
-                out.stdout.push('\n');
-            }
-        }
+        out.commands.extend(annotations(&all));
+        out.commands_on_stderr = args.format == ReportFormat::Json;
         rt.set_outputs(&[
             ("open", report.totals.open.to_string()),
             ("overdue", report.totals.overdue.to_string()),

@@ -303,6 +303,8 @@ fn select_scope(ws: &Workspace, args: &SyncArgs, env: &SyncEnv) -> Result<Scope>
 struct StderrProgress {
     bar: RefCell<Option<indicatif::ProgressBar>>,
     tty: bool,
+    /// In GitHub Actions: lines are made inert ([`crate::workflow::inert`]).
+    actions: bool,
 }
 
 impl StderrProgress {
@@ -310,10 +312,12 @@ impl StderrProgress {
         StderrProgress {
             bar: RefCell::new(None),
             tty: std::io::stderr().is_terminal(),
+            actions: crate::workflow::Runtime::from_process().is_some(),
         }
     }
 
     fn line(&self, text: &str) {
+        let text = crate::workflow::for_log(text, self.actions);
         match self.bar.borrow().as_ref() {
             Some(bar) => bar.println(text),
             None => eprintln!("{text}"),
@@ -345,13 +349,13 @@ impl Progress for StderrProgress {
         }
         if let Some(bar) = self.bar.borrow().as_ref() {
             bar.set_position(done as u64);
-            bar.set_message(line.to_string());
+            bar.set_message(crate::workflow::printable(line).into_owned());
         }
         if applied.outcome != ApplyOutcome::Unchanged {
             if self.tty {
                 self.line(line);
             } else {
-                eprintln!("[{done}/{total}] {line}");
+                self.line(&format!("[{done}/{total}] {line}"));
             }
         }
     }

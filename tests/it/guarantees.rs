@@ -60,3 +60,54 @@ fn f1_an_html_entity_never_takes_over_another_issue() {
     );
     w.gh.assert_clean();
 }
+
+/// F4: a file name holding a line break and `::error …::` made pmtrack
+/// print a raw workflow command in Actions (`check` runs on untrusted pull
+/// requests); so did sync progress and report headings.
+#[test]
+fn f4_a_file_name_never_injects_a_workflow_command() {
+    let w = World::new();
+    let evil = "postmortems/x\n::error file=evil.yml::injected.md";
+    w.write(
+        evil,
+        "# X\n\nDate: 2024-03-01\n\n## Action items\n\n- Fix \u{1b}[31mthe\u{1b}[0m alerts due 2024-03-10\n",
+    );
+    let summary = w.cache.path().join("summary.md");
+    let url = w.gh.url();
+    for args in [
+        vec!["check"],
+        vec!["list"],
+        vec!["sync", "--api-url", &url, "--repo", "o/r"],
+        vec![
+            "report",
+            "--api-url",
+            &url,
+            "--repo",
+            "o/r",
+            "--as-of",
+            "2024-06-01",
+        ],
+    ] {
+        let out = w
+            .cmd(Some(TOKEN))
+            .env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_STEP_SUMMARY", &summary)
+            .args(&args)
+            .output()
+            .unwrap();
+        for stream in [&out.stdout, &out.stderr] {
+            let text = String::from_utf8_lossy(stream);
+            for line in text.lines() {
+                let t = line.trim_start();
+                assert!(
+                    !t.starts_with("::error file=evil.yml") && !t.contains('\u{1b}'),
+                    "{args:?} printed an injected line: {line:?}\n{text}"
+                );
+                if t.starts_with("::") {
+                    // pmtrack's own annotation, with the name escaped.
+                    assert!(t.contains("file=postmortems/x%0A%3A%3Aerror"), "{line:?}");
+                }
+            }
+        }
+    }
+}
