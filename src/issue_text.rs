@@ -141,6 +141,7 @@ pub fn issue_body(
         url_path_encode(&pm.path),
         task.line
     );
+    // Link text: GitHub never turns `@x` inside a link into a mention.
     out.push_str(&format!("- **Postmortem:** [{}]({url})", md_escape(&at)));
     let pm_title = collapse(&pm.title);
     if !pm_title.is_empty() {
@@ -317,15 +318,7 @@ pub fn neutralise_mentions(s: &str, allowed: &[String]) -> String {
     let mut copied = 0;
     while i < b.len() {
         match b[i] {
-            b'`' => {
-                // A code span: skip to the closing run of the same length.
-                let run = b[i..].iter().take_while(|&&c| c == b'`').count();
-                let after = i + run;
-                i = match find_backtick_run(b, after, run) {
-                    Some(close) => close + run,
-                    None => after,
-                };
-            }
+            b'`' => i = crate::parse::text::code_span_end(b, i),
             b'@' if i == 0 || !is_mention_blocker(b[i - 1]) => {
                 let st = i + 1;
                 let mut e = st;
@@ -352,7 +345,14 @@ pub fn neutralise_mentions(s: &str, allowed: &[String]) -> String {
                 }
                 let ok = !team && allowed.iter().any(|a| a.eq_ignore_ascii_case(login));
                 if !ok {
-                    out.push_str(&s[copied..i]);
+                    // `\@x` renders as `@x`: the backslash goes, the code span
+                    // stays.
+                    let head = if i > copied && b[i - 1] == b'\\' {
+                        i - 1
+                    } else {
+                        i
+                    };
+                    out.push_str(&s[copied..head]);
                     out.push_str("`@");
                     out.push_str(login);
                     out.push('`');
@@ -370,23 +370,6 @@ pub fn neutralise_mentions(s: &str, allowed: &[String]) -> String {
 /// A character before `@` that makes it not a mention (e-mail, URL path).
 fn is_mention_blocker(c: u8) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'/' | b'`' | b'-' | b'+')
-}
-
-/// Start of the next run of exactly `len` backticks at or after `from`.
-fn find_backtick_run(b: &[u8], from: usize, len: usize) -> Option<usize> {
-    let mut i = from;
-    while i < b.len() {
-        if b[i] == b'`' {
-            let run = b[i..].iter().take_while(|&&c| c == b'`').count();
-            if run == len {
-                return Some(i);
-            }
-            i += run;
-        } else {
-            i += 1;
-        }
-    }
-    None
 }
 
 /// Escape Markdown punctuation in plain text used as link text.

@@ -945,7 +945,10 @@ fn removed_changes(s: &Slot, m: &Marker, policy: RemovedPolicy) -> Vec<Change> {
     let key = m.key.clone();
     let number = s.issue.number;
     let open = s.issue.state == IssueState::Open;
-    let note = format!("pmtrack: this action item was removed from `{}`.", m.path);
+    let note = format!(
+        "pmtrack: this action item was removed from {}.",
+        crate::parse::text::code_span(&m.path)
+    );
     match policy {
         // Closed already, or a person reopened what pmtrack closed.
         RemovedPolicy::Close if open && !m.closed_by_pmtrack => vec![Change::Close {

@@ -79,15 +79,28 @@ pub fn owners(raw: &str, cell: Option<&str>) -> Vec<String> {
     out
 }
 
-/// `@login` mentions (GitHub login syntax), skipping e-mail addresses.
+/// `@login` mentions (GitHub login syntax) written as such: not in an
+/// e-mail address, a code span (`` `@x` ``), an HTML comment, or escaped
+/// (`\@x`).
 pub fn mentions(raw: &str) -> Vec<&str> {
     let b = raw.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
     while i < b.len() {
+        if b[i] == b'`' {
+            i = super::text::code_span_end(b, i);
+            continue;
+        }
+        if b[i..].starts_with(b"<!--") {
+            i = b[i + 4..]
+                .windows(3)
+                .position(|w| w == b"-->")
+                .map_or(b.len(), |p| i + 4 + p + 3);
+            continue;
+        }
         if b[i] == b'@'
             && (i == 0
-                || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'.' || b[i - 1] == b'_'))
+                || !(b[i - 1].is_ascii_alphanumeric() || matches!(b[i - 1], b'.' | b'_' | b'\\')))
         {
             let st = i + 1;
             let mut e = st;
@@ -379,6 +392,23 @@ mod tests {
         );
         assert_eq!(owners("x", Some("Dana, @erin")), ["Dana", "erin"]);
         assert_eq!(owners("x", Some("@alice @bob")), ["alice", "bob"]);
+    }
+
+    /// F5: `` `@heidi` ``, `<!-- @ursula -->`, `\@quinn` and
+    /// ```` ```@yvonne``` ```` assigned (and pinged) those people.
+    #[test]
+    fn f5_only_an_owner_written_as_an_owner_is_an_owner() {
+        let none: Vec<String> = Vec::new();
+        for raw in [
+            "Review `@heidi` code path",
+            "Fix it <!-- @ursula --> now",
+            "Thanks \\@quinn for the idea",
+            "Run ```@yvonne``` daily",
+        ] {
+            assert_eq!(owners(raw, None), none, "{raw}");
+        }
+        assert_eq!(owners("Fix `x` @alice `y`", None), ["alice"]);
+        assert_eq!(owners("Fix ``unclosed @bob", None), ["bob"]);
     }
 
     #[test]

@@ -126,6 +126,45 @@ pub fn normalize(s: &str) -> String {
     out
 }
 
+/// Where the code span opening at `b[i]` (a run of backticks) ends: just
+/// past its closing run of the same length, or just past the opening run
+/// when it is never closed (then the backticks are text).
+pub fn code_span_end(b: &[u8], i: usize) -> usize {
+    let run = b[i..].iter().take_while(|&&c| c == b'`').count();
+    let mut k = i + run;
+    while k < b.len() {
+        if b[k] == b'`' {
+            let r = b[k..].iter().take_while(|&&c| c == b'`').count();
+            if r == run {
+                return k + r;
+            }
+            k += r;
+        } else {
+            k += 1;
+        }
+    }
+    i + run
+}
+
+/// `s` as one Markdown code span, whatever backticks it holds: fenced by a
+/// longer run than any inside, padded when it starts or ends with one.
+/// Nothing in a code span is a mention or a link.
+pub fn code_span(s: &str) -> String {
+    let longest = s
+        .as_bytes()
+        .split(|&c| c != b'`')
+        .map(<[u8]>::len)
+        .max()
+        .unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = if s.starts_with('`') || s.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{s}{pad}{fence}")
+}
+
 /// Whether `s` (trimmed) is one issue reference as write-back writes it,
 /// once cleaned: `#12` or `owner/name#12`.
 fn is_reference(s: &str) -> bool {

@@ -111,3 +111,101 @@ fn f4_a_file_name_never_injects_a_workflow_command() {
         }
     }
 }
+
+/// `@login`s GitHub would turn into mentions in `md`: outside code spans,
+/// HTML comments and link text, not part of a word or an e-mail address.
+fn live_mentions(md: &str) -> Vec<String> {
+    let b = md.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'`' => {
+                let run = b[i..].iter().take_while(|&&c| c == b'`').count();
+                let close = md[i + run..].find(&"`".repeat(run));
+                i = close.map_or(i + run, |p| i + run + p + run);
+            }
+            b'<' if md[i..].starts_with("<!--") => {
+                i = md[i..].find("-->").map_or(b.len(), |p| i + p + 3);
+            }
+            b'[' => i = md[i..].find("](").map_or(i + 1, |p| i + p + 2),
+            b'@' if i == 0
+                || !(b[i - 1].is_ascii_alphanumeric() || b"._/-+".contains(&b[i - 1])) =>
+            {
+                let name: String = md[i + 1..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+                    .collect();
+                if !name.is_empty() {
+                    out.push(name);
+                }
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    out
+}
+
+/// F5: `@` in code, comments, escapes and file names assigned and pinged.
+#[test]
+fn f5_no_one_is_assigned_or_pinged_but_an_owner_written_as_an_owner() {
+    let w = World::new();
+    for who in ["heidi", "ursula", "quinn", "yvonne", "eve"] {
+        w.gh.add_collaborator("o", "r", who);
+    }
+    let path = "postmortems/x`@eve`y.md";
+    w.write(
+        path,
+        "# X\n\nDate: 2024-03-01\n\n## Action items\n\n\
+- Review `@heidi` code path\n\
+- Fix the pager <!-- @ursula -->\n\
+- Thank \\@quinn for the runbook\n\
+- Run ```@yvonne``` daily\n\
+- Rotate keys @alice\n",
+    );
+    assert_eq!(w.sync_args(&[]).code, 0);
+    for issue in w.issues() {
+        let assignees: Vec<&str> = issue["assignees"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["login"].as_str().unwrap())
+            .collect();
+        let body = issue["body"].as_str().unwrap();
+        let title = issue["title"].as_str().unwrap();
+        if title.starts_with("Rotate keys") {
+            assert_eq!(assignees, ["alice"]);
+            let m = live_mentions(body);
+            assert!(!m.is_empty() && m.iter().all(|x| x == "alice"), "{body}");
+        } else {
+            assert!(assignees.is_empty(), "{title}: {assignees:?}");
+            assert!(live_mentions(body).is_empty(), "{title}:\n{body}");
+        }
+        // Titles are plain text: GitHub makes no mention of them.
+    }
+    // The removal comment names the file without pinging @eve.
+    w.write(
+        path,
+        "# X\n\nDate: 2024-03-01\n\n## Action items\n\n- Rotate keys @alice\n",
+    );
+    let url = w.gh.url();
+    let out = w
+        .cmd(Some(TOKEN))
+        .write_stdin("")
+        .args(["sync", "--api-url", &url, "--repo", "o/r"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let mut comments = 0;
+    for issue in w.issues() {
+        for c in w.gh.comments("o", "r", issue["number"].as_u64().unwrap()) {
+            let body = c["body"].as_str().unwrap();
+            assert!(live_mentions(body).is_empty(), "{body}");
+            assert!(body.contains("x`@eve`y.md"), "{body}");
+            comments += 1;
+        }
+    }
+    assert_eq!(comments, 4, "one removal comment per removed item");
+    w.gh.assert_clean();
+}
