@@ -374,10 +374,25 @@ impl Repo {
         author: &Author,
         message: &str,
     ) -> Result<Option<Oid>> {
+        let files: Vec<(PathBuf, Option<&[u8]>)> =
+            paths.iter().map(|p| (p.clone(), None)).collect();
+        self.commit_files(&files, author, message)
+    }
+
+    /// [`Repo::commit_paths`], where a file given with content is committed
+    /// (and staged) with that content instead of the work tree's: pmtrack's
+    /// edits applied to the committed text, so a person's uncommitted edits
+    /// in the same file stay theirs, uncommitted.
+    pub fn commit_files(
+        &self,
+        files: &[(PathBuf, Option<&[u8]>)],
+        author: &Author,
+        message: &str,
+    ) -> Result<Option<Oid>> {
         let repo = &self.inner;
-        let rels = paths
+        let rels = files
             .iter()
-            .map(|p| self.rel_path(p))
+            .map(|(p, _)| self.rel_path(p))
             .collect::<Result<Vec<_>>>()?;
 
         let head_commit = match repo.head() {
@@ -404,7 +419,30 @@ impl Repo {
         let mut index = repo
             .index()
             .map_err(|e| git_err("cannot open the index (.git/index)", e))?;
-        for rel in &rels {
+        for (rel, (_, content)) in rels.iter().zip(files) {
+            if let Some(bytes) = content {
+                // No stat data: git must compare the work tree file's
+                // content with this entry, so the person's edits show as
+                // changes (a copied stat would hide them).
+                let entry = git2::IndexEntry {
+                    ctime: git2::IndexTime::new(0, 0),
+                    mtime: git2::IndexTime::new(0, 0),
+                    dev: 0,
+                    ino: 0,
+                    mode: index.get_path(rel, 0).map_or(0o100_644, |e| e.mode),
+                    uid: 0,
+                    gid: 0,
+                    file_size: u32::try_from(bytes.len()).unwrap_or(u32::MAX),
+                    id: Oid::ZERO_SHA1,
+                    flags: 0,
+                    flags_extended: 0,
+                    path: rel.to_string_lossy().replace('\\', "/").into_bytes(),
+                };
+                index
+                    .add_frombuffer(&entry, bytes)
+                    .map_err(|e| git_err(&format!("cannot stage {}", rel.display()), e))?;
+                continue;
+            }
             let on_disk = self.workdir.join(rel).symlink_metadata().is_ok();
             if on_disk {
                 index

@@ -1199,11 +1199,18 @@ fn block_edits(
         };
         format!("{eol}{block}{after}")
     };
-    edits.push(Edit {
+    let insert = Edit {
         span: Span { start: at, end: at },
         text,
         kind: EditKind::StatusBlock,
-    });
+    };
+    // Never write where the next run cannot read it back (inside a code
+    // fence left open, or an unclosed comment): it would add another block
+    // on every run.
+    let after = apply(doc.text, std::slice::from_ref(&insert));
+    if find_blocks(&Doc::new(&after)).len() == 1 {
+        edits.push(insert);
+    }
     edits
 }
 
@@ -1701,6 +1708,28 @@ someone typed here\n\
         let migrated = render(&old, &parse("pm.md", &old), &l, day(2024, 6, 8), &opts);
         assert_eq!(migrated.matches(STATUS_BEGIN).count(), 1);
         assert!(migrated.contains("updated 2024-06-08") && !migrated.contains("last sync"));
+    }
+
+    /// F3: `- [ ] code item` then a stray unterminated fence: every
+    /// `sync --commit` appended another block inside the open fence.
+    #[test]
+    fn f3_no_status_block_is_written_where_it_cannot_be_read_back() {
+        for fence in ["```", "~~~", "<!--"] {
+            let text = format!("## Action items\n\n- [ ] code item\n\n{fence}\nsome code\n");
+            let pm = parse("pm.md", &text);
+            let l = links(&pm, &[("code item", 1, Open)]);
+            let once = render(&text, &pm, &l, today(), &Options::default());
+            assert!(!once.contains(STATUS_BEGIN), "{fence}: {once}");
+            assert!(once.contains("- [ ] code item ([#1]"), "{once}");
+            let twice = render(
+                &once,
+                &parse("pm.md", &once),
+                &l,
+                today(),
+                &Options::default(),
+            );
+            assert_eq!(twice, once, "{fence}");
+        }
     }
 
     #[test]

@@ -604,6 +604,11 @@ fn write_back(
             "warning: {s} changed on disk during the sync; not rewritten (run pmtrack again)"
         ));
     }
+    for u in &done.uncommitted {
+        notes.push(format!(
+            "note: {u} is not committed in git yet: its links were written but not committed (commit it, and they are in your commit)"
+        ));
+    }
     if let Some(c) = &done.commit {
         notes.push(format!("committed {c}"));
     }

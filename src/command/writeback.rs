@@ -27,6 +27,9 @@ pub struct WritebackSummary {
     pub stale: Vec<String>,
     /// The commit made, if any.
     pub commit: Option<String>,
+    /// Documents written but left out of the commit: not committed in git
+    /// yet, so committing pmtrack's edits would commit the whole file.
+    pub uncommitted: Vec<String>,
 }
 
 /// Write issue links and status blocks into `loaded` documents, then commit
@@ -42,7 +45,7 @@ pub fn run(
         status_block: ws.config.status_block,
     };
     let mut summary = WritebackSummary::default();
-    let mut written_paths: Vec<PathBuf> = Vec::new();
+    let mut written: Vec<(PathBuf, &str, Vec<Link>)> = Vec::new();
     for doc in loaded {
         let pm = &doc.postmortem;
         let mine: Vec<Link> = links
@@ -61,13 +64,13 @@ pub fn run(
         match files::write_atomic(&doc.document.path, &new_text, &doc.document.fingerprint) {
             Ok(()) => {
                 summary.written.push(pm.path.clone());
-                written_paths.push(doc.document.path.clone());
+                written.push((doc.document.path.clone(), pm.path.as_str(), mine));
             }
             Err(Error::StaleFile { .. }) => summary.stale.push(pm.path.clone()),
             Err(e) => return Err(e),
         }
     }
-    if !commit || written_paths.is_empty() {
+    if !commit || written.is_empty() {
         return Ok(summary);
     }
     let repo = ws.repo.as_ref().ok_or_else(|| {
@@ -81,15 +84,40 @@ pub fn run(
         name: ws.config.commit.author_name.clone(),
         email: ws.config.commit.author_email.clone(),
     };
-    // Paths as read may be relative to the current folder; the repository
-    // takes relative paths as relative to its work tree.
-    let paths: Vec<PathBuf> = written_paths
+    // What is committed is pmtrack's edits applied to the committed text
+    // (HEAD's), never the work tree's: a person's unfinished edits in the
+    // same document stay theirs, uncommitted.
+    let mut commit_files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
+    let mut committed: Vec<String> = Vec::new();
+    for (path, name, mine) in &written {
+        // Paths as read may be relative to the current folder; the
+        // repository takes relative paths as relative to its work tree.
+        let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+        let head = repo
+            .read_at("HEAD", &path)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok());
+        let Some(head) = head else {
+            summary.uncommitted.push((*name).to_owned());
+            continue;
+        };
+        let pm = crate::parse::parse(name, &head);
+        let new_head = writeback::render(&head, &pm, mine, today, &opts);
+        if new_head != head {
+            commit_files.push((path, new_head.into_bytes()));
+            committed.push((*name).to_owned());
+        }
+    }
+    if commit_files.is_empty() {
+        return Ok(summary);
+    }
+    let files: Vec<(PathBuf, Option<&[u8]>)> = commit_files
         .iter()
-        .map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()))
+        .map(|(p, b)| (p.clone(), Some(b.as_slice())))
         .collect();
-    let message = git::commit_message(&summary.written);
+    let message = git::commit_message(&committed);
     summary.commit = repo
-        .commit_paths(&paths, &author, &message)?
+        .commit_files(&files, &author, &message)?
         .map(|oid| oid.to_string());
     Ok(summary)
 }

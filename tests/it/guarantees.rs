@@ -209,3 +209,51 @@ fn f5_no_one_is_assigned_or_pinged_but_an_owner_written_as_an_owner() {
     assert_eq!(comments, 4, "one removal comment per removed item");
     w.gh.assert_clean();
 }
+
+fn commit_all(repo: &git2::Repository) -> git2::Oid {
+    let mut index = repo.index().unwrap();
+    index
+        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+        .unwrap();
+    index.write().unwrap();
+    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+    let sig = git2::Signature::now("Human", "human@example.com").unwrap();
+    let parent = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
+    let parents: Vec<&git2::Commit> = parent.iter().collect();
+    repo.commit(Some("HEAD"), &sig, &sig, "postmortems", &tree, &parents)
+        .unwrap()
+}
+
+/// F13: `sync --commit` committed a person's unfinished edit as the bot.
+#[test]
+fn f13_commit_holds_pmtracks_edits_never_a_persons_unfinished_ones() {
+    let w = World::new();
+    let doc = "# X\n\nDate: 2024-03-01\n\n## Action items\n\n- Add alerts\n- Rotate keys\n";
+    w.write("postmortems/a.md", doc);
+    let repo = git2::Repository::init(w.dir.path()).unwrap();
+    commit_all(&repo);
+    let wip = format!("{doc}- Human WIP item\n");
+    w.write("postmortems/a.md", &wip);
+    let run = w.sync_args(&["--commit"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let head = repo.head().unwrap().peel_to_commit().unwrap();
+    assert_eq!(head.author().name().unwrap(), "pmtrack[bot]");
+    let blob = head
+        .tree()
+        .unwrap()
+        .get_path(std::path::Path::new("postmortems/a.md"))
+        .unwrap()
+        .to_object(&repo)
+        .unwrap();
+    let committed = String::from_utf8(blob.as_blob().unwrap().content().to_vec()).unwrap();
+    assert!(!committed.contains("Human WIP item"), "{committed}");
+    assert!(committed.contains("- Add alerts ([#1]("), "{committed}");
+    assert!(committed.contains("pmtrack:status:begin"), "{committed}");
+    // The work tree keeps the edit, with its link, and git shows it changed.
+    let working = std::fs::read_to_string(w.dir.path().join("postmortems/a.md")).unwrap();
+    assert!(working.contains("- Human WIP item ([#3]("), "{working}");
+    let status = repo
+        .status_file(std::path::Path::new("postmortems/a.md"))
+        .unwrap();
+    assert!(status.contains(git2::Status::WT_MODIFIED), "{status:?}");
+}
