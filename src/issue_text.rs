@@ -18,16 +18,24 @@
 use chrono::NaiveDate;
 
 use crate::model::{Postmortem, Task, TaskKey};
-use crate::parse::text::{collapse, without_refs};
+use crate::parse::text::{collapse, cut, without_refs};
 
 /// GitHub rejects longer issue titles (422). Counted in UTF-16 code units,
 /// which is never less than the count of characters, so the cut is safe
 /// whichever GitHub counts.
 pub const MAX_TITLE: usize = 256;
 
-/// GitHub rejects bodies over 65 536 characters; the detail is cut well
-/// below that so the facts and the marker always fit.
-const MAX_DETAIL: usize = 60_000;
+/// GitHub rejects bodies over 65 536 characters. The body is built to stay
+/// under this (in UTF-16 code units, never fewer than characters), leaving
+/// room for the backticks that neutralise mentions.
+const MAX_BODY: usize = 60_000;
+
+/// The whole title repeated in the body (when the issue title was cut) is
+/// cut to this; the detail gets what is left of [`MAX_BODY`].
+const MAX_FULL_TITLE: usize = 2_000;
+
+/// Each fact (postmortem title, group, owners) is cut to this.
+const MAX_FACT: usize = 300;
 
 /// Words of the detail used as the title of an item without one.
 const TITLE_WORDS_FROM_DETAIL: usize = 12;
@@ -62,32 +70,6 @@ pub fn issue_title(task: &Task) -> String {
     cut(&t, MAX_TITLE)
 }
 
-/// Cut `s` to at most `max` UTF-16 code units: at the last word boundary
-/// that leaves room for `…` (or mid-word when a single word is that long).
-fn cut(s: &str, max: usize) -> String {
-    if s.encode_utf16().count() <= max {
-        return s.to_owned();
-    }
-    let budget = max - '…'.len_utf16();
-    let mut end = 0;
-    let mut used = 0;
-    for (i, c) in s.char_indices() {
-        if used + c.len_utf16() > budget {
-            break;
-        }
-        used += c.len_utf16();
-        end = i + c.len_utf8();
-    }
-    let head = &s[..end];
-    // Cut at a word boundary unless that would throw away most of the text.
-    let head = match head.rfind(char::is_whitespace) {
-        Some(p) if p >= end / 2 => &head[..p],
-        _ => head,
-    };
-    let head = head.trim_end_matches(|c: char| c.is_whitespace() || ",;:-–—".contains(c));
-    format!("{head}…")
-}
-
 /// Where the issue body links to, and who gets assigned.
 #[derive(Debug, Clone, Copy)]
 pub struct BodyContext<'a> {
@@ -112,25 +94,41 @@ pub fn issue_body(
     ctx: &BodyContext,
 ) -> String {
     let allowed = ctx.assignees;
+    let facts = body_facts(task, pm, due, ctx);
     let mut out = String::new();
     let full_title = collapse(&without_refs(&task.title));
     if !full_title.is_empty() && full_title != issue_title(task) {
         // The issue title was cut: keep the whole title in the body.
-        out.push_str(&neutralise_mentions(&full_title, allowed));
+        out.push_str(&neutralise_mentions(
+            &cut(&full_title, MAX_FULL_TITLE),
+            allowed,
+        ));
         out.push_str("\n\n");
     }
     // A link write-back put on the item is its reference, not its text.
     let detail = without_refs(&task.detail);
     let detail = detail.trim();
     if !detail.is_empty() {
-        let detail = if detail.chars().count() > MAX_DETAIL {
-            cut(detail, MAX_DETAIL)
-        } else {
-            detail.to_owned()
-        };
-        out.push_str(&neutralise_mentions(&detail, allowed));
+        // Whatever the item's size, the body fits what GitHub accepts.
+        let room = MAX_BODY
+            .saturating_sub(utf16_len(&out) + utf16_len(&facts))
+            .max(1);
+        out.push_str(&neutralise_mentions(&cut(detail, room), allowed));
         out.push_str("\n\n");
     }
+    out.push_str(&facts);
+    out
+}
+
+fn utf16_len(s: &str) -> usize {
+    s.encode_utf16().count()
+}
+
+/// The body's facts, `Due:` line and marker (everything but title and
+/// detail), each fact cut to [`MAX_FACT`].
+fn body_facts(task: &Task, pm: &Postmortem, due: Option<NaiveDate>, ctx: &BodyContext) -> String {
+    let allowed = ctx.assignees;
+    let mut out = String::new();
 
     let server = ctx.server_url.trim_end_matches('/');
     let at = format!("{}:{}", pm.path, task.line);
@@ -145,7 +143,10 @@ pub fn issue_body(
     out.push_str(&format!("- **Postmortem:** [{}]({url})", md_escape(&at)));
     let pm_title = collapse(&pm.title);
     if !pm_title.is_empty() {
-        out.push_str(&format!(" {}", neutralise_mentions(&pm_title, allowed)));
+        out.push_str(&format!(
+            " {}",
+            neutralise_mentions(&cut(&pm_title, MAX_FACT), allowed)
+        ));
     }
     out.push('\n');
     if let Some(d) = pm.incident_start {
@@ -155,7 +156,7 @@ pub fn issue_body(
     if !group.is_empty() {
         out.push_str(&format!(
             "- **Group:** {}\n",
-            neutralise_mentions(&group, allowed)
+            neutralise_mentions(&cut(&group, MAX_FACT), allowed)
         ));
     }
     if !task.owners.is_empty() {
@@ -172,11 +173,14 @@ pub fn issue_body(
                 if allowed.iter().any(|a| a.eq_ignore_ascii_case(login)) {
                     format!("@{login}")
                 } else {
-                    neutralise_mentions(&collapse(o), allowed)
+                    neutralise_mentions(&cut(&collapse(o), MAX_FACT), allowed)
                 }
             })
             .collect();
-        out.push_str(&format!("- **{label}:** {}\n", owners.join(", ")));
+        out.push_str(&format!(
+            "- **{label}:** {}\n",
+            cut(&owners.join(", "), MAX_FACT * 4)
+        ));
     }
     if let Some(p) = task.priority {
         out.push_str(&format!("- **Priority:** {}\n", p.as_str()));

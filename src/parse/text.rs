@@ -126,6 +126,53 @@ pub fn normalize(s: &str) -> String {
     out
 }
 
+/// Cut `s` to at most `max` UTF-16 code units (GitHub's measure; never
+/// fewer than characters), with `…`: at the last word boundary when that
+/// keeps at least half, and never inside a character sequence drawn as one
+/// (an emoji with a skin tone or joiner, a flag, a letter with its accent).
+pub fn cut(s: &str, max: usize) -> String {
+    if s.encode_utf16().count() <= max {
+        return s.to_owned();
+    }
+    let budget = max.saturating_sub('…'.len_utf16());
+    let mut end = 0;
+    let mut used = 0;
+    for (i, c) in s.char_indices() {
+        if used + c.len_utf16() > budget {
+            break;
+        }
+        used += c.len_utf16();
+        end = i + c.len_utf8();
+    }
+    // Back off to a boundary between drawn characters.
+    let continues = |c: char| {
+        matches!(c,
+            '\u{200D}' | '\u{FE00}'..='\u{FE0F}' | '\u{1F3FB}'..='\u{1F3FF}'
+            | '\u{0300}'..='\u{036F}' | '\u{20D0}'..='\u{20FF}' | '\u{E0020}'..='\u{E007F}')
+    };
+    let regional = |c: char| ('\u{1F1E6}'..='\u{1F1FF}').contains(&c);
+    loop {
+        let head = &s[..end];
+        let next = s[end..].chars().next();
+        let last = head.chars().next_back();
+        let odd_flags = head.chars().rev().take_while(|&c| regional(c)).count() % 2 == 1
+            && next.is_some_and(regional);
+        let inside = next.is_some_and(continues) || last == Some('\u{200D}') || odd_flags;
+        match (inside, last) {
+            (true, Some(c)) => end -= c.len_utf8(),
+            _ => break,
+        }
+    }
+    let head = &s[..end];
+    // Cut at a word boundary unless that would throw away most of the text.
+    let head = match head.rfind(char::is_whitespace) {
+        Some(p) if p >= end / 2 => &head[..p],
+        _ => head,
+    };
+    let head = head.trim_end_matches(|c: char| c.is_whitespace() || ",;:-–—".contains(c));
+    format!("{head}…")
+}
+
 /// Where the code span opening at `b[i]` (a run of backticks) ends: just
 /// past its closing run of the same length, or just past the opening run
 /// when it is never closed (then the backticks are text).
@@ -678,6 +725,27 @@ mod tests {
         assert_eq!(clean("![alt](x.png)   Do   it"), "Do it");
         assert_eq!(clean("2 * 3 = 6"), "2 * 3 = 6");
         assert_eq!(clean("Add alerts\\"), "Add alerts");
+    }
+
+    /// The 256-character cut split an emoji; a 4.5 MB title was copied whole.
+    #[test]
+    fn f10_cuts_fit_the_limit_and_never_split_a_drawn_character() {
+        let long = "x".repeat(100_000);
+        assert_eq!(cut(&long, 256).encode_utf16().count(), 256);
+        // A family emoji (joined by ZWJ) and a flag at the cut.
+        for tail in ["👨\u{200D}👩\u{200D}👧", "🇫🇷", "👍🏽", "e\u{0301}"] {
+            for pad in 240..256 {
+                let s = format!("{}{tail}{tail}{tail}", "a".repeat(pad));
+                let c = cut(&s, 256);
+                assert!(c.encode_utf16().count() <= 256);
+                let kept = c.trim_end_matches('…').trim_start_matches('a');
+                assert!(
+                    tail.repeat(3).starts_with(kept) && kept.len() % tail.len() == 0,
+                    "{pad} {tail:?}: kept {kept:?}"
+                );
+            }
+        }
+        assert_eq!(cut("short", 256), "short");
     }
 
     #[test]

@@ -257,3 +257,38 @@ fn f13_commit_holds_pmtracks_edits_never_a_persons_unfinished_ones() {
         .unwrap();
     assert!(status.contains(git2::Status::WT_MODIFIED), "{status:?}");
 }
+
+/// F10: a 70 KB item failed with 422 on every run; a 4.5 MB line was
+/// copied into the status block, doubling the file.
+#[test]
+fn f10_huge_items_fit_githubs_limits_and_never_bloat_the_document() {
+    let w = World::new();
+    let detail = "word ".repeat(14_000); // 70 KB
+    let title = "Huge ".repeat(300_000); // 1.5 MB (the finding: 4.5 MB)
+    let doc = format!(
+        "# X\n\nDate: 2024-03-01\n\n## Action items\n\n- **Big**: {detail}\n- {title}\n- Small item\n"
+    );
+    w.write("postmortems/a.md", &doc);
+    let run = w.sync_args(&["--write"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let issues = w.issues();
+    assert_eq!(issues.len(), 3);
+    for i in &issues {
+        let body = i["body"].as_str().unwrap();
+        assert!(body.encode_utf16().count() <= 65_536, "{}", body.len());
+        assert!(i["title"].as_str().unwrap().encode_utf16().count() <= 256);
+    }
+    let written = std::fs::read_to_string(w.dir.path().join("postmortems/a.md")).unwrap();
+    assert!(
+        written.len() < doc.len() + 4_000,
+        "grew by {}",
+        written.len() - doc.len()
+    );
+    w.gh.reset_log();
+    assert_eq!(w.sync_args(&["--write"]).code, 0);
+    assert!(w.gh.mutating_requests().is_empty());
+    assert_eq!(
+        std::fs::read_to_string(w.dir.path().join("postmortems/a.md")).unwrap(),
+        written
+    );
+}

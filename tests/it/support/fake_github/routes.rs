@@ -424,6 +424,13 @@ fn issue_input(w: &World, idx: usize, body: &Value) -> Result<IssueInput, Reply>
         let msg = json!("title is too long (maximum is 256 characters)");
         return Err(invalid("Issue", "title", "custom").detail("message", msg));
     }
+    if body["body"]
+        .as_str()
+        .is_some_and(|b| b.chars().count() > 65_536)
+    {
+        let msg = json!("body is too long (maximum is 65536 characters)");
+        return Err(invalid("Issue", "body", "custom").detail("message", msg));
+    }
     let labels = names(body, "labels")?;
     let mut assignees = names(body, "assignees")?;
     match body.get("assignee") {
