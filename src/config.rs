@@ -361,6 +361,24 @@ impl Default for CheckCfg {
     }
 }
 
+/// [`parse_config`] of a file's bytes: text that is not UTF-8 is an error
+/// at the line and column of its first bad byte.
+pub fn parse_config_bytes(path: &Path, bytes: &[u8]) -> Result<Config> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => parse_config(path, text),
+        Err(e) => {
+            let good = &bytes[..e.valid_up_to()];
+            let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
+            let line_start = good.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+            let col = String::from_utf8_lossy(&good[line_start..]).chars().count() + 1;
+            Err(Error::Config {
+                at: location(path, line, col),
+                message: "this file is not UTF-8 text here; save it as UTF-8".into(),
+            })
+        }
+    }
+}
+
 /// Parse the text of a configuration file. `path_for_messages` is only used
 /// to name the file in errors. Empty text (or only comments) gives
 /// [`Config::default()`].
@@ -1022,6 +1040,20 @@ mod tests {
             let (l, _, msg) = err(text);
             assert_eq!(l, line, "{text:?}: {msg}");
             assert!(msg.contains(needle), "{text:?}: {msg}");
+        }
+    }
+
+    /// Invalid UTF-8 in `.pmtrack.yml` gave an error without a place.
+    #[test]
+    fn config_that_is_not_utf8_is_an_error_at_its_line_and_column() {
+        let e = parse_config_bytes(Path::new(".pmtrack.yml"), b"repo: o/r\nbranch: ma\xffin\n")
+            .unwrap_err();
+        match e {
+            Error::Config { at, message } => {
+                assert_eq!((at.line, at.col), (2, 11));
+                assert!(message.contains("not UTF-8"), "{message}");
+            }
+            other => panic!("{other:?}"),
         }
     }
 

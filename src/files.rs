@@ -331,6 +331,36 @@ impl Drop for TempFile {
 
 /// Creates `.pmtrack-NAME.PID.N.tmp` next to `target`, readable only by the
 /// owner until the original permissions are copied onto it.
+/// How old a temporary file of pmtrack's must be to count as left by a
+/// killed run (a live write takes milliseconds).
+const STALE_TEMP: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Removes `.pmtrack-<name>.*.tmp` files in `dir` older than
+/// [`STALE_TEMP`]: what a run killed between writing and renaming left.
+/// Best effort: a file that cannot be removed is left.
+fn remove_stale_temps(dir: &Path, name: &str) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    let prefix = format!(".pmtrack-{name}.");
+    for e in entries.flatten() {
+        let file = e.file_name();
+        let file = file.to_string_lossy();
+        if !file.starts_with(&prefix) || !file.ends_with(".tmp") {
+            continue;
+        }
+        let old = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > STALE_TEMP);
+        if old {
+            let _ = fs::remove_file(e.path());
+        }
+    }
+}
+
 fn create_temp(dir: &Path, target: &Path) -> Result<(File, TempFile)> {
     let name = target
         .file_name()
@@ -406,6 +436,9 @@ pub fn write_atomic(path: &Path, new_text: &str, expected: &Fingerprint) -> Resu
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
+    if let Some(name) = target.file_name() {
+        remove_stale_temps(&dir, &name.to_string_lossy());
+    }
     let (mut tmp_file, mut guard) = create_temp(&dir, &target)?;
     let tmp_path = guard.path.clone().unwrap_or_default();
     tmp_file
@@ -668,6 +701,40 @@ mod tests {
             assert_eq!(mode, 0o640);
         }
         assert_eq!(entries(d.path()), vec!["pm.md".to_string()]);
+    }
+
+    /// Temp files `.pmtrack-*.tmp` left by a kill were never cleaned.
+    #[test]
+    fn temp_files_left_by_a_killed_run_are_removed_on_the_next_write() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("pm.md");
+        fs::write(&p, "old\n").unwrap();
+        let left = d.path().join(".pmtrack-pm.md.4242.17.tmp");
+        let fresh = d.path().join(".pmtrack-pm.md.4243.18.tmp");
+        let other = d.path().join(".pmtrack-other.md.1.1.tmp");
+        for f in [&left, &fresh, &other] {
+            fs::write(f, "half").unwrap();
+        }
+        let hour_ago = SystemTime::now() - std::time::Duration::from_secs(3600);
+        for f in [&left, &other] {
+            File::options()
+                .write(true)
+                .open(f)
+                .unwrap()
+                .set_modified(hour_ago)
+                .unwrap();
+        }
+        let doc = read_document(&p, 1024).unwrap();
+        write_atomic(&p, "new\n", &doc.fingerprint).unwrap();
+        let names = entries(d.path());
+        assert!(
+            !names.contains(&".pmtrack-pm.md.4242.17.tmp".to_string()),
+            "{names:?}"
+        );
+        // A recent one may be another run's write in progress; another
+        // document's is that document's business.
+        assert!(names.contains(&".pmtrack-pm.md.4243.18.tmp".to_string()));
+        assert!(names.contains(&".pmtrack-other.md.1.1.tmp".to_string()));
     }
 
     #[test]

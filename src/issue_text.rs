@@ -55,11 +55,11 @@ pub fn issue_title(task: &Task) -> String {
     let title = collapse(&crate::parse::text::strip_metadata(&without_refs(
         &task.title,
     )));
-    if !title.is_empty() {
+    if visible(&title) {
         return cut(&title, MAX_TITLE);
     }
     let detail = without_refs(&task.detail);
-    let words: Vec<&str> = detail.split_whitespace().collect();
+    let words: Vec<&str> = detail.split_whitespace().filter(|w| visible(w)).collect();
     if words.is_empty() {
         return "Untitled action item".to_owned();
     }
@@ -68,6 +68,15 @@ pub fn issue_title(task: &Task) -> String {
         t.push('…');
     }
     cut(&t, MAX_TITLE)
+}
+
+/// Whether `s` shows anything: not only white space and zero-width
+/// characters (an issue title of those looks empty on GitHub).
+fn visible(s: &str) -> bool {
+    s.chars().any(|c| {
+        !c.is_whitespace()
+            && !matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{00AD}' | '\u{034F}' | '\u{180E}')
+    })
 }
 
 /// Where the issue body links to, and who gets assigned.
@@ -529,6 +538,15 @@ mod tests {
     fn a_title_of_exactly_256_characters_is_kept_whole() {
         let exact = "a".repeat(MAX_TITLE);
         assert_eq!(issue_title(&task(&exact)), exact);
+    }
+
+    /// A title of zero-width characters became an invisible issue title.
+    #[test]
+    fn a_title_of_zero_width_characters_is_no_title() {
+        let mut t = task("\u{200B}\u{200D}\u{FEFF}");
+        assert_eq!(issue_title(&t), "Untitled action item");
+        t.detail = "Rotate the keys".into();
+        assert_eq!(issue_title(&t), "Rotate the keys");
     }
 
     #[test]

@@ -138,11 +138,11 @@ pub fn resolve_target(
 
 /// The token: `GITHUB_TOKEN` (or its flag), else `GH_TOKEN`; blank = none.
 pub fn token(github_token: Option<&str>, gh_token: Option<&str>) -> Option<Token> {
-    github_token
-        .or(gh_token)
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(Token::new)
+    fn set(t: Option<&str>) -> Option<&str> {
+        t.map(str::trim).filter(|t| !t.is_empty())
+    }
+    // An empty GITHUB_TOKEN (a secret that is not set) falls back to GH_TOKEN.
+    set(github_token).or(set(gh_token)).map(Token::new)
 }
 
 /// Longest `PMTRACK_MAX_WAIT`: an hour (GitHub's primary limit resets
@@ -232,6 +232,10 @@ mod tests {
     fn a_blank_token_is_no_token_and_github_token_wins() {
         assert!(token(Some("  "), None).is_none());
         assert!(token(None, Some("b")).is_some());
+        assert!(
+            token(Some(""), Some("b")).is_some(),
+            "empty falls back to GH_TOKEN"
+        );
         let t = token(Some("a"), Some("b")).unwrap();
         assert!(!format!("{t:?}").contains('a'));
     }

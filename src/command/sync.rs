@@ -539,7 +539,7 @@ pub fn run(
     }
     let issues: Vec<Issue> = report.issues.values().cloned().collect();
     let links = plan.links(&issues);
-    let wb_note = write_back(&ws, &loaded, &links, args, today)?;
+    let (wb_note, wb_failed) = write_back(&ws, &loaded, &links, args, today)?;
     out.stderr.extend(wb_note);
     if let Some(rt) = actions {
         // Step outputs in GitHub Actions: the counts of this run and where
@@ -577,7 +577,8 @@ pub fn run(
             summary.line()
         ),
     };
-    out.code = u8::from(summary.failed > 0);
+    // A postmortem that could not be read is failed work too.
+    out.code = u8::from(summary.failed > 0 || !errors.is_empty() || wb_failed);
     Ok(out)
 }
 
@@ -588,10 +589,10 @@ fn write_back(
     links: &[Link],
     args: &SyncArgs,
     today: NaiveDate,
-) -> Result<Vec<String>> {
+) -> Result<(Vec<String>, bool)> {
     let write = args.write || args.commit || ws.config.write_back;
     if !write {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), false));
     }
     let commit = args.commit || ws.config.write_back;
     let done = super::writeback::run(ws, loaded, links, today, commit)?;
@@ -609,10 +610,13 @@ fn write_back(
             "note: {u} is not committed in git yet: its links were written but not committed (commit it, and they are in your commit)"
         ));
     }
+    for (path, why) in &done.failed {
+        notes.push(format!("error: cannot write {path}: {why}"));
+    }
     if let Some(c) = &done.commit {
         notes.push(format!("committed {c}"));
     }
-    Ok(notes)
+    Ok((notes, !done.failed.is_empty()))
 }
 
 fn to_json<T: Serialize>(v: &T) -> Result<String> {

@@ -40,10 +40,10 @@ impl Workspace {
             Some(p) => (cwd.join(p), true),
             None => (root.join(config::DEFAULT_FILE), false),
         };
-        let config = match std::fs::read_to_string(&path) {
-            Ok(text) => config::parse_config(
+        let config = match std::fs::read(&path) {
+            Ok(bytes) => config::parse_config_bytes(
                 config_path.unwrap_or(Path::new(config::DEFAULT_FILE)),
-                &text,
+                &bytes,
             )?,
             Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => Config::default(),
             Err(e) => {

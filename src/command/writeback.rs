@@ -27,6 +27,8 @@ pub struct WritebackSummary {
     pub stale: Vec<String>,
     /// The commit made, if any.
     pub commit: Option<String>,
+    /// Documents that could not be written, with why (the others still are).
+    pub failed: Vec<(String, String)>,
     /// Documents written but left out of the commit: not committed in git
     /// yet, so committing pmtrack's edits would commit the whole file.
     pub uncommitted: Vec<String>,
@@ -67,7 +69,9 @@ pub fn run(
                 written.push((doc.document.path.clone(), pm.path.as_str(), mine));
             }
             Err(Error::StaleFile { .. }) => summary.stale.push(pm.path.clone()),
-            Err(e) => return Err(e),
+            // One document that cannot be written (read-only, disk full)
+            // never stops the write-back of the others.
+            Err(e) => summary.failed.push((pm.path.clone(), e.to_string())),
         }
     }
     if !commit || written.is_empty() {

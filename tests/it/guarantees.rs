@@ -292,3 +292,27 @@ fn f10_huge_items_fit_githubs_limits_and_never_bloat_the_document() {
         written
     );
 }
+
+/// Smaller findings: `sync` exited 0 when a file could not be read (the
+/// README says 1); an empty `GITHUB_TOKEN` did not fall back to `GH_TOKEN`.
+#[test]
+fn an_unreadable_postmortem_fails_the_sync_and_an_empty_token_falls_back() {
+    let w = World::new();
+    w.write(
+        "postmortems/a.md",
+        "# A\n\nDate: 2024-03-01\n\n## Action items\n\n- Fix it\n",
+    );
+    std::fs::write(w.dir.path().join("postmortems/b.md"), b"\x00\x01binary\xff").unwrap();
+    let url = w.gh.url();
+    let out = w
+        .cmd(None)
+        .env("GITHUB_TOKEN", "")
+        .env("GH_TOKEN", TOKEN)
+        .args(["sync", "--api-url", &url, "--repo", "o/r"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("postmortems/b.md"), "{stderr}");
+    assert_eq!(w.issues().len(), 1, "the readable one is still synced");
+}
