@@ -740,7 +740,7 @@ mod tests {
                 assert!(c.encode_utf16().count() <= 256);
                 let kept = c.trim_end_matches('…').trim_start_matches('a');
                 assert!(
-                    tail.repeat(3).starts_with(kept) && kept.len() % tail.len() == 0,
+                    tail.repeat(3).starts_with(kept) && kept.len().is_multiple_of(tail.len()),
                     "{pad} {tail:?}: kept {kept:?}"
                 );
             }
