@@ -1736,6 +1736,52 @@ someone typed here\n\
         }
     }
 
+    /// F9: a quote line or a tab-indented heading between nested items put
+    /// an item's link on that line, and another item's only on run 2.
+    #[test]
+    fn f9_each_link_goes_on_its_own_items_line_in_one_run() {
+        for between in ["> quoted note", "\t#### Notes", "Some prose in between."] {
+            let text = format!(
+                "## Action items\n- **Tasks**:\n  1. **Optimize SQL**: Conduct a review.\n{between}\n  4. **Code Review**: Update the checklist.\n"
+            );
+            let pm = parse("pm.md", &text);
+            let titles: Vec<&str> = pm.tasks.iter().map(|t| t.title.as_str()).collect();
+            let l = links(&pm, &[("Optimize", 1, Open), ("Code Review", 2, Open)]);
+            let out = render(
+                &text,
+                &pm,
+                &l,
+                today(),
+                &Options {
+                    status_block: false,
+                },
+            );
+            let lines: Vec<&str> = out.lines().collect();
+            assert!(
+                lines[2].ends_with("Conduct a review. ([#1](https://github.com/o/r/issues/1))"),
+                "{between:?} {titles:?}:\n{out}"
+            );
+            assert_eq!(lines[3], between, "{out}");
+            assert!(
+                lines[4].ends_with("Update the checklist. ([#2](https://github.com/o/r/issues/2))"),
+                "{between:?}:\n{out}"
+            );
+            let re = parse("pm.md", &out);
+            assert_eq!(
+                render(
+                    &out,
+                    &re,
+                    &l,
+                    today(),
+                    &Options {
+                        status_block: false
+                    }
+                ),
+                out
+            );
+        }
+    }
+
     #[test]
     fn without_the_option_no_block_is_written() {
         let out = run(

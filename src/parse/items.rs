@@ -253,7 +253,8 @@ fn continue_item(units: &mut [Unit], raw: &str, blank_run: usize) -> bool {
     let trimmed = raw.trim();
     let indented = ind >= item.content_col.max(1) || (ind > item.indent && blank_run == 0);
     let lazy = blank_run == 0 && {
-        let prev = text.trim_end();
+        // As the text was before write-back added a link to it.
+        let prev = crate::parse::text::before_written_ref(text).trim_end();
         let first = trimmed.chars().next().unwrap_or(' ');
         !prev.ends_with(['.', '!', '?', ':', ';']) || first.is_lowercase() || first == '('
     };

@@ -229,6 +229,36 @@ fn is_reference(s: &str) -> bool {
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'/'))))
 }
 
+/// Raw item text without a trailing issue reference in parentheses, in any
+/// form write-back writes (` ([#12](url))`, ` (#12)`, ` (<a href="…">#12</a>)`):
+/// what the text was before the link, so a written link never changes how
+/// the lines around it are read.
+pub fn before_written_ref(raw: &str) -> &str {
+    let t = raw.trim_end();
+    if !t.ends_with(')') {
+        return raw;
+    }
+    let mut depth = 0usize;
+    for (i, c) in t.char_indices().rev() {
+        match c {
+            ')' => depth += 1,
+            '(' => {
+                depth -= 1;
+                if depth == 0 {
+                    let inner = &t[i + 1..t.len() - 1];
+                    return if is_reference(&clean(inner)) {
+                        t[..i].trim_end()
+                    } else {
+                        raw
+                    };
+                }
+            }
+            _ => {}
+        }
+    }
+    raw
+}
+
 /// An item's text without the issue references pmtrack writes back (and
 /// people write the same way): every parenthesised reference `(#12)`,
 /// `( #12 )` (a cleaned HTML anchor), `(owner/name#12)` wherever it stands
