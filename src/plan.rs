@@ -240,6 +240,11 @@ pub struct PlanInput<'a> {
     pub postmortems: &'a [Postmortem],
     /// Documents deleted in this run's range: their issues count as removed.
     pub deleted_paths: &'a [String],
+    /// Documents that no longer exist (deleted or renamed; the caller
+    /// looked), besides `deleted_paths`: an item whose key under one of
+    /// these paths has an issue takes that issue, so renaming a postmortem
+    /// keeps every identity. Their issues are otherwise left alone.
+    pub vanished_paths: &'a [String],
     /// Every issue carrying the base label, open and closed.
     pub issues: &'a [Issue],
     /// The configuration.
@@ -359,11 +364,14 @@ enum Target {
 }
 
 /// How a task found its issue.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 enum How {
     Reference,
     Marker,
     Similar(f64),
+    /// Its document was renamed (or moved): the same title's key under a
+    /// vanished path.
+    Moved(String),
 }
 
 /// A task in scope and where it stands.
@@ -386,9 +394,10 @@ pub fn plan(input: &PlanInput) -> Plan {
     let mut out = Plan::default();
     let mut pms: Vec<&Postmortem> = input.postmortems.iter().collect();
     pms.sort_by(|a, b| a.path.cmp(&b.path));
-    let scope: BTreeSet<&str> = pms
+    let scope_docs: BTreeSet<&str> = pms.iter().map(|p| p.path.as_str()).collect();
+    let scope: BTreeSet<&str> = scope_docs
         .iter()
-        .map(|p| p.path.as_str())
+        .copied()
         .chain(input.deleted_paths.iter().map(String::as_str))
         .collect();
 
@@ -506,6 +515,45 @@ pub fn plan(input: &PlanInput) -> Plan {
         }
     }
 
+    // (2b) A renamed document: the item's key under a vanished path.
+    let gone: BTreeSet<&str> = input
+        .deleted_paths
+        .iter()
+        .chain(input.vanished_paths)
+        .map(String::as_str)
+        .filter(|p| !scope_docs.contains(p))
+        .collect();
+    if !gone.is_empty() {
+        for item in &mut items {
+            if !matches!(item.target, Target::New) {
+                continue;
+            }
+            for g in &gone {
+                let keys = [
+                    crate::parse::task_key(g, &item.task.title, ""),
+                    crate::parse::task_key(g, &item.task.title, &item.task.detail),
+                ];
+                let found = keys.iter().find_map(|k| {
+                    let free: Vec<&Slot> = by_key
+                        .get(k)?
+                        .iter()
+                        .map(|&i| &slots[i])
+                        .filter(|s| !claimed.contains_key(&s.issue.number))
+                        .collect();
+                    free.iter()
+                        .find(|s| s.issue.state == IssueState::Open)
+                        .or(free.first())
+                        .map(|s| s.issue.number)
+                });
+                if let Some(n) = found {
+                    claimed.insert(n, item.at());
+                    item.target = Target::Existing(n, How::Moved((*g).to_owned()));
+                    break;
+                }
+            }
+        }
+    }
+
     // (3) An edited title: the best-matching orphan of the same document.
     for pm in &pms {
         let keys_here: BTreeSet<&TaskKey> = pm.tasks.iter().map(|t| &t.key).collect();
@@ -595,8 +643,13 @@ pub fn plan(input: &PlanInput) -> Plan {
             Target::Existing(n, how) => {
                 out.issue_of.insert(key, *n);
                 let slot = &slots[index[n]];
-                out.changes
-                    .extend(existing_changes(item, slot, *how, wanted, input.config));
+                out.changes.extend(existing_changes(
+                    item,
+                    slot,
+                    how.clone(),
+                    wanted,
+                    input.config,
+                ));
                 tracked_in = Some(format!("#{n}"));
             }
             Target::Outside(n) | Target::Shared(n) => {
@@ -855,6 +908,7 @@ fn existing_changes(item: &Item, slot: &Slot, how: How, w: Wanted, config: &Conf
         How::Similar(score) => why.push(format!(
             "title edited in the document (similarity {score:.2})"
         )),
+        How::Moved(from) => why.push(format!("the document moved from {from}")),
         How::Reference if slot.marker.as_ref().is_none_or(|m| m.key != key) => {
             why.push(format!("the item references #{number}"))
         }
@@ -1256,6 +1310,7 @@ mod tests {
             plan(&PlanInput {
                 postmortems: pms,
                 deleted_paths: deleted,
+                vanished_paths: &[],
                 issues: &self.issues,
                 config,
                 today: date(2024, 6, 1),
@@ -1431,6 +1486,7 @@ mod tests {
         let p = plan(&PlanInput {
             postmortems: std::slice::from_ref(&pm),
             deleted_paths: &[],
+            vanished_paths: &[],
             issues: &[],
             config: &Config::default(),
             today: date(2024, 6, 1),

@@ -176,6 +176,7 @@ pub fn run(
                 let plan = plan::plan(&PlanInput {
                     postmortems: &postmortems,
                     deleted_paths: &[],
+                    vanished_paths: &[],
                     issues: &listing.issues,
                     config: cfg,
                     today: as_of,
@@ -211,6 +212,7 @@ pub fn run(
             let plan = plan::plan(&PlanInput {
                 postmortems: &postmortems,
                 deleted_paths: &[],
+                vanished_paths: &[],
                 issues: &[],
                 config: cfg,
                 today: as_of,

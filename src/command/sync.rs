@@ -447,9 +447,20 @@ pub fn run(
             }
             listing.issues
         };
+        // Documents the managed issues name that are gone from the work
+        // tree (renamed or deleted): a renamed one keeps its issues.
+        let vanished: Vec<String> = issues
+            .iter()
+            .filter_map(|i| crate::issue_text::parse_marker(&i.body))
+            .map(|m| m.path)
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .filter(|p| !ws.root.join(p).exists())
+            .collect();
         let input = PlanInput {
             postmortems: &postmortems,
             deleted_paths: &scope.deleted,
+            vanished_paths: &vanished,
             issues: &issues,
             config: &ws.config,
             today,

@@ -316,3 +316,50 @@ fn an_unreadable_postmortem_fails_the_sync_and_an_empty_token_falls_back() {
     assert!(stderr.contains("postmortems/b.md"), "{stderr}");
     assert_eq!(w.issues().len(), 1, "the readable one is still synced");
 }
+
+/// F2: `git mv` of a postmortem, then `sync --since BASE`, gave two open
+/// issues per item and the old ones never closed.
+#[test]
+fn f2_renaming_a_postmortem_keeps_every_issue() {
+    for since in [true, false] {
+        let w = World::new();
+        let doc = "# DB\n\nDate: 2024-05-02\n\n## Action items\n\n- Add alerts\n- Rotate keys\n- Write the runbook\n";
+        w.write("postmortems/a.md", doc);
+        let repo = git2::Repository::init(w.dir.path()).unwrap();
+        let base = commit_all(&repo).to_string();
+        assert_eq!(w.sync_args(&[]).code, 0);
+        let before = w.titles();
+        std::fs::rename(
+            w.dir.path().join("postmortems/a.md"),
+            w.dir.path().join("postmortems/2024-05-02-db.md"),
+        )
+        .unwrap();
+        let mut index = repo.index().unwrap();
+        index
+            .remove_path(std::path::Path::new("postmortems/a.md"))
+            .unwrap();
+        index.write().unwrap();
+        commit_all(&repo);
+        let args: Vec<&str> = if since {
+            vec!["--since", &base]
+        } else {
+            vec![]
+        };
+        let run = w.sync_args(&args);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let after = w.titles();
+        assert_eq!(after.len(), before.len(), "since={since}: {after:?}");
+        assert!(
+            after.iter().all(|t| t.2 == "open"),
+            "since={since}: {after:?}"
+        );
+        for i in w.issues() {
+            let body = i["body"].as_str().unwrap();
+            assert!(body.contains("path=postmortems/2024-05-02-db.md"), "{body}");
+        }
+        w.gh.reset_log();
+        assert_eq!(w.sync_args(&args).code, 0);
+        assert!(w.gh.mutating_requests().is_empty(), "since={since}");
+        w.gh.assert_clean();
+    }
+}
