@@ -308,4 +308,35 @@ fn main() {
         rss_start,
         peak_rss_kib()
     );
+
+    // One document with very many items: time must grow linearly (the
+    // 10x-larger document must take at most 12x as long).
+    let (small, large) = if full {
+        (10_000, 100_000)
+    } else {
+        (1_000, 10_000)
+    };
+    let one = |n: usize| {
+        let mut doc = String::from("# Big\n\nDate: 2024-01-01\n\n## Action items\n\n");
+        for i in 0..n {
+            doc.push_str(&format!("- Task number {i} to do\n"));
+        }
+        let best = (0..3)
+            .map(|_| {
+                let s = Instant::now();
+                let pm = pmtrack::parse::parse("postmortems/big.md", black_box(&doc));
+                assert_eq!(pm.tasks.len(), n);
+                s.elapsed()
+            })
+            .min()
+            .unwrap_or_default();
+        best.as_secs_f64()
+    };
+    let (ts, tl) = (one(small), one(large));
+    println!(
+        "one document         {small} items {:.3} s, {large} items {:.3} s: ratio {:.1} (linear: <= 12)",
+        ts,
+        tl,
+        tl / ts
+    );
 }

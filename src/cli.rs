@@ -113,10 +113,10 @@ pub fn run() -> ExitCode {
     // Other people's text (titles, file names) is printed without control
     // characters, and in Actions can never be a workflow command.
     let actions = crate::workflow::Runtime::from_process().is_some();
-    let log = |s: &str| crate::workflow::for_log(s, actions);
+    let log = |s: &str| crate::workflow::for_log(s, actions).into_owned();
     match result {
         Ok(out) => {
-            print!("{}", log(&out.stdout));
+            print!("{}", crate::workflow::for_log(&out.stdout, actions));
             for w in &out.stderr {
                 eprintln!("{}", log(w));
             }

@@ -115,7 +115,28 @@ pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
         (c.is_control() && c != '\n' && c != '\t')
             || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
     };
-    if !s.chars().any(unsafe_char) {
+    // Fast path over bytes (output can be megabytes of JSON): the unsafe
+    // characters are C0 and DEL, C1 (`C2 80`..`C2 9F`) and the bidi
+    // controls (`E2 80 AA`..`AE`, `E2 81 A6`..`A9`).
+    let b = s.as_bytes();
+    // A first pass of plain comparisons (vectorised), the exact one only
+    // when a lead byte is there.
+    let lead =
+        |c: &u8| (*c < 0x20 && *c != b'\n' && *c != b'\t') || matches!(*c, 0x7f | 0xc2 | 0xe2);
+    if !b.iter().any(lead) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let suspect = b.iter().enumerate().any(|(i, &c)| match c {
+        b'\n' | b'\t' => false,
+        0..=0x1f | 0x7f => true,
+        0xc2 => b.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)),
+        0xe2 => matches!(
+            (b.get(i + 1), b.get(i + 2)),
+            (Some(0x80), Some(0xaa..=0xae)) | (Some(0x81), Some(0xa6..=0xa9))
+        ),
+        _ => false,
+    });
+    if !suspect {
         return std::borrow::Cow::Borrowed(s);
     }
     std::borrow::Cow::Owned(
@@ -136,7 +157,7 @@ pub fn inert(text: &str) -> std::borrow::Cow<'_, str> {
         let t = line.trim_start();
         t.starts_with("::") || t.starts_with("##[")
     };
-    if !text.split('\n').any(command) {
+    if !(text.contains("::") || text.contains("##[")) || !text.split('\n').any(command) {
         return std::borrow::Cow::Borrowed(text);
     }
     let lines: Vec<String> = text
@@ -154,12 +175,14 @@ pub fn inert(text: &str) -> std::borrow::Cow<'_, str> {
 
 /// Text for the log: [`printable`], and in Actions ([`Runtime`] present)
 /// also [`inert`].
-pub fn for_log(text: &str, actions: bool) -> String {
+pub fn for_log(text: &str, actions: bool) -> std::borrow::Cow<'_, str> {
     let p = printable(text);
-    if actions {
-        inert(&p).into_owned()
-    } else {
-        p.into_owned()
+    if !actions {
+        return p;
+    }
+    match inert(&p) {
+        std::borrow::Cow::Borrowed(_) => p,
+        std::borrow::Cow::Owned(o) => std::borrow::Cow::Owned(o),
     }
 }
 

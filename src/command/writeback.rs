@@ -48,12 +48,16 @@ pub fn run(
     };
     let mut summary = WritebackSummary::default();
     let mut written: Vec<(PathBuf, &str, Vec<Link>)> = Vec::new();
+    // Links by task key, once: each document takes its own in time linear
+    // in its items, however many documents and links there are.
+    let by_key: std::collections::HashMap<&crate::model::TaskKey, &Link> =
+        links.iter().map(|l| (&l.key, l)).collect();
     for doc in loaded {
         let pm = &doc.postmortem;
-        let mine: Vec<Link> = links
+        let mine: Vec<Link> = pm
+            .tasks
             .iter()
-            .filter(|l| pm.tasks.iter().any(|t| t.key == l.key))
-            .cloned()
+            .filter_map(|t| by_key.get(&t.key).map(|l| (*l).clone()))
             .collect();
         if mine.is_empty() {
             continue;

@@ -18,6 +18,7 @@ pub mod vocab;
 
 use crate::model::{DocFormat, Postmortem, Section, Span, Task, TaskKey, Warning};
 use lines::Kind;
+use std::collections::HashMap;
 
 /// Parse one document. `path` is used for keys and messages only.
 pub fn parse(path: &str, src: &str) -> Postmortem {
@@ -309,20 +310,29 @@ fn dedupe_and_key(path: &str, tasks: &mut Vec<Task>, warnings: &mut Vec<Warning>
     // Each task's title state doubles as its key and its identity.
     let title_state = |t: &Task| {
         let mut h = Fnv(base.0);
-        h.eat_normalized(text::base_title(&t.title));
+        h.eat_normalized(&text::without_refs(&t.title));
         h.0
     };
     let detail_digest = |t: &Task| {
         let mut h = Fnv::new();
-        h.eat_normalized(text::base_title(&t.detail));
+        h.eat_normalized(&text::without_refs(&t.detail));
         h.0
     };
-    // Documents hold a handful of items: linear scans beat hashing here.
+    // Most documents hold a handful of items: linear scans beat hashing
+    // there; past that, maps keep a 100,000-item document linear.
+    let small = tasks.len() <= 64;
     let mut keep: Vec<Task> = Vec::with_capacity(tasks.len());
     let mut ids: Vec<(u64, u64)> = Vec::with_capacity(tasks.len());
+    let mut first_of: HashMap<(u64, u64), usize> =
+        HashMap::with_capacity(if small { 0 } else { tasks.len() });
     for t in tasks.drain(..) {
         let id = (title_state(&t), detail_digest(&t));
-        if let Some(first) = ids.iter().position(|x| *x == id) {
+        let first = if small {
+            ids.iter().position(|x| *x == id)
+        } else {
+            first_of.get(&id).copied()
+        };
+        if let Some(first) = first {
             let first_line = keep[first].line;
             keep[first].repeats.push(t.line);
             warnings.push(Warning {
@@ -334,11 +344,24 @@ fn dedupe_and_key(path: &str, tasks: &mut Vec<Task>, warnings: &mut Vec<Warning>
             });
             continue;
         }
+        if !small {
+            first_of.insert(id, ids.len());
+        }
         ids.push(id);
         keep.push(t);
     }
+    let mut titles: HashMap<u64, usize> = HashMap::with_capacity(if small { 0 } else { ids.len() });
+    if !small {
+        for (title, _) in &ids {
+            *titles.entry(*title).or_default() += 1;
+        }
+    }
     for (i, t) in keep.iter_mut().enumerate() {
-        let shared = ids.iter().filter(|(x, _)| *x == ids[i].0).count() > 1;
+        let shared = if small {
+            ids.iter().filter(|(x, _)| *x == ids[i].0).count() > 1
+        } else {
+            titles.get(&ids[i].0).is_some_and(|&n| n > 1)
+        };
         t.key = if shared {
             hash_key(path, &t.title, Some(&t.detail))
         } else {
