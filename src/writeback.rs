@@ -26,7 +26,7 @@ use chrono::NaiveDate;
 
 use crate::model::{DocFormat, ItemKind, Link, Postmortem, Span, Status, Task, TrackState};
 use crate::parse::lines::{self, Kind, Line, STATUS_BEGIN, STATUS_END};
-use crate::parse::text::{cut, without_refs};
+use crate::parse::text::{base_title, cut, without_refs};
 
 /// First line of the generated block in Markdown (an HTML comment).
 pub const BEGIN_MARKDOWN: &str =
@@ -696,7 +696,8 @@ fn verify(before: &Postmortem, after: &Postmortem, plans: &[Plan<'_>]) -> Vec<us
                 .is_some_and(|&k| plans[k].wants_tick());
             a.group == b.group
                 && a.kind == b.kind
-                && without_refs(&a.title) == without_refs(&b.title)
+                // A reference may end the title, never split it.
+                && base_title(&a.title) == base_title(&b.title)
                 && (a.status == b.status || (ticked && a.status == Status::Done))
         });
         if !same {
