@@ -74,6 +74,9 @@ pub enum Error {
     /// Wrong usage.
     #[error("{0}")]
     Usage(String),
+    /// Another pmtrack run holds the repository's lock.
+    #[error("{0}")]
+    Busy(String),
 }
 
 impl Error {

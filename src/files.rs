@@ -331,6 +331,75 @@ impl Drop for TempFile {
 
 /// Creates `.pmtrack-NAME.PID.N.tmp` next to `target`, readable only by the
 /// owner until the original permissions are copied onto it.
+/// A lock file held for a run: created with `create_new` (so only one run
+/// gets it), holding the process id and start time, removed on drop. A lock
+/// left by a process that no longer runs (or, where that cannot be told,
+/// older than [`STALE_LOCK`]) is taken over.
+#[derive(Debug)]
+pub struct Lock {
+    path: PathBuf,
+}
+
+/// A lock older than this is stale where process ids cannot be checked.
+const STALE_LOCK: std::time::Duration = std::time::Duration::from_secs(3600);
+
+impl Lock {
+    /// Takes the lock at `path`, or says who holds it.
+    pub fn acquire(path: &Path, what: &str) -> Result<Lock> {
+        for _ in 0..2 {
+            match OpenOptions::new().write(true).create_new(true).open(path) {
+                Ok(mut f) => {
+                    let now = SystemTime::now()
+                        .duration_since(SystemTime::UNIX_EPOCH)
+                        .map_or(0, |d| d.as_secs());
+                    let _ = writeln!(f, "{} {now}", std::process::id());
+                    return Ok(Lock {
+                        path: path.to_path_buf(),
+                    });
+                }
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                    let held = fs::read_to_string(path).unwrap_or_default();
+                    let pid: Option<u32> =
+                        held.split_whitespace().next().and_then(|p| p.parse().ok());
+                    if lock_is_stale(path, pid) {
+                        let _ = fs::remove_file(path);
+                        continue;
+                    }
+                    return Err(Error::Busy(format!(
+                        "another {what} is running in this repository (process {}); run again when it is done, or delete {} if it died",
+                        pid.map_or("?".to_owned(), |p| p.to_string()),
+                        path.display()
+                    )));
+                }
+                Err(e) => return Err(io_err(path)(e)),
+            }
+        }
+        Err(Error::Busy(format!(
+            "cannot take the lock {}; delete it if no pmtrack runs",
+            path.display()
+        )))
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.path);
+    }
+}
+
+/// Whether the lock at `path`, held by `pid`, was left by a run that ended.
+fn lock_is_stale(path: &Path, pid: Option<u32>) -> bool {
+    let proc_dir = Path::new("/proc/self");
+    match pid {
+        Some(p) if proc_dir.exists() => !Path::new(&format!("/proc/{p}")).exists(),
+        _ => fs::metadata(path)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_none_or(|age| age > STALE_LOCK),
+    }
+}
+
 /// How old a temporary file of pmtrack's must be to count as left by a
 /// killed run (a live write takes milliseconds).
 const STALE_TEMP: std::time::Duration = std::time::Duration::from_secs(600);

@@ -217,7 +217,9 @@ pub enum CloseReason {
     Completed,
     /// Not planned.
     NotPlanned,
-    /// Anything else GitHub says (duplicate, reopened …).
+    /// A duplicate of another issue.
+    Duplicate,
+    /// Anything else GitHub says (reopened …).
     Other,
 }
 

@@ -324,7 +324,9 @@ impl Plan {
             let Some(issue) = issue else { continue };
             let state = match (issue.state, issue.close_reason) {
                 (IssueState::Open, _) => TrackState::Open,
-                (IssueState::Closed, Some(CloseReason::NotPlanned)) => TrackState::NotPlanned,
+                (IssueState::Closed, Some(CloseReason::NotPlanned | CloseReason::Duplicate)) => {
+                    TrackState::NotPlanned
+                }
                 (IssueState::Closed, _) => TrackState::Done,
             };
             out.push(Link {
@@ -679,7 +681,7 @@ pub fn plan(input: &PlanInput) -> Plan {
             out.changes.push(Change::Close {
                 key: item.task.key.clone(),
                 number: n,
-                reason: CloseReason::Other,
+                reason: CloseReason::Duplicate,
                 comment: Some(format!("duplicate of {keep}")),
                 body: Some(issue_text::with_closed_flag(&s.issue.body, true)),
             });
@@ -1956,7 +1958,7 @@ mod tests {
         match &not_noop(&p)[..] {
             [Change::Close {
                 number,
-                reason: CloseReason::Other,
+                reason: CloseReason::Duplicate,
                 comment: Some(c),
                 ..
             }] => {

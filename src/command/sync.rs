@@ -387,6 +387,18 @@ pub fn run(
         env,
     )?;
     let opts = context::github_options(&ws, &target, token, env)?;
+    // One sync at a time per clone (and per ETag cache): a second one would
+    // list the same issues, create the same items, and race the first for
+    // the index and the branch. It stops with a clear message instead.
+    let lock_path = ws
+        .repo
+        .as_ref()
+        .map(|r| r.as_git2().path().join("pmtrack-sync.lock"))
+        .or_else(|| opts.etag_cache.as_ref().map(|c| c.with_extension("lock")));
+    let _lock = match (&lock_path, args.dry_run) {
+        (Some(p), false) => Some(crate::files::Lock::acquire(p, "pmtrack sync")?),
+        _ => None,
+    };
 
     let mut out = Outcome::default();
     let scope = select_scope(&ws, args, env)?;
@@ -544,8 +556,9 @@ pub fn run(
     // every issue's marker for every new task (quadratic on a first sync).
     let mut plan = plan;
     for a in &report.applied {
-        if let (ApplyOutcome::Created, Some(n)) = (&a.outcome, a.number) {
-            plan.issue_of.insert(a.key.clone(), n);
+        // Created now, or found made by another run just before creating.
+        if let (ApplyOutcome::Created | ApplyOutcome::Unchanged, Some(n)) = (&a.outcome, a.number) {
+            plan.issue_of.entry(a.key.clone()).or_insert(n);
         }
     }
     let issues: Vec<Issue> = report.issues.values().cloned().collect();

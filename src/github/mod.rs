@@ -16,6 +16,7 @@
 
 pub mod etag_cache;
 mod http;
+pub mod journal;
 pub mod pacing;
 pub mod report_ops;
 mod wire;
@@ -37,6 +38,10 @@ const CREATE_TRIES: u32 = 3;
 
 /// Pause before looking for an issue whose create got no clear answer.
 const SETTLE: Duration = Duration::from_secs(2);
+
+/// How long after a create was sent GitHub may still apply it: a run that
+/// finds the journal of a killed one waits this long after its last entry.
+const INFLIGHT_WINDOW: Duration = Duration::from_secs(10);
 
 /// Pages followed in one listing before assuming a `Link` loop.
 const MAX_PAGES: usize = 100_000;
@@ -189,6 +194,8 @@ pub struct GitHub {
     per_page: u8,
     cache_path: Option<PathBuf>,
     base_label: Option<String>,
+    /// Creates in flight, beside the ETag cache (none without a cache).
+    journal: Option<journal::Journal>,
     issues: BTreeMap<u64, Issue>,
     comment_counts: HashMap<u64, u64>,
 }
@@ -220,6 +227,7 @@ impl GitHub {
             repo: opts.repo,
             api_url: opts.api_url.trim_end_matches('/').to_string(),
             per_page: opts.per_page.clamp(1, 100),
+            journal: opts.etag_cache.as_deref().map(journal::Journal::beside),
             cache_path: opts.etag_cache,
             base_label: None,
             issues: BTreeMap::new(),
@@ -407,9 +415,24 @@ impl GitHub {
         let milestones = self
             .ensure_milestones(changes, progress, &mut report)
             .await?;
+        let adopted = self.found_before_creating(changes, progress).await?;
         let total = changes.len();
         for (i, change) in changes.iter().enumerate() {
-            let applied = self.apply_one(change, &milestones, progress).await?;
+            let applied = match change {
+                Change::Create { key, .. } if adopted.contains_key(key) => {
+                    let n = adopted[key];
+                    progress.note(&format!(
+                        "#{n} already tracks {key} (made since this run listed the issues, by another run or one that was killed); not creating it again"
+                    ));
+                    Applied {
+                        key: key.clone(),
+                        number: Some(n),
+                        url: self.issues.get(&n).map(|i| i.html_url.clone()),
+                        outcome: ApplyOutcome::Unchanged,
+                    }
+                }
+                _ => self.apply_one(change, &milestones, progress).await?,
+            };
             let title = applied
                 .number
                 .and_then(|n| self.issues.get(&n))
@@ -483,6 +506,7 @@ impl GitHub {
                 if out.is_ok() {
                     let reason = match reason {
                         CloseReason::NotPlanned => "not_planned",
+                        CloseReason::Duplicate => "duplicate",
                         _ => "completed",
                     };
                     let mut patch = json!({"state": "closed", "state_reason": reason});
@@ -531,6 +555,26 @@ impl GitHub {
     /// `Err` when the whole sync must stop. Never creates a second issue for
     /// a key: after an ambiguous failure it looks for the first one.
     async fn create(
+        &mut self,
+        key: &TaskKey,
+        fields: &IssueFields,
+        milestone: Option<u64>,
+        progress: &dyn Progress,
+    ) -> Result<std::result::Result<u64, String>> {
+        // In the journal until GitHub's answer is in hand: a kill in between
+        // leaves the key for the next run to look up before creating.
+        if let Some(j) = &mut self.journal {
+            j.begin(key, chrono::Utc::now());
+        }
+        let out = self.create_once(key, fields, milestone, progress).await;
+        if let (Some(j), Ok(Ok(_))) = (&mut self.journal, &out) {
+            j.end(key);
+        }
+        out
+    }
+
+    /// [`GitHub::create`] without the journal.
+    async fn create_once(
         &mut self,
         key: &TaskKey,
         fields: &IssueFields,
@@ -614,13 +658,84 @@ impl GitHub {
         key: &TaskKey,
         progress: &dyn Progress,
     ) -> Result<Option<u64>> {
+        let issues = self.list_since(self.http.first_date, progress).await?;
+        Ok(issues
+            .iter()
+            .find(|i| marker_key(&i.body).as_ref() == Some(key))
+            .map(|i| i.number))
+    }
+
+    /// Before the first create of a run: the issues that exist after all for
+    /// keys about to be created, made since this run's listing by a
+    /// concurrent run, or by a run killed with the create in flight (the
+    /// journal; its in-flight window is waited out first). One listing of
+    /// the issues updated since then; only issues this run did not list
+    /// count.
+    async fn found_before_creating(
+        &mut self,
+        changes: &[Change],
+        progress: &dyn Progress,
+    ) -> Result<HashMap<TaskKey, u64>> {
+        let keys: std::collections::HashSet<&TaskKey> = changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::Create { key, .. } => Some(key),
+                _ => None,
+            })
+            .collect();
+        if keys.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let left: Vec<journal::Entry> = self
+            .journal
+            .as_ref()
+            .map(|j| j.left().to_vec())
+            .unwrap_or_default();
+        if let Some(newest) = left.iter().map(|e| e.at).max() {
+            let until = newest + chrono::Duration::from_std(INFLIGHT_WINDOW).unwrap_or_default();
+            if let Ok(wait) = (until - chrono::Utc::now()).to_std() {
+                let wait = self.http.pacing.capped(wait);
+                progress.note(&format!(
+                    "waiting {}s for creates a killed run left in flight",
+                    wait.as_secs_f64().ceil() as u64
+                ));
+                tokio::time::sleep(wait).await;
+            }
+        }
+        let oldest = left.iter().map(|e| e.at).min();
+        let since = match (self.http.first_date, oldest) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let listed: std::collections::HashSet<u64> = self.issues.keys().copied().collect();
+        let mut fresh = self.list_since(since, progress).await?;
+        if let Some(j) = &mut self.journal {
+            j.settle_left();
+        }
+        fresh.sort_by_key(|i| (i.state != crate::model::IssueState::Open, i.number));
+        let mut out = HashMap::new();
+        for i in fresh.iter().filter(|i| !listed.contains(&i.number)) {
+            if let Some(k) = marker_key(&i.body).filter(|k| keys.contains(k)) {
+                out.entry(k).or_insert(i.number);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The managed issues updated since `since` (less a margin for clock
+    /// skew; all of them without `since`), remembered as seen.
+    async fn list_since(
+        &mut self,
+        since: Option<chrono::DateTime<chrono::Utc>>,
+        progress: &dyn Progress,
+    ) -> Result<Vec<Issue>> {
         let label = self.base_label.clone().unwrap_or_default();
         let mut url = format!(
             "{}/issues?state=all&labels={}&per_page=100&sort=created&direction=asc",
             self.repo_path(),
             encode_query(&label)
         );
-        if let Some(start) = self.http.first_date {
+        if let Some(start) = since {
             // `since` filters on updated_at; a margin covers clock skew.
             let since = start - chrono::Duration::minutes(10);
             url.push_str(&format!(
@@ -629,7 +744,7 @@ impl GitHub {
             ));
         }
         let note = |l: &str| progress.note(l);
-        let mut found = None;
+        let mut found = Vec::new();
         let mut next = Some(url);
         let mut pages = 0;
         while let Some(u) = next.take() {
@@ -647,9 +762,7 @@ impl GitHub {
             for w in raw.into_iter().filter(|w| !w.is_pull_request()) {
                 self.comment_counts.insert(w.number, w.comments);
                 let issue = w.into_issue();
-                if found.is_none() && marker_key(&issue.body).as_ref() == Some(key) {
-                    found = Some(issue.number);
-                }
+                found.push(issue.clone());
                 self.issues.insert(issue.number, issue);
             }
             next = next_link(&reply.headers);

@@ -104,6 +104,7 @@ impl WireIssue {
                 // old issues have none at all.
                 Some("completed") | None => CloseReason::Completed,
                 Some("not_planned") => CloseReason::NotPlanned,
+                Some("duplicate") => CloseReason::Duplicate,
                 Some(_) => CloseReason::Other,
             }),
         };

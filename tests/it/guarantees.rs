@@ -363,3 +363,108 @@ fn f2_renaming_a_postmortem_keeps_every_issue() {
         w.gh.assert_clean();
     }
 }
+
+fn three_items(w: &World) {
+    w.write(
+        "postmortems/a.md",
+        "# A\n\nDate: 2024-03-01\n\n## Action items\n\n- Add alerts\n- Rotate keys\n- Write the runbook\n",
+    );
+}
+
+/// Marker keys of the fake's issues, with how many issues hold each.
+fn key_counts(w: &World) -> std::collections::BTreeMap<String, usize> {
+    let mut out = std::collections::BTreeMap::new();
+    for i in w.issues() {
+        let body = i["body"].as_str().unwrap_or("");
+        let key = body
+            .split("key=")
+            .nth(1)
+            .and_then(|r| r.split_whitespace().next())
+            .unwrap_or("")
+            .to_owned();
+        *out.entry(key).or_default() += 1;
+    }
+    out
+}
+
+/// F12: two syncs at once on one clone duplicated every issue (5 of 5
+/// trials), and one left its changes staged.
+#[test]
+fn f12_a_second_concurrent_sync_is_harmless() {
+    for trial in 0..5 {
+        let w = World::new();
+        three_items(&w);
+        let repo = git2::Repository::init(w.dir.path()).unwrap();
+        commit_all(&repo);
+        let a = w.spawn_sync("0.05", &["--commit"]);
+        let b = w.spawn_sync("0.05", &["--commit"]);
+        let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+        let codes = [a.status.code(), b.status.code()];
+        assert!(codes.contains(&Some(0)), "trial {trial}: {a:?} {b:?}");
+        for out in [&a, &b] {
+            if out.status.code() != Some(0) {
+                let err = String::from_utf8_lossy(&out.stderr);
+                assert!(err.contains("another pmtrack sync is running"), "{err}");
+            }
+        }
+        let counts = key_counts(&w);
+        assert_eq!(counts.len(), 3, "trial {trial}: {counts:?}");
+        assert!(
+            counts.values().all(|&n| n == 1),
+            "trial {trial}: {counts:?}"
+        );
+        // Nothing left staged or half-done.
+        let statuses = repo.statuses(None).unwrap();
+        assert!(
+            statuses.iter().all(|s| !s.status().intersects(
+                git2::Status::INDEX_NEW
+                    | git2::Status::INDEX_MODIFIED
+                    | git2::Status::INDEX_DELETED
+            )),
+            "trial {trial}: staged changes left"
+        );
+        assert!(!repo.path().join("pmtrack-sync.lock").exists());
+    }
+}
+
+/// F14: a create GitHub applied after its sender was killed came back as a
+/// duplicate when the rerun listed before it landed.
+#[test]
+fn f14_a_create_in_flight_at_a_kill_is_found_not_made_again() {
+    use crate::support::fake_github::{Fault, FaultKind};
+    let w = World::new();
+    three_items(&w);
+    // The first create lands 1.5 s after it is sent, whatever the sender.
+    w.gh.inject(Fault {
+        method: "POST",
+        path_contains: "/issues",
+        kind: FaultKind::Late(1500),
+        times: 1,
+    });
+    let mut child = w.spawn_sync("0", &[]);
+    let journal = w.cache.path().join("etags.inflight.json");
+    let start = std::time::Instant::now();
+    while !journal.exists() {
+        assert!(start.elapsed().as_secs() < 20, "no journal written");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    // Let the create reach the fake, then kill the sender.
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    child.kill().unwrap();
+    let killed = std::time::Instant::now();
+    let _ = child.wait();
+    assert!(w.issues().is_empty(), "the create has not landed yet");
+    // The rerun starts at once: it waits out the window, then looks.
+    let run = w.sync_args(&[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // Whatever the rerun did, the late create has landed by now.
+    while killed.elapsed() < std::time::Duration::from_millis(1700) {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let counts = key_counts(&w);
+    assert_eq!(counts.len(), 3, "{counts:?}");
+    assert!(counts.values().all(|&n| n == 1), "{counts:?}");
+    assert!(w.issues().iter().all(|i| i["state"] == "open"));
+    assert!(!journal.exists(), "the journal is settled");
+    w.gh.assert_clean();
+}

@@ -323,23 +323,7 @@ fn a_secondary_limit_is_waited_out_and_retried() {
 
 /// Starts `pmtrack sync` in the background.
 fn spawn(w: &World, interval: &str) -> std::process::Child {
-    let url = w.gh.url();
-    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("pmtrack"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("GITHUB_") || k.starts_with("GH_") || k.starts_with("PMTRACK_") {
-            c.env_remove(k);
-        }
-    }
-    c.current_dir(w.dir.path())
-        .env("GITHUB_TOKEN", TOKEN)
-        .env("PMTRACK_WRITE_INTERVAL", interval)
-        .env("PMTRACK_MAX_WAIT", "3")
-        .env("PMTRACK_ETAG_CACHE", w.cache_file())
-        .args(["sync", "--api-url", &url, "--repo", "o/r"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap()
+    w.spawn_sync(interval, &[])
 }
 
 /// Waits (at most 20 s) until the fake has logged an exchange `done` says.

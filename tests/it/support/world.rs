@@ -82,6 +82,29 @@ impl World {
         c
     }
 
+    /// `pmtrack sync --api-url <fake> --repo o/r <args>` started in the
+    /// background with the token, writes `interval` seconds apart.
+    pub fn spawn_sync(&self, interval: &str, args: &[&str]) -> std::process::Child {
+        let url = self.gh.url();
+        let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("pmtrack"));
+        for (k, _) in std::env::vars() {
+            if k.starts_with("GITHUB_") || k.starts_with("GH_") || k.starts_with("PMTRACK_") {
+                c.env_remove(k);
+            }
+        }
+        c.current_dir(self.dir.path())
+            .env("GITHUB_TOKEN", TOKEN)
+            .env("PMTRACK_WRITE_INTERVAL", interval)
+            .env("PMTRACK_MAX_WAIT", "3")
+            .env("PMTRACK_ETAG_CACHE", self.cache_file())
+            .args(["sync", "--api-url", &url, "--repo", "o/r"])
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    }
+
     /// Run `pmtrack <args>`; fails the test if the token was printed.
     pub fn run(&self, token: Option<&str>, args: &[&str]) -> Run {
         let out = self.cmd(token).args(args).output().unwrap();

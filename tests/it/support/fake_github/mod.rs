@@ -49,6 +49,10 @@ pub enum FaultKind {
     DropAfterApply,
     /// Close the connection without applying or answering.
     DropBeforeApply,
+    /// Apply the request (and answer) only after this many milliseconds,
+    /// even when the client is gone by then: GitHub finishing a create
+    /// whose sender was killed.
+    Late(u64),
 }
 
 /// A fault for requests whose method is `method` and whose path contains
@@ -377,10 +381,31 @@ async fn handle(
 ) -> Result<Response<Full<Bytes>>, BoxError> {
     let (parts, body) = req.into_parts();
     let bytes = body.collect().await?.to_bytes();
-    let answer = inner
+    let late = inner
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .exchange(&parts, &bytes);
+        .take_late(parts.method.as_str(), parts.uri.path());
+    let answer = match late {
+        // Applied by a task of its own: it happens even if the client hangs
+        // up and this handler is dropped.
+        Some(ms) => {
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            let inner = inner.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+                let a = inner
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .exchange(&parts, &bytes);
+                let _ = tx.send(a);
+            });
+            rx.await.ok().flatten()
+        }
+        None => inner
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .exchange(&parts, &bytes),
+    };
     // An error makes hyper close the connection without a response.
     let (status, headers, body) = answer.ok_or("connection dropped by an injected fault")?;
     let mut response = Response::builder().status(status);
@@ -584,12 +609,32 @@ impl Inner {
         self.spent += 1;
     }
 
+    /// The delay of a [`FaultKind::Late`] fault for this request, taken.
+    fn take_late(&mut self, method: &str, path: &str) -> Option<u64> {
+        let pos = self.faults.iter().position(|f| {
+            matches!(f.kind, FaultKind::Late(_))
+                && (f.method == "*" || f.method.eq_ignore_ascii_case(method))
+                && path.contains(f.path_contains)
+        })?;
+        let FaultKind::Late(ms) = self.faults[pos].kind else {
+            return None;
+        };
+        self.faults[pos].times = self.faults[pos].times.saturating_sub(1);
+        if self.faults[pos].times == 0 {
+            self.faults.remove(pos);
+        }
+        Some(ms)
+    }
+
     fn take_fault(&mut self, method: &str, path: &str) -> Option<FaultKind> {
         let hits = |f: &Fault| {
             let method_hits = f.method == "*" || f.method.eq_ignore_ascii_case(method);
             method_hits && path.contains(f.path_contains)
         };
-        let pos = self.faults.iter().position(hits)?;
+        let pos = self
+            .faults
+            .iter()
+            .position(|f| hits(f) && !matches!(f.kind, FaultKind::Late(_)))?;
         let fault = &mut self.faults[pos];
         fault.times = fault.times.saturating_sub(1);
         let kind = fault.kind.clone();
