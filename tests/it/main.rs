@@ -3,6 +3,7 @@ mod action;
 mod corpus;
 mod fake_github_selftest;
 mod guarantees;
+mod mutations;
 mod report;
 mod settle;
 mod support;
