@@ -502,7 +502,15 @@ pub fn run(
             });
             return Ok((plan, None, first, gh.requests(), gh.points_spent()));
         }
+        // SIGINT / SIGTERM: finish the request in flight, then stop, so no
+        // create is left with an unknown outcome.
+        let stop = gh.stop_flag();
+        let watcher = tokio::spawn(async move {
+            stop_signal().await;
+            stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        });
         let report = gh.apply(&plan.changes, &plan.labels, &progress).await;
+        watcher.abort();
         progress.finish();
         Ok((plan, Some(report?), None, gh.requests(), gh.points_spent()))
     });
@@ -539,6 +547,16 @@ pub fn run(
     };
 
     let summary = Summary::of_applied(&report.applied);
+    if report.not_applied > 0 {
+        out.stderr.push(format!(
+            "stopped by a signal after the request in flight: {} of {} changes not applied and nothing written back ({}); run pmtrack again to finish",
+            report.not_applied,
+            report.not_applied + report.applied.len(),
+            summary.line()
+        ));
+        out.code = 130;
+        return Ok(out);
+    }
     for a in &report.applied {
         if let ApplyOutcome::Failed(why) = &a.outcome {
             let num = a.number.map(|n| format!(" (#{n})")).unwrap_or_default();
@@ -604,6 +622,24 @@ pub fn run(
     // A postmortem that could not be read is failed work too.
     out.code = u8::from(summary.failed > 0 || !errors.is_empty() || wb_failed);
     Ok(out)
+}
+
+/// The first SIGINT or SIGTERM (never returns where neither can be heard).
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
+    }
 }
 
 /// Write-back when asked (`--write`, `--commit`, or config `write_back`).

@@ -183,6 +183,8 @@ pub struct ApplyReport {
     pub labels_created: Vec<String>,
     /// Milestones created.
     pub milestones_created: Vec<String>,
+    /// Changes left out because the run was asked to stop (a signal).
+    pub not_applied: usize,
 }
 
 /// A connection to one repository's issues.
@@ -196,6 +198,9 @@ pub struct GitHub {
     base_label: Option<String>,
     /// Creates in flight, beside the ETag cache (none without a cache).
     journal: Option<journal::Journal>,
+    /// Set (by a signal) to stop before the next change; the request in
+    /// flight is finished first.
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
     issues: BTreeMap<u64, Issue>,
     comment_counts: HashMap<u64, u64>,
 }
@@ -228,6 +233,7 @@ impl GitHub {
             api_url: opts.api_url.trim_end_matches('/').to_string(),
             per_page: opts.per_page.clamp(1, 100),
             journal: opts.etag_cache.as_deref().map(journal::Journal::beside),
+            stop: std::sync::Arc::default(),
             cache_path: opts.etag_cache,
             base_label: None,
             issues: BTreeMap::new(),
@@ -241,6 +247,12 @@ impl GitHub {
 
     fn repo_path(&self) -> String {
         format!("/repos/{}/{}", self.owner, self.repo)
+    }
+
+    /// The flag that stops [`GitHub::apply`] before its next change (the
+    /// request in flight is finished, so nothing is left half-known).
+    pub fn stop_flag(&self) -> std::sync::Arc<std::sync::atomic::AtomicBool> {
+        self.stop.clone()
     }
 
     /// Requests made so far.
@@ -418,6 +430,10 @@ impl GitHub {
         let adopted = self.found_before_creating(changes, progress).await?;
         let total = changes.len();
         for (i, change) in changes.iter().enumerate() {
+            if self.stop.load(std::sync::atomic::Ordering::SeqCst) {
+                report.not_applied = total - i;
+                break;
+            }
             let applied = match change {
                 Change::Create { key, .. } if adopted.contains_key(key) => {
                     let n = adopted[key];

@@ -468,3 +468,38 @@ fn f14_a_create_in_flight_at_a_kill_is_found_not_made_again() {
     assert!(!journal.exists(), "the journal is settled");
     w.gh.assert_clean();
 }
+
+/// F14: on SIGTERM (or SIGINT) the request in flight is finished, nothing
+/// is left in the journal, and the run stops; the rerun completes.
+#[test]
+fn f14_a_signal_finishes_the_request_in_flight_then_stops() {
+    let w = World::new();
+    three_items(&w);
+    let child = w.spawn_sync("0.3", &[]);
+    let start = std::time::Instant::now();
+    while !w
+        .gh
+        .requests()
+        .iter()
+        .any(|e| e.method == "POST" && e.path == "/repos/o/r/issues")
+    {
+        assert!(start.elapsed().as_secs() < 20, "no create sent");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let term = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("stopped by a signal"), "{stderr}");
+    let made = w.issues().len();
+    assert!((1..3).contains(&made), "{made}");
+    assert!(!w.cache.path().join("etags.inflight.json").exists());
+    assert_eq!(w.sync_args(&[]).code, 0);
+    let counts = key_counts(&w);
+    assert_eq!(counts.len(), 3);
+    assert!(counts.values().all(|&n| n == 1), "{counts:?}");
+}
