@@ -240,10 +240,9 @@ mod tests {
         assert!(!format!("{t:?}").contains('a'));
     }
 
-    #[test]
-    fn options_take_the_intervals_from_the_environment_and_refuse_nonsense() {
-        let dir = tempfile::tempdir().unwrap();
-        let w = ws(dir.path(), "");
+    /// A workspace without configuration in `dir`, and `o/r` on a local URL.
+    fn local_target(dir: &std::path::Path) -> (Workspace, Target) {
+        let w = ws(dir, "");
         let t = resolve_target(
             &w,
             Some("o/r"),
@@ -251,6 +250,13 @@ mod tests {
             &SyncEnv::default(),
         )
         .unwrap();
+        (w, t)
+    }
+
+    #[test]
+    fn options_take_the_intervals_from_the_environment_and_refuse_nonsense() {
+        let dir = tempfile::tempdir().unwrap();
+        let (w, t) = local_target(dir.path());
         let env = SyncEnv {
             write_interval: Some("0".into()),
             max_wait: Some("2.5".into()),
@@ -273,14 +279,7 @@ mod tests {
     #[test]
     fn f6_a_huge_wait_is_refused_with_a_clear_error() {
         let dir = tempfile::tempdir().unwrap();
-        let w = ws(dir.path(), "");
-        let t = resolve_target(
-            &w,
-            Some("o/r"),
-            Some("http://127.0.0.1:1"),
-            &SyncEnv::default(),
-        )
-        .unwrap();
+        let (w, t) = local_target(dir.path());
         for (wi, mw) in [
             (Some("1e300"), None),
             (None, Some("1e300")),

@@ -211,17 +211,7 @@ fn f5_no_one_is_assigned_or_pinged_but_an_owner_written_as_an_owner() {
 }
 
 fn commit_all(repo: &git2::Repository) -> git2::Oid {
-    let mut index = repo.index().unwrap();
-    index
-        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
-        .unwrap();
-    index.write().unwrap();
-    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-    let sig = git2::Signature::now("Human", "human@example.com").unwrap();
-    let parent = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
-    let parents: Vec<&git2::Commit> = parent.iter().collect();
-    repo.commit(Some("HEAD"), &sig, &sig, "postmortems", &tree, &parents)
-        .unwrap()
+    crate::support::repo::commit_all(repo, "postmortems")
 }
 
 /// F13: `sync --commit` committed a person's unfinished edit as the bot.

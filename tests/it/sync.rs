@@ -510,20 +510,7 @@ fn a_corrupt_etag_cache_is_ignored_with_a_warning() {
 
 /// Commits every file in the work tree (deletions included); returns the id.
 fn commit_all(repo: &git2::Repository, message: &str) -> String {
-    let mut index = repo.index().unwrap();
-    index
-        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
-        .unwrap();
-    index.update_all(["*"], None).unwrap();
-    index.write().unwrap();
-    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-    let sig = git2::Signature::now("Test", "test@example.com").unwrap();
-    let parent = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
-    let parents: Vec<&git2::Commit> = parent.iter().collect();
-    let id = repo
-        .commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
-        .unwrap();
-    id.to_string()
+    crate::support::repo::commit_all(repo, message).to_string()
 }
 
 fn open_issue_titles(w: &World) -> Vec<String> {
