@@ -65,18 +65,6 @@ pub struct Changed {
     pub deleted: Vec<PathBuf>,
 }
 
-/// Which documents a push-triggered run should look at.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Selection {
-    /// Look at every document: the push range cannot be trusted.
-    All {
-        /// Why (`new branch`, `force push …`), for the log.
-        reason: String,
-    },
-    /// Only these files changed.
-    Changed(Changed),
-}
-
 /// Name and e-mail for commits.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Author {
@@ -99,14 +87,6 @@ impl Author {
 
 fn git_err(what: &str, e: git2::Error) -> Error {
     Error::Git(format!("{what}: {}", e.message()))
-}
-
-fn is_zero_oid(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b == b'0')
-}
-
-fn short(rev: &str) -> &str {
-    rev.get(..12).unwrap_or(rev)
 }
 
 impl Repo {
@@ -239,65 +219,6 @@ impl Repo {
         changed.deleted.sort();
         changed.deleted.dedup();
         Ok(changed)
-    }
-
-    /// Decides what a push from `before` to `after` (full commit ids) touched.
-    /// A new branch, a force push, or a `before` missing from a shallow clone
-    /// selects everything; a deleted branch (`after` all zeros) selects nothing.
-    pub fn select_for_push(&self, before: &str, after: &str) -> Result<Selection> {
-        if is_zero_oid(after) {
-            return Ok(Selection::Changed(Changed::default()));
-        }
-        if is_zero_oid(before) {
-            return Ok(Selection::All {
-                reason: "new branch".to_string(),
-            });
-        }
-        let after_oid = self
-            .inner
-            .revparse_single(after)
-            .and_then(|o| o.peel_to_commit())
-            .map_err(|e| {
-                git_err(
-                    &format!(
-                        "the pushed commit {} is not in this clone; check out the pushed ref",
-                        short(after)
-                    ),
-                    e,
-                )
-            })?
-            .id();
-        let before_oid = match self
-            .inner
-            .revparse_single(before)
-            .and_then(|o| o.peel_to_commit())
-        {
-            Ok(c) => c.id(),
-            Err(_) => {
-                return Ok(Selection::All {
-                    reason: format!(
-                    "force push or shallow clone: the previous tip {} is not in the local history",
-                    short(before)
-                ),
-                })
-            }
-        };
-        if before_oid != after_oid {
-            let ancestor = self
-                .inner
-                .graph_descendant_of(after_oid, before_oid)
-                .map_err(|e| git_err("cannot compare the pushed commits", e))?;
-            if !ancestor {
-                return Ok(Selection::All {
-                    reason: format!(
-                        "force push: {} is not an ancestor of {}",
-                        short(before),
-                        short(after)
-                    ),
-                });
-            }
-        }
-        Ok(Selection::Changed(self.changed_files(before, after)?))
     }
 
     /// `path` relative to the work tree. Relative paths are taken as relative
@@ -524,31 +445,6 @@ pub fn commit_message(postmortems: &[String]) -> String {
     }
     s.push_str(" [skip ci]");
     s
-}
-
-/// `before` and `after` of a branch push event payload (`GITHUB_EVENT_PATH`);
-/// `None` for tag pushes, branch deletions, other events (workflow_dispatch)
-/// and anything unreadable.
-pub fn push_range_from_event(json: &str) -> Option<(String, String)> {
-    let v: serde_json::Value = serde_json::from_str(json).ok()?;
-    let git_ref = v.get("ref")?.as_str()?;
-    if !git_ref.starts_with("refs/heads/") {
-        return None;
-    }
-    if v.get("deleted").and_then(|d| d.as_bool()) == Some(true) {
-        return None;
-    }
-    let hex = |k: &str| -> Option<String> {
-        let s = v.get(k)?.as_str()?;
-        let ok = (s.len() == 40 || s.len() == 64) && s.bytes().all(|b| b.is_ascii_hexdigit());
-        ok.then(|| s.to_ascii_lowercase())
-    };
-    let before = hex("before")?;
-    let after = hex("after")?;
-    if is_zero_oid(&after) {
-        return None;
-    }
-    Some((before, after))
 }
 
 /// `url` with any `user:password@` removed.
@@ -859,77 +755,6 @@ mod tests {
             repo.changed_files("HEAD", "HEAD").unwrap(),
             Changed::default()
         );
-    }
-
-    #[test]
-    fn select_for_push_handles_new_branch_force_push_and_missing_before() {
-        let (_d, repo) = init();
-        let wd = repo.workdir().to_path_buf();
-        write(&wd, "a.md", "1\n");
-        let c1 = commit_all(&repo, "one");
-        write(&wd, "b.md", "2\n");
-        let c2 = commit_all(&repo, "two");
-        let zeros = "0".repeat(40);
-
-        assert_eq!(
-            repo.select_for_push(&zeros, &c2.to_string()).unwrap(),
-            Selection::All {
-                reason: "new branch".into()
-            }
-        );
-        match repo
-            .select_for_push(&c1.to_string(), &c2.to_string())
-            .unwrap()
-        {
-            Selection::Changed(ch) => assert_eq!(ch.modified, paths(&["b.md"])),
-            other => panic!("{other:?}"),
-        }
-        // c2 → c1 rewinds: a force push.
-        match repo
-            .select_for_push(&c2.to_string(), &c1.to_string())
-            .unwrap()
-        {
-            Selection::All { reason } => assert!(reason.starts_with("force push"), "{reason}"),
-            other => panic!("{other:?}"),
-        }
-        // A `before` this clone never saw (force push or shallow clone).
-        let unknown = "1234567890abcdef1234567890abcdef12345678";
-        match repo.select_for_push(unknown, &c2.to_string()).unwrap() {
-            Selection::All { reason } => assert!(reason.contains("force push"), "{reason}"),
-            other => panic!("{other:?}"),
-        }
-        // A pushed commit missing here is an error, not a silent empty run.
-        assert!(matches!(
-            repo.select_for_push(&c1.to_string(), unknown),
-            Err(Error::Git(_))
-        ));
-    }
-
-    #[test]
-    fn push_range_is_read_from_branch_push_events_only() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/github-api/events");
-        let branch = fs::read_to_string(dir.join("push.branch.json"));
-        let branch = branch.unwrap_or_else(|_| {
-            r#"{"ref":"refs/heads/master","before":"0000000000000000000000000000000000000000","after":"6113728f27ae82c7b1a177c8d03f9e96e0adf246","deleted":false}"#.into()
-        });
-        assert_eq!(
-            push_range_from_event(&branch),
-            Some((
-                "0".repeat(40),
-                "6113728f27ae82c7b1a177c8d03f9e96e0adf246".to_string()
-            ))
-        );
-        let tag = r#"{"ref":"refs/tags/v1","before":"0000000000000000000000000000000000000000","after":"6113728f27ae82c7b1a177c8d03f9e96e0adf246"}"#;
-        assert_eq!(push_range_from_event(tag), None);
-        if let Ok(t) = fs::read_to_string(dir.join("push.tag-created.json")) {
-            assert_eq!(push_range_from_event(&t), None);
-        }
-        if let Ok(t) = fs::read_to_string(dir.join("workflow_dispatch.json")) {
-            assert_eq!(push_range_from_event(&t), None);
-        }
-        let deleted = r#"{"ref":"refs/heads/x","before":"6113728f27ae82c7b1a177c8d03f9e96e0adf246","after":"0000000000000000000000000000000000000000","deleted":true}"#;
-        assert_eq!(push_range_from_event(deleted), None);
-        assert_eq!(push_range_from_event("not json"), None);
     }
 
     #[test]

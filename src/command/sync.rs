@@ -1,6 +1,6 @@
 //! GLUE for `pmtrack sync`: decides where the issues live (repository, API
 //! and server URLs, branch, token), which documents are in scope (all, the
-//! given paths, `--since REV`, or an Actions push), lists the managed issues
+//! given paths, or `--since REV`; a push run syncs all), lists the managed issues
 //! on GitHub, asks the pure planner what to change, applies it (or prints it
 //! with `--dry-run`), and hands the resulting links to write-back.
 //!
@@ -55,8 +55,8 @@ pub struct SyncArgs {
     /// as removed).
     #[arg(long, value_name = "REV", conflicts_with = "all")]
     pub since: Option<String>,
-    /// Every postmortem, whatever push event the run is for (the weekly
-    /// run; a push run otherwise syncs what its push changed).
+    /// Every postmortem (the default without PATHs or `--since`; says so
+    /// in scripts such as the weekly run).
     #[arg(long)]
     pub all: bool,
     /// Repository, API URL and token.
@@ -73,8 +73,6 @@ pub struct SyncEnv {
     pub api_url: Option<String>,
     /// GITHUB_SERVER_URL.
     pub server_url: Option<String>,
-    /// GITHUB_EVENT_PATH (the event payload file in Actions).
-    pub event_path: Option<PathBuf>,
     /// PMTRACK_ETAG_CACHE.
     pub etag_cache: Option<String>,
     /// PMTRACK_WRITE_INTERVAL (seconds).
@@ -91,7 +89,6 @@ impl SyncEnv {
             repository: var("GITHUB_REPOSITORY"),
             api_url: var("GITHUB_API_URL"),
             server_url: var("GITHUB_SERVER_URL"),
-            event_path: var("GITHUB_EVENT_PATH").map(PathBuf::from),
             etag_cache: var("PMTRACK_ETAG_CACHE"),
             write_interval: var("PMTRACK_WRITE_INTERVAL"),
             max_wait: var("PMTRACK_MAX_WAIT"),
@@ -244,48 +241,30 @@ pub fn server_url_for(api_url: &str) -> String {
 struct Scope {
     files: Vec<PathBuf>,
     deleted: Vec<String>,
-    /// Why everything is in scope despite a push range, for the log.
-    note: Option<String>,
+    /// Every postmortem of the repository is in scope: a managed issue's
+    /// document that is gone from the work tree was deleted (or renamed).
+    full: bool,
 }
 
-fn select_scope(ws: &Workspace, args: &SyncArgs, env: &SyncEnv) -> Result<Scope> {
+/// Every postmortem, unless PATHs or `--since REV` narrow it. A run for a
+/// push syncs every postmortem too, never only its own push range: when
+/// pushes come quickly GitHub drops pending runs, and a push whose run was
+/// dropped must still get its issues from the next run.
+fn select_scope(ws: &Workspace, args: &SyncArgs) -> Result<Scope> {
     let all = ws.select(&args.paths)?;
-    let changed = if args.all {
-        None
-    } else if let Some(rev) = &args.since {
-        let repo = ws.repo.as_ref().ok_or_else(|| {
-            Error::Usage(format!(
-                "--since {rev} needs a git repository; run pmtrack inside a clone or drop --since"
-            ))
-        })?;
-        Some(repo.changed_files(rev, "HEAD")?)
-    } else {
-        let range = env
-            .event_path
-            .as_ref()
-            .and_then(|p| std::fs::read_to_string(p).ok())
-            .and_then(|json| crate::git::push_range_from_event(&json));
-        match (range, ws.repo.as_ref()) {
-            (Some((before, after)), Some(repo)) => match repo.select_for_push(&before, &after)? {
-                crate::git::Selection::All { reason } => {
-                    return Ok(Scope {
-                        files: all,
-                        deleted: Vec::new(),
-                        note: Some(format!("syncing every postmortem: {reason}")),
-                    })
-                }
-                crate::git::Selection::Changed(c) => Some(c),
-            },
-            _ => None,
-        }
-    };
-    let Some(changed) = changed else {
+    let Some(rev) = args.since.as_ref().filter(|_| !args.all) else {
         return Ok(Scope {
             files: all,
             deleted: Vec::new(),
-            note: None,
+            full: args.paths.is_empty(),
         });
     };
+    let repo = ws.repo.as_ref().ok_or_else(|| {
+        Error::Usage(format!(
+            "--since {rev} needs a git repository; run pmtrack inside a clone or drop --since"
+        ))
+    })?;
+    let changed = repo.changed_files(rev, "HEAD")?;
     let slash = |p: &Path| p.to_string_lossy().replace('\\', "/");
     let modified: Vec<String> = changed.modified.iter().map(|p| slash(p)).collect();
     let files = all
@@ -295,7 +274,7 @@ fn select_scope(ws: &Workspace, args: &SyncArgs, env: &SyncEnv) -> Result<Scope>
     Ok(Scope {
         files,
         deleted: changed.deleted.iter().map(|p| slash(p)).collect(),
-        note: None,
+        full: false,
     })
 }
 
@@ -401,10 +380,7 @@ pub fn run(
     };
 
     let mut out = Outcome::default();
-    let scope = select_scope(&ws, args, env)?;
-    if let Some(n) = &scope.note {
-        out.stderr.push(n.clone());
-    }
+    let scope = select_scope(&ws, args)?;
     let (loaded, errors) = ws.load(&scope.files);
     for e in &errors {
         out.stderr.push(format!("warning: {e} (skipped)"));
@@ -469,9 +445,16 @@ pub fn run(
             .into_iter()
             .filter(|p| !ws.root.join(p).exists())
             .collect();
+        // With every postmortem in scope, a vanished document was deleted:
+        // its issues close as removed (after a rename took its own).
+        let deleted: Vec<String> = if scope.full {
+            vanished.clone()
+        } else {
+            scope.deleted.clone()
+        };
         let input = PlanInput {
             postmortems: &postmortems,
-            deleted_paths: &scope.deleted,
+            deleted_paths: &deleted,
             vanished_paths: &vanished,
             issues: &issues,
             config: &ws.config,

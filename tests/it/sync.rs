@@ -525,7 +525,7 @@ fn open_issue_titles(w: &World) -> Vec<String> {
 }
 
 #[test]
-fn since_and_push_events_limit_the_sync_to_changed_postmortems() {
+fn since_limits_the_sync_and_a_push_run_syncs_every_postmortem() {
     let w = world();
     let repo = git2::Repository::init(w.dir.path()).unwrap();
     let doc = |title: &str, items: &[&str]| {
@@ -563,7 +563,10 @@ fn since_and_push_events_limit_the_sync_to_changed_postmortems() {
     let alpha = w.issue_titled("Fix alpha one");
     assert_eq!(alpha["state_reason"], "not_planned");
 
-    // A push event that changed b.md (and only b.md) closes its removed item.
+    // A push event for a push that changed only b.md: the run syncs every
+    // postmortem all the same (a dropped earlier run loses nothing), so
+    // b.md's removed item closes and c.md's edit, pushed earlier by a run
+    // that never happened, gets its issue.
     commit_all(&repo, "trim b");
     let third = repo
         .head()
@@ -580,7 +583,7 @@ fn since_and_push_events_limit_the_sync_to_changed_postmortems() {
     .unwrap();
     std::fs::write(
         w.dir.path().join("postmortems/c.md"),
-        doc("C", &["Fix gamma one renamed entirely differently"]),
+        doc("C", &["Fix gamma one", "Fix gamma two"]),
     )
     .unwrap();
     let url = w.gh.url();
@@ -593,10 +596,13 @@ fn since_and_push_events_limit_the_sync_to_changed_postmortems() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}");
     assert!(
-        stdout.contains("1 closed") && stdout.contains("0 created"),
+        stdout.contains("1 created") && stdout.contains("1 closed"),
         "{stdout}"
     );
-    assert_eq!(open_issue_titles(&w), ["Fix beta one", "Fix gamma one"]);
+    assert_eq!(
+        open_issue_titles(&w),
+        ["Fix beta one", "Fix gamma one", "Fix gamma two"]
+    );
     w.gh.assert_clean();
 }
 
@@ -649,5 +655,21 @@ fn write_back_links_issues_into_the_document_and_a_resync_changes_nothing() {
     );
     assert_eq!(std::fs::read_to_string(&path).unwrap(), ticked);
     assert_eq!(w.issues().len(), 3);
+    w.gh.assert_clean();
+}
+
+#[test]
+fn a_deleted_postmortem_closes_its_issues_in_a_full_sync() {
+    let w = world();
+    w.write(
+        "postmortems/other.md",
+        "# O\n\nDate: 2024-02-01\n\n## Action items\n\n- Keep this one\n",
+    );
+    w.sync(&[]);
+    assert_eq!(open_issue_titles(&w).len(), 4);
+    std::fs::remove_file(w.dir.path().join("postmortems/2024-01-10-db.md")).unwrap();
+    let run = w.sync(&[]);
+    assert!(run.stdout.contains("3 closed"), "{}", run.stdout);
+    assert_eq!(open_issue_titles(&w), ["Keep this one"]);
     w.gh.assert_clean();
 }
