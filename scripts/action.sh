@@ -64,7 +64,13 @@ verify_sha256() {
 }
 
 download() {
-  curl --fail --silent --show-error --location --retry 3 --proto '=https,http' \
+  # HTTPS only, redirects included; plain HTTP only for an explicit
+  # PMTRACK_DOWNLOAD_BASE on http:// (a local mirror, the tests).
+  local proto='=https'
+  if [[ -n "${PMTRACK_DOWNLOAD_BASE:-}" && "$1" == http://* ]]; then
+    proto='=http'
+  fi
+  curl --fail --silent --show-error --location --retry 3 --proto "$proto" --proto-redir "$proto" \
     --output "$2" "$1"
 }
 
@@ -91,7 +97,14 @@ install_asset() {
   fi
   mkdir -p "$dest"
   tar -xzf "${tmp}/${name}" -C "$tmp"
-  install -m 0755 "$(find "$tmp" -type f -name pmtrack | head -n 1)" "$dest/pmtrack"
+  local bin
+  bin="$(find "$tmp" -type f -name pmtrack | head -n 1)"
+  if [[ -z "$bin" ]]; then
+    rm -rf "$tmp"
+    log "${name} holds no pmtrack binary"
+    return 1
+  fi
+  install -m 0755 "$bin" "$dest/pmtrack"
   rm -rf "$tmp"
   log "installed pmtrack ${version} (${triple}), sha256 verified"
 }
@@ -159,24 +172,52 @@ is_true() {
   esac
 }
 
+# The identity of every commit git makes for the Action (a rebase too):
+# runners have none configured.
+BOT_NAME="pmtrack[bot]"
+BOT_EMAIL="pmtrack[bot]@users.noreply.github.com"
+
 # git with the token as an HTTPS credential taken from the environment (it
-# never appears on a command line or in .git/config).
+# never appears on a command line or in .git/config), the bot's identity,
+# and no `http.extraheader`: actions/checkout leaves one holding its own
+# token, which would win over ours (a custom token must be the one that
+# pushes).
 git_auth() {
+  local server="${GITHUB_SERVER_URL:-https://github.com}"
   # The single quotes are deliberate: git's shell expands the variable.
   # shellcheck disable=SC2016
   git -c credential.helper= \
     -c 'credential.helper=!f() { echo username=x-access-token; echo "password=${PMTRACK_TOKEN}"; }; f' \
+    -c "http.${server%/}/.extraheader=" -c http.extraheader= \
+    -c "user.name=${BOT_NAME}" -c "user.email=${BOT_EMAIL}" \
     "$@"
 }
 
-# Pushes HEAD to BRANCH; on a rejection, one `git pull --rebase` and retry.
+# Pushes HEAD to BRANCH. A push rejected because the branch moved on gets
+# one `git pull --rebase` and a retry; a push refused by a rule (a
+# protected branch, GH006) is an error that says what to do.
 push_branch() {
-  local branch="$1"
-  if git_auth push origin "HEAD:refs/heads/${branch}"; then
+  local branch="$1" err
+  err="$(mktemp)"
+  if git_auth push origin "HEAD:refs/heads/${branch}" 2> "$err"; then
+    rm -f "$err"
     return
   fi
-  log "push rejected; rebasing on origin/${branch} and trying once more"
-  git_auth pull --rebase origin "$branch"
+  cat "$err" >&2
+  if grep -qE 'GH006|GH013|protected branch|[Pp]rotected' "$err"; then
+    rm -f "$err"
+    die "GitHub refused to push the write-back commit to ${branch}: the branch is protected. Use write-back-mode: pull-request, or a token allowed to push to it (a GitHub App token, see docs/action.md)"
+  fi
+  if ! grep -qE 'non-fast-forward|fetch first|rejected' "$err"; then
+    rm -f "$err"
+    die "cannot push the write-back commit to ${branch} (see git's message above)"
+  fi
+  rm -f "$err"
+  log "push rejected: ${branch} moved on; rebasing on origin/${branch} and trying once more"
+  if ! git_auth pull --rebase origin "$branch"; then
+    git rebase --abort >/dev/null 2>&1 || true
+    die "cannot rebase the write-back commit on origin/${branch}; the next run writes the links again"
+  fi
   git_auth push origin "HEAD:refs/heads/${branch}"
 }
 
@@ -197,13 +238,19 @@ push_pull_request() {
     --body "Issue links and status blocks written by pmtrack. Merge to keep the postmortems in step with their issues; pmtrack updates this pull request on later runs."
 }
 
-# The branch a push should go to: the pushed branch, else the checked-out one.
+# The branch a push should go to: the pushed branch, else the checked-out
+# one; a detached HEAD (a tag, a pull request's merge commit) has none.
 current_branch() {
+  local branch
   if [[ "${GITHUB_REF:-}" == refs/heads/* ]]; then
     echo "${GITHUB_REF#refs/heads/}"
-  else
-    git rev-parse --abbrev-ref HEAD
+    return
   fi
+  branch="$(git rev-parse --abbrev-ref HEAD)"
+  if [[ "$branch" == HEAD ]]; then
+    die "the write-back commit was made on a detached HEAD (GITHUB_REF=${GITHUB_REF:-unset}), so there is no branch to push it to; run the workflow on a branch (push or workflow_dispatch from a branch), or set commit: false"
+  fi
+  echo "$branch"
 }
 
 # `created=N updated=N closed=N` from sync's summary line, for runs whose
@@ -268,8 +315,9 @@ run_pmtrack() {
       args+=(--write)
     fi
   fi
-  # Extra arguments are split on whitespace, never evaluated or globbed.
-  read -r -a extra <<< "${PMTRACK_ARGS:-}" || true
+  # Extra arguments are split on whitespace (line breaks too), never
+  # evaluated or globbed.
+  read -r -d '' -a extra <<< "${PMTRACK_ARGS:-}" || true
   args+=(${extra[@]+"${extra[@]}"})
 
   export GITHUB_TOKEN="${PMTRACK_TOKEN:-}"

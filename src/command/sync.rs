@@ -576,6 +576,7 @@ pub fn run(
             .clone()
             .filter(|l| l.due.is_some_and(|d| d < today))
             .count();
+        rt.append_summary(&job_summary(&full_name, &summary, &report))?;
         rt.set_outputs(&[
             ("created", summary.created.to_string()),
             ("updated", summary.updated.to_string()),
@@ -605,6 +606,38 @@ pub fn run(
     // A postmortem that could not be read is failed work too.
     out.code = u8::from(summary.failed > 0 || !errors.is_empty() || wb_failed);
     Ok(out)
+}
+
+/// The job summary of a sync in Actions: the counts, then each issue
+/// created, updated, closed or reopened, linked.
+fn job_summary(repo: &str, summary: &Summary, report: &crate::github::ApplyReport) -> String {
+    let mut md = format!("## pmtrack sync of {repo}\n\n{}\n", summary.line());
+    let mut rows = Vec::new();
+    for a in &report.applied {
+        let what = match a.outcome {
+            ApplyOutcome::Created => "created",
+            ApplyOutcome::Updated => "updated",
+            ApplyOutcome::Closed => "closed",
+            ApplyOutcome::Reopened => "reopened",
+            _ => continue,
+        };
+        let Some(n) = a.number else { continue };
+        let title = report.issues.get(&n).map_or("", |i| i.title.as_str());
+        let link = match &a.url {
+            Some(u) if !u.is_empty() => format!("[#{n}]({u})"),
+            _ => format!("#{n}"),
+        };
+        rows.push(format!(
+            "- {what} {link} {}",
+            crate::issue_text::neutralise_mentions(&title.replace(['\n', '\r'], " "), &[])
+        ));
+    }
+    if !rows.is_empty() {
+        md.push('\n');
+        md.push_str(&rows.join("\n"));
+        md.push('\n');
+    }
+    md
 }
 
 /// The first SIGINT or SIGTERM (never returns where neither can be heard).

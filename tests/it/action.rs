@@ -163,6 +163,20 @@ fn bash(cwd: &Path, body: &str, envs: &[(&str, String)]) -> Ran {
     for (k, v) in envs {
         c.env(k, v);
     }
+    if envs
+        .iter()
+        .any(|(k, _)| *k == "RUNNER_WITHOUT_GIT_IDENTITY")
+    {
+        // As on GitHub's runners: no identity at all.
+        for k in [
+            "GIT_AUTHOR_NAME",
+            "GIT_AUTHOR_EMAIL",
+            "GIT_COMMITTER_NAME",
+            "GIT_COMMITTER_EMAIL",
+        ] {
+            c.env_remove(k);
+        }
+    }
     let out = c.output().unwrap();
     let ran = Ran {
         code: out.status.code().unwrap_or(-1),
@@ -603,11 +617,15 @@ fn a_rejected_push_is_rebased_once_and_pushed() {
     let ran = bash(
         &work,
         "push_branch main",
-        &[("PMTRACK_TOKEN", TOKEN.to_string())],
+        &[
+            ("PMTRACK_TOKEN", TOKEN.to_string()),
+            ("RUNNER_WITHOUT_GIT_IDENTITY", "1".to_string()),
+        ],
     );
     assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
     assert!(
-        ran.stderr.contains("push rejected; rebasing"),
+        ran.stderr
+            .contains("push rejected: main moved on; rebasing"),
         "{}",
         ran.stderr
     );
@@ -622,6 +640,52 @@ fn a_rejected_push_is_rebased_once_and_pushed() {
         head.parent(0).unwrap().message().ok(),
         Some("change b.md\n")
     );
+    // The rebased commit was committed by the bot (runners have no
+    // identity of their own).
+    assert_eq!(head.committer().name(), Ok("pmtrack[bot]"));
+}
+
+/// A push refused by a rule (a protected branch) is not mistaken for a
+/// branch that moved on: a clear error, no rebase.
+#[test]
+fn a_protected_branch_refusal_is_an_error_that_says_what_to_do() {
+    let tmp = tempfile::tempdir().unwrap();
+    let work = repo_with_origin(tmp.path(), &[("a.md", "a\n")]);
+    let hook = tmp.path().join("origin.git/hooks/pre-receive");
+    std::fs::write(
+        &hook,
+        "#!/bin/sh\necho 'GH006: Protected branch update failed for refs/heads/main.' >&2\nexit 1\n",
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    commit_change(&work, "a.md", "a, written back\n");
+    let ran = bash(
+        &work,
+        "push_branch main",
+        &[("PMTRACK_TOKEN", TOKEN.to_string())],
+    );
+    assert_eq!(ran.code, 1, "{}\n{}", ran.stdout, ran.stderr);
+    assert!(ran.stdout.contains("::error title=pmtrack action::GitHub refused to push the write-back commit to main: the branch is protected"), "{}", ran.stdout);
+    assert!(!ran.stderr.contains("rebasing"), "{}", ran.stderr);
+}
+
+/// A detached HEAD has no branch to push to: a clear error.
+#[test]
+fn a_detached_head_is_an_error_not_a_branch_named_head() {
+    let tmp = tempfile::tempdir().unwrap();
+    let work = repo_with_origin(tmp.path(), &[("a.md", "a\n")]);
+    git(&work, &["checkout", "-q", "--detach"]);
+    let ran = bash(
+        &work,
+        "current_branch",
+        &[("GITHUB_REF", "refs/tags/v1.0.0".to_string())],
+    );
+    assert_eq!(ran.code, 1, "{}\n{}", ran.stdout, ran.stderr);
+    assert!(ran.stdout.contains("detached HEAD"), "{}", ran.stdout);
 }
 
 #[test]
