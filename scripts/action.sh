@@ -24,10 +24,11 @@ die() { printf '::error title=pmtrack action::%s\n' "$*"; log "error: $*"; exit 
 # runners without a release binary.
 target_triple() {
   case "$1/$2" in
-    Linux/X64) echo x86_64-unknown-linux-gnu ;;
-    Linux/ARM64) echo aarch64-unknown-linux-gnu ;;
+    Linux/X64) echo x86_64-unknown-linux-musl ;;
+    Linux/ARM64) echo aarch64-unknown-linux-musl ;;
     macOS/X64) echo x86_64-apple-darwin ;;
     macOS/ARM64) echo aarch64-apple-darwin ;;
+    Windows/X64) echo x86_64-pc-windows-msvc ;;
     *) return 1 ;;
   esac
 }
@@ -82,7 +83,12 @@ install_asset() {
     log "no release binary for ${RUNNER_OS:-?}/${RUNNER_ARCH:-?}"
     return 2
   }
-  name="pmtrack-${version}-${triple}.tar.gz"
+  local ext=tar.gz exe=pmtrack
+  if [[ "$triple" == *-windows-* ]]; then
+    ext=zip
+    exe=pmtrack.exe
+  fi
+  name="pmtrack-${version}-${triple}.${ext}"
   base="${PMTRACK_DOWNLOAD_BASE:-${GITHUB_SERVER_URL:-https://github.com}/${repo}/releases/download}"
   tmp="$(mktemp -d)"
   if ! download "${base}/v${version}/${name}" "${tmp}/${name}" ||
@@ -95,16 +101,34 @@ install_asset() {
     rm -rf "$tmp"
     return 1
   fi
+  # Where gh is there, the build provenance too (release.yml attests every
+  # asset); only for GitHub's own releases, not a mirror.
+  if [[ -z "${PMTRACK_DOWNLOAD_BASE:-}" ]] && command -v gh >/dev/null 2>&1; then
+    if ! GH_TOKEN="${PMTRACK_TOKEN:-}" gh attestation verify "${tmp}/${name}" --repo "$repo" >/dev/null; then
+      rm -rf "$tmp"
+      log "the build provenance attestation of ${name} does not verify"
+      return 1
+    fi
+    log "build provenance of ${name} verified (gh attestation verify)"
+  fi
   mkdir -p "$dest"
-  tar -xzf "${tmp}/${name}" -C "$tmp"
+  if [[ "$ext" == zip ]]; then
+    if command -v unzip >/dev/null 2>&1; then
+      unzip -q "${tmp}/${name}" -d "$tmp"
+    else
+      powershell -NoProfile -Command "Expand-Archive -Path '${tmp}/${name}' -DestinationPath '${tmp}'"
+    fi
+  else
+    tar -xzf "${tmp}/${name}" -C "$tmp"
+  fi
   local bin
-  bin="$(find "$tmp" -type f -name pmtrack | head -n 1)"
+  bin="$(find "$tmp" -type f -name "$exe" | head -n 1)"
   if [[ -z "$bin" ]]; then
     rm -rf "$tmp"
     log "${name} holds no pmtrack binary"
     return 1
   fi
-  install -m 0755 "$bin" "$dest/pmtrack"
+  install -m 0755 "$bin" "$dest/$exe"
   rm -rf "$tmp"
   log "installed pmtrack ${version} (${triple}), sha256 verified"
 }

@@ -402,13 +402,13 @@ fn runners_map_to_release_targets_and_others_fall_back_to_source() {
     let ran = bash(
         tmp.path(),
         "for r in Linux/X64 Linux/ARM64 macOS/X64 macOS/ARM64; do target_triple \"${r%/*}\" \"${r#*/}\"; done; \
-         target_triple Windows X64 || echo none; target_triple Linux ARM || echo none",
+         target_triple Windows X64; target_triple Windows ARM64 || echo none; target_triple Linux ARM || echo none",
         &[],
     );
     assert_eq!(ran.code, 0, "{}", ran.stderr);
     assert_eq!(
         ran.stdout,
-        "x86_64-unknown-linux-gnu\naarch64-unknown-linux-gnu\nx86_64-apple-darwin\naarch64-apple-darwin\nnone\nnone\n"
+        "x86_64-unknown-linux-musl\naarch64-unknown-linux-musl\nx86_64-apple-darwin\naarch64-apple-darwin\nx86_64-pc-windows-msvc\nnone\nnone\n"
     );
     let ran = bash(
         tmp.path(),
@@ -458,7 +458,7 @@ fn serve(dir: PathBuf) -> String {
 /// A release `v9.9.9` with a stand-in binary for Linux x86_64, served on
 /// 127.0.0.1; `tamper` spoils its checksum file.
 fn release(tmp: &Path, tamper: bool) -> String {
-    let name = "pmtrack-9.9.9-x86_64-unknown-linux-gnu.tar.gz";
+    let name = "pmtrack-9.9.9-x86_64-unknown-linux-musl.tar.gz";
     let stage = tmp.join("stage");
     std::fs::create_dir_all(&stage).unwrap();
     std::fs::write(
