@@ -96,7 +96,8 @@ pub struct ActRun {
 }
 
 impl Runner {
-    /// `files` and the example `workflows` committed by a person and pushed
+    /// `files` and the `workflows` (paths in this checkout, e.g.
+    /// `examples/workflows/on-push.yml`) committed by a person and pushed
     /// to `origin` (branch `main`); `None` when act is not installed.
     pub fn new(files: &[(&str, &str)], workflows: &[&str]) -> Option<Runner> {
         let act = act_binary()?;
@@ -118,8 +119,9 @@ impl Runner {
             r.write(rel, text);
         }
         for w in workflows {
-            let text = std::fs::read_to_string(root().join("examples/workflows").join(w)).unwrap();
-            r.write(&format!(".github/workflows/{w}"), &text);
+            let text = std::fs::read_to_string(root().join(w)).unwrap();
+            let name = Path::new(w).file_name().unwrap().to_string_lossy();
+            r.write(&format!(".github/workflows/{name}"), &text);
         }
         r.commit_and_push("postmortems");
         // The action as a stranger's runner gets it: its files, not target/.
@@ -151,7 +153,8 @@ impl Runner {
         std::fs::write(p, text).unwrap();
     }
 
-    /// The person commits everything and pushes to `origin`.
+    /// The person commits everything and pushes to `origin` (after taking
+    /// in what the bot pushed meanwhile).
     pub fn commit_and_push(&self, message: &str) {
         let repo = self.repo();
         git(&repo, &["add", "-A"], true);
@@ -162,8 +165,17 @@ impl Runner {
                 &["remote", "add", "origin", self.remote().to_str().unwrap()],
                 false,
             );
+        } else {
+            git(&repo, &["pull", "-q", "--rebase", "origin", "main"], true);
         }
         git(&repo, &["push", "-q", "origin", "main"], false);
+    }
+
+    /// The person tags HEAD and pushes the tag.
+    pub fn tag_and_push(&self, tag: &str) {
+        let repo = self.repo();
+        git(&repo, &["tag", tag], true);
+        git(&repo, &["push", "-q", "origin", tag], false);
     }
 
     /// Commits on `origin`'s `main`, newest first.
@@ -228,6 +240,9 @@ impl Runner {
                 continue;
             };
             let action = rest.split_whitespace().next().unwrap_or("");
+            if action.starts_with("./") {
+                continue; // the workspace's own action: act finds it
+            }
             let to = match action.split('@').next().unwrap_or("") {
                 "actions/checkout" => root().join("tests/act/checkout"),
                 "actions/cache" => root().join("tests/act/cache"),
@@ -283,6 +298,7 @@ impl Runner {
             c.arg("--env").arg(format!("{k}={v}"));
         }
         c.arg("-s").arg(format!("GITHUB_TOKEN={TOKEN}"));
+
         // The runner: no git identity, no user configuration.
         for (k, _) in std::env::vars() {
             if k.starts_with("GITHUB_")
@@ -325,7 +341,7 @@ const SCHEDULE: &str = r#"{"schedule": "0 8 * * 1"}"#;
 fn the_weekly_workflow_writes_back_in_one_pushed_commit_reports_and_settles() {
     let Some(r) = Runner::new(
         &[("postmortems/2024-05-02-db.md", DB)],
-        &["weekly-report.yml"],
+        &["examples/workflows/weekly-report.yml"],
     ) else {
         return;
     };
@@ -376,4 +392,132 @@ fn the_weekly_workflow_writes_back_in_one_pushed_commit_reports_and_settles() {
         r.gh.mutating_requests()
     );
     r.gh.assert_clean();
+}
+
+const PUSH: &str = r#"{"ref": "refs/heads/main"}"#;
+
+fn doc(title: &str, items: &[&str]) -> String {
+    let mut s = format!("# {title}\n\n**Date:** 2024-05-02\n\n## Action items\n\n");
+    for i in items {
+        s.push_str(&format!("- [ ] {i}\n"));
+    }
+    s
+}
+
+#[test]
+fn the_on_push_workflow_syncs_a_push_and_the_run_for_its_own_commit_changes_nothing() {
+    let Some(r) = Runner::new(
+        &[("postmortems/2024-05-02-db.md", DB)],
+        &["examples/workflows/on-push.yml"],
+    ) else {
+        return;
+    };
+    let start = r.remote_log().len();
+    let run = r.run("on-push.yml", "push", PUSH, "2024-06-03");
+    assert_eq!(run.code, 0, "{}", run.log);
+    assert_eq!(r.gh.issues("o", "r").len(), 3);
+    let log = r.remote_log();
+    assert_eq!(log.len(), start + 1, "{log:#?}");
+    assert!(log[0].author.starts_with("pmtrack[bot]") && log[0].message.contains("[skip ci]"));
+    // GitHub does not run `[skip ci]` pushes, but a run for that commit
+    // (a manual re-run) must change nothing.
+    r.gh.reset_log();
+    let run = r.run("on-push.yml", "push", PUSH, "2024-06-03");
+    assert_eq!(run.code, 0, "{}", run.log);
+    assert!(run.log.contains("nothing to write back"), "{}", run.log);
+    assert_eq!(r.remote_log().len(), start + 1);
+    assert!(
+        r.gh.mutating_requests().is_empty(),
+        "{:#?}",
+        r.gh.mutating_requests()
+    );
+    r.gh.assert_clean();
+}
+
+#[test]
+fn quick_pushes_lose_nothing_when_the_middle_run_never_happens() {
+    let Some(r) = Runner::new(
+        &[("postmortems/a.md", &doc("A", &["Fix alpha"]))],
+        &["examples/workflows/on-push.yml"],
+    ) else {
+        return;
+    };
+    let run = r.run("on-push.yml", "push", PUSH, "2024-06-03");
+    assert_eq!(run.code, 0, "{}", run.log);
+    // Two quick pushes: GitHub drops the pending run of the first.
+    r.write(
+        "postmortems/b.md",
+        &doc("B", &["Fix beta one", "Fix beta two"]),
+    );
+    r.commit_and_push("add b");
+    r.write("postmortems/c.md", &doc("C", &["Fix gamma"]));
+    r.commit_and_push("add c");
+    let run = r.run("on-push.yml", "push", PUSH, "2024-06-03");
+    assert_eq!(run.code, 0, "{}", run.log);
+    let mut titles: Vec<String> =
+        r.gh.issues("o", "r")
+            .iter()
+            .map(|i| i["title"].as_str().unwrap().to_owned())
+            .collect();
+    titles.sort();
+    assert_eq!(
+        titles,
+        ["Fix alpha", "Fix beta one", "Fix beta two", "Fix gamma"]
+    );
+    let b = r.remote_file("postmortems/b.md");
+    assert!(b.contains("Fix beta one ([#"), "{b}");
+    r.gh.assert_clean();
+}
+
+#[test]
+fn a_manual_run_from_a_tag_says_it_cannot_push_from_a_detached_head() {
+    let Some(r) = Runner::new(
+        &[("postmortems/a.md", &doc("A", &["Fix alpha"]))],
+        &["examples/workflows/manual.yml"],
+    ) else {
+        return;
+    };
+    r.tag_and_push("v1.0.0");
+    let start = r.remote_log().len();
+    // As GitHub sends a dispatch: every input value a string.
+    let event = r#"{"ref": "refs/tags/v1.0.0", "inputs": {"command": "sync", "dry-run": "false", "commit": "true", "args": ""}}"#;
+    let run = r.run("manual.yml", "workflow_dispatch", event, "2024-06-03");
+    assert_ne!(run.code, 0, "{}", run.log);
+    assert!(run.log.contains("detached HEAD"), "{}", run.log);
+    assert!(!run.log.contains("refs/heads/HEAD"), "{}", run.log);
+    assert_eq!(r.remote_log().len(), start, "nothing pushed");
+    let bare = git2::Repository::open_bare(r.remote()).unwrap();
+    assert!(bare.find_reference("refs/heads/HEAD").is_err());
+}
+
+#[test]
+fn the_self_test_workflow_runs_the_action_from_the_checkout() {
+    let file = |rel: &str| std::fs::read_to_string(root().join(rel)).unwrap();
+    let mut files: Vec<(String, String)> = vec![
+        ("action.yml".into(), file("action.yml")),
+        ("scripts/action.sh".into(), file("scripts/action.sh")),
+    ];
+    for e in std::fs::read_dir(root().join("examples/postmortems")).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        files.push((
+            format!("examples/postmortems/{name}"),
+            std::fs::read_to_string(&p).unwrap(),
+        ));
+    }
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let Some(r) = Runner::new(&refs, &[".github/workflows/self-test.yml"]) else {
+        return;
+    };
+    let run = r.run(
+        "self-test.yml",
+        "pull_request",
+        r#"{"number": 1}"#,
+        "2024-06-03",
+    );
+    assert_eq!(run.code, 0, "{}", run.log);
+    assert!(run.log.contains("findings=0"), "{}", run.log);
 }
