@@ -248,18 +248,33 @@ push_branch() {
 # Pushes the write-back commit to the one write-back branch and opens its
 # pull request unless one is open already.
 push_pull_request() {
-  local base="$1" existing
-  git_auth push --force origin "HEAD:refs/heads/${WRITE_BACK_BRANCH}"
+  local base="$1" existing err
   command -v gh >/dev/null 2>&1 || die "write-back-mode pull-request needs the gh CLI"
+  # The pull request's checks must run (a protected branch requires them):
+  # its commit carries no `[skip ci]`. The write-back branch is not the one
+  # the workflows sync on, so this starts no loop.
+  git_auth commit --quiet --amend --no-verify \
+    -m "$(git log -1 --format=%B | sed 's/ \[skip ci\]//')"
+  # Every run writes back every postmortem on top of the base, so replacing
+  # the branch drops nothing an earlier, unmerged run wrote.
+  git_auth push --force origin "HEAD:refs/heads/${WRITE_BACK_BRANCH}"
   existing="$(GH_TOKEN="$PMTRACK_TOKEN" gh pr list --head "$WRITE_BACK_BRANCH" --base "$base" \
     --state open --json number --jq '.[0].number // empty')"
   if [[ -n "$existing" ]]; then
     log "updated pull request #${existing} (branch ${WRITE_BACK_BRANCH})"
     return
   fi
-  GH_TOKEN="$PMTRACK_TOKEN" gh pr create --head "$WRITE_BACK_BRANCH" --base "$base" \
+  err="$(mktemp)"
+  if ! GH_TOKEN="$PMTRACK_TOKEN" gh pr create --head "$WRITE_BACK_BRANCH" --base "$base" \
     --title "pmtrack: write issue links back into the postmortems" \
-    --body "Issue links and status blocks written by pmtrack. Merge to keep the postmortems in step with their issues; pmtrack updates this pull request on later runs."
+    --body "Issue links and status blocks written by pmtrack. Merge to keep the postmortems in step with their issues; pmtrack updates this pull request on later runs." \
+    2> "$err"; then
+    cat "$err" >&2
+    rm -f "$err"
+    local server="${GITHUB_SERVER_URL:-https://github.com}"
+    die "GitHub refused to open the write-back pull request. The branch ${WRITE_BACK_BRANCH} is pushed: open it yourself at ${server%/}/${GITHUB_REPOSITORY:-OWNER/REPO}/compare/${base}...${WRITE_BACK_BRANCH}, or let the workflow do it: Settings → Actions → General → Workflow permissions → 'Allow GitHub Actions to create and approve pull requests', and give the job 'pull-requests: write' (docs/action.md)"
+  fi
+  rm -f "$err"
 }
 
 # The branch a push should go to: the pushed branch, else the checked-out

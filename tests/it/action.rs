@@ -749,6 +749,71 @@ fn pull_request_mode_uses_one_branch_and_opens_one_pull_request() {
     assert_ne!(main, second);
 }
 
+/// Where the repository forbids Actions to open pull requests, the branch
+/// is pushed and the error says how to allow it or open it by hand; the
+/// pull request's commit carries no `[skip ci]` (its checks must run).
+#[test]
+fn a_refused_pull_request_explains_the_setting_and_links_the_compare_view() {
+    let tmp = tempfile::tempdir().unwrap();
+    let work = repo_with_origin(tmp.path(), &[("a.md", "a\n")]);
+    let bin = tmp.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::write(
+        bin.join("gh"),
+        "#!/usr/bin/env bash\ncase \"$1 $2\" in\n  'pr create') echo 'pull request create failed: GraphQL: GitHub Actions is not permitted to create or approve pull requests (createPullRequest)' >&2; exit 1 ;;\nesac\n",
+    )
+    .unwrap();
+    Command::new("chmod")
+        .arg("+x")
+        .arg(bin.join("gh"))
+        .status()
+        .unwrap();
+    std::fs::write(work.join("a.md"), "links\n").unwrap();
+    git(&work, &["add", "a.md"]);
+    git(
+        &work,
+        &[
+            "commit",
+            "-q",
+            "-m",
+            "pmtrack: update action items in a.md [skip ci]",
+        ],
+    );
+    let env = [
+        ("PMTRACK_TOKEN", TOKEN.to_string()),
+        ("GITHUB_REPOSITORY", "o/r".to_string()),
+        ("RUNNER_WITHOUT_GIT_IDENTITY", "1".to_string()),
+        (
+            "PATH",
+            format!(
+                "{}:{}",
+                bin.display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        ),
+    ];
+    let ran = bash(&work, "push_pull_request main", &env);
+    assert_eq!(ran.code, 1, "{}\n{}", ran.stdout, ran.stderr);
+    assert!(
+        ran.stdout
+            .contains("Allow GitHub Actions to create and approve pull requests"),
+        "{}",
+        ran.stdout
+    );
+    assert!(
+        ran.stdout
+            .contains("https://github.com/o/r/compare/main...pmtrack/write-back"),
+        "{}",
+        ran.stdout
+    );
+    let (_, commit) = origin_head(tmp.path(), "pmtrack/write-back");
+    assert!(!commit.contains("[skip ci]"), "{commit}");
+    assert!(
+        commit.contains("pmtrack: update action items in a.md"),
+        "{commit}"
+    );
+}
+
 #[test]
 fn check_in_actions_annotates_each_finding_and_exits_1() {
     let tmp = tempfile::tempdir().unwrap();
