@@ -429,7 +429,7 @@ fn runners_map_to_release_targets_and_others_fall_back_to_source() {
 }
 
 /// Serves the files of `dir` over HTTP on 127.0.0.1 (404 for the rest).
-fn serve(dir: PathBuf) -> String {
+pub(crate) fn serve(dir: PathBuf) -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     std::thread::spawn(move || {

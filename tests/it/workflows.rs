@@ -133,6 +133,8 @@ impl Runner {
             action.join("scripts/action.sh"),
         )
         .unwrap();
+        // The version the Action installs by default is its Cargo.toml's.
+        std::fs::copy(root().join("Cargo.toml"), action.join("Cargo.toml")).unwrap();
         std::fs::create_dir_all(r.tmp.path().join("home")).unwrap();
         Some(r)
     }
@@ -257,6 +259,26 @@ impl Runner {
     /// Runs `workflow` for `event` (with `payload`) under act, as of `day`,
     /// after the person's clone caught up with `origin`.
     pub fn run(&self, workflow: &str, event: &str, payload: &str, day: &str) -> ActRun {
+        let bin = assert_cmd::cargo::cargo_bin("pmtrack");
+        self.run_with(
+            workflow,
+            event,
+            payload,
+            day,
+            &[("PMTRACK_BIN", bin.display().to_string())],
+        )
+    }
+
+    /// [`Runner::run`] with `env` for the steps instead of `PMTRACK_BIN`
+    /// (e.g. a release to download from).
+    pub fn run_with(
+        &self,
+        workflow: &str,
+        event: &str,
+        payload: &str,
+        day: &str,
+        env: &[(&str, String)],
+    ) -> ActRun {
         git(
             &self.repo(),
             &["pull", "-q", "--ff-only", "origin", "main"],
@@ -264,7 +286,6 @@ impl Runner {
         );
         let event_file = self.tmp.path().join("event.json");
         std::fs::write(&event_file, payload).unwrap();
-        let bin = assert_cmd::cargo::cargo_bin("pmtrack");
         let mut c = Command::new(&self.act);
         c.current_dir(self.repo())
             .arg(event)
@@ -288,13 +309,12 @@ impl Runner {
             ("GITHUB_SERVER_URL", self.gh.url()),
             ("GITHUB_REPOSITORY", "o/r".to_owned()),
             ("PMTRACK_TEST_REMOTE", self.remote().display().to_string()),
-            ("PMTRACK_BIN", bin.display().to_string()),
             ("PMTRACK_TODAY", day.to_owned()),
             ("PMTRACK_WRITE_INTERVAL", "0".to_owned()),
             ("PMTRACK_MAX_WAIT", "3".to_owned()),
             ("GIT_PAGER", "cat".to_owned()),
         ];
-        for (k, v) in envs {
+        for (k, v) in envs.iter().chain(env) {
             c.arg("--env").arg(format!("{k}={v}"));
         }
         c.arg("-s").arg(format!("GITHUB_TOKEN={TOKEN}"));
@@ -520,4 +540,77 @@ fn the_self_test_workflow_runs_the_action_from_the_checkout() {
     );
     assert_eq!(run.code, 0, "{}", run.log);
     assert!(run.log.contains("findings=0"), "{}", run.log);
+}
+
+/// A release folder as release.yml lays it out (`v<version>/pmtrack-<version>-
+/// <target>.tar.gz` and its `.sha256`) with this build's binary, served on
+/// 127.0.0.1; `tamper` spoils the checksum. Returns the download base URL.
+fn serve_release(dir: &Path, tamper: bool) -> String {
+    let version = {
+        let toml = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
+        toml.lines()
+            .find_map(|l| l.strip_prefix("version = \""))
+            .and_then(|v| v.strip_suffix('"'))
+            .unwrap()
+            .to_owned()
+    };
+    let name = format!("pmtrack-{version}-x86_64-unknown-linux-musl.tar.gz");
+    let out = dir.join(format!("site/releases/download/v{version}"));
+    std::fs::create_dir_all(&out).unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("pmtrack");
+    let tar = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "tar -cf - -C '{}' pmtrack | gzip -1 > '{}'",
+            bin.parent().unwrap().display(),
+            out.join(&name).display()
+        ))
+        .status()
+        .unwrap();
+    assert!(tar.success());
+    let sum = Command::new("sha256sum")
+        .arg(&name)
+        .current_dir(&out)
+        .output()
+        .unwrap();
+    let mut line = String::from_utf8(sum.stdout).unwrap();
+    if tamper {
+        let first = if line.starts_with('0') { "1" } else { "0" };
+        line.replace_range(..1, first);
+    }
+    std::fs::write(out.join(format!("{name}.sha256")), line).unwrap();
+    format!(
+        "{}/releases/download",
+        crate::action::serve(dir.join("site"))
+    )
+}
+
+#[test]
+fn the_action_installs_the_release_binary_and_a_tampered_one_stops_the_job() {
+    for tamper in [false, true] {
+        let Some(r) = Runner::new(
+            &[("postmortems/2024-05-02-db.md", DB)],
+            &["examples/workflows/on-push.yml"],
+        ) else {
+            return;
+        };
+        let site = tempfile::tempdir().unwrap();
+        let base = serve_release(site.path(), tamper);
+        let run = r.run_with(
+            "on-push.yml",
+            "push",
+            PUSH,
+            "2024-06-03",
+            &[("PMTRACK_DOWNLOAD_BASE", base)],
+        );
+        if tamper {
+            assert_ne!(run.code, 0, "{}", run.log);
+            assert!(run.log.contains("sha256 mismatch"), "{}", run.log);
+            assert!(r.gh.issues("o", "r").is_empty(), "nothing ran");
+        } else {
+            assert_eq!(run.code, 0, "{}", run.log);
+            assert!(run.log.contains("sha256 verified"), "{}", run.log);
+            assert_eq!(r.gh.issues("o", "r").len(), 3);
+        }
+    }
 }
