@@ -7,6 +7,14 @@
 //! steps talk to the fake GitHub (`GITHUB_API_URL`) and push to the bare
 //! repository; the runner has no git identity, as on GitHub's runners.
 //!
+//! Scenarios: the weekly run (one write-back commit, report, settles); a push
+//! and the run for pmtrack's own commit (nothing written); three quick pushes
+//! with the middle run dropped (nothing lost); a push landing during the job
+//! (rebased once by the bot, runners having no git identity); a manual run
+//! from a tag (a clear error on the detached HEAD); the release binary
+//! installed as release.yml packages it, and a tampered one refused; the
+//! `uses: ./` self-test.
+//!
 //! act comes from `PMTRACK_ACT` or `PATH` (`.ci/run` installs it); without it
 //! the tests say they were skipped, and with `CI` set they fail.
 
@@ -613,4 +621,41 @@ fn the_action_installs_the_release_binary_and_a_tampered_one_stops_the_job() {
             assert_eq!(r.gh.issues("o", "r").len(), 3);
         }
     }
+}
+
+#[test]
+fn a_push_that_lands_during_the_job_is_rebased_on_once_by_the_bot() {
+    let Some(r) = Runner::new(
+        &[("postmortems/2024-05-02-db.md", DB)],
+        &["examples/workflows/on-push.yml"],
+    ) else {
+        return;
+    };
+    let bin = assert_cmd::cargo::cargo_bin("pmtrack");
+    let run = r.run_with(
+        "on-push.yml",
+        "push",
+        PUSH,
+        "2024-06-03",
+        &[
+            ("PMTRACK_BIN", bin.display().to_string()),
+            (
+                "PMTRACK_TEST_CONCURRENT_PUSH",
+                "someone else's change".to_owned(),
+            ),
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.log);
+    assert!(
+        run.log.contains("push rejected: main moved on"),
+        "{}",
+        run.log
+    );
+    let log = r.remote_log();
+    assert!(log[0].author.starts_with("pmtrack[bot]"), "{log:#?}");
+    assert_eq!(log[1].message.trim(), "a concurrent push", "{log:#?}");
+    assert!(r.remote_file("CONCURRENT.md").contains("someone else"));
+    assert!(r
+        .remote_file("postmortems/2024-05-02-db.md")
+        .contains("pmtrack:status:begin"));
 }
