@@ -944,3 +944,35 @@ fn in_actions_a_json_report_keeps_stdout_pure_json_and_annotates_on_stderr() {
         "{outputs}"
     );
 }
+
+/// Cargo.toml's `repository` is the one place that names pmtrack's
+/// repository: every `uses: …/pmtrack@` in the docs and examples follows it.
+#[test]
+fn every_uses_of_the_action_names_the_repository_in_cargo_toml() {
+    let toml = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
+    let repo = toml
+        .lines()
+        .find_map(|l| l.strip_prefix("repository = \""))
+        .and_then(|v| v.strip_suffix('"'))
+        .and_then(|u| u.strip_prefix("https://github.com/"))
+        .expect("Cargo.toml names the repository");
+    let mut files = vec![root().join("README.md")];
+    for dir in ["docs", "examples/workflows"] {
+        for e in std::fs::read_dir(root().join(dir)).unwrap() {
+            files.push(e.unwrap().path());
+        }
+    }
+    let mut seen = 0;
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        for (i, _) in text.match_indices("/pmtrack@") {
+            let start = text[..i]
+                .rfind(|c: char| c.is_whitespace() || c == '`')
+                .map_or(0, |p| p + 1);
+            let named = &text[start..i + "/pmtrack".len()];
+            assert_eq!(named, repo, "{} names {named}", f.display());
+            seen += 1;
+        }
+    }
+    assert!(seen >= 3, "no `uses:` of the action found");
+}
