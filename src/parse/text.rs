@@ -235,7 +235,7 @@ fn is_reference(s: &str) -> bool {
 /// the lines around it are read.
 pub fn before_written_ref(raw: &str) -> &str {
     let t = raw.trim_end();
-    if !t.ends_with(')') {
+    if !t.ends_with(')') || !t.contains('#') {
         return raw;
     }
     let mut depth = 0usize;
@@ -269,6 +269,10 @@ pub fn before_written_ref(raw: &str) -> &str {
 /// Text that is only a reference is kept.
 pub fn without_refs(s: &str) -> std::borrow::Cow<'_, str> {
     use std::borrow::Cow;
+    // Every reference has a `#`: most text has none.
+    if !s.contains('#') {
+        return Cow::Borrowed(s);
+    }
     let b = s.as_bytes();
     let mut cuts: Vec<(usize, usize)> = Vec::new();
     let mut from = 0;
