@@ -192,6 +192,38 @@ fn bash(cwd: &Path, body: &str, envs: &[(&str, String)]) -> Ran {
     ran
 }
 
+/// The variables the Actions runner sets for a step running the Action
+/// with `command` on `event_name` (payload at `event`), against `gh`, with
+/// the outputs file `output` and the ETag cache in `tmp`.
+fn runner_env(
+    gh: &FakeGitHub,
+    tmp: &Path,
+    event_name: &str,
+    event: &Path,
+    output: &Path,
+    command: &str,
+) -> Vec<(&'static str, String)> {
+    vec![
+        ("GITHUB_ACTIONS", "true".to_string()),
+        ("GITHUB_EVENT_NAME", event_name.to_string()),
+        ("GITHUB_EVENT_PATH", event.display().to_string()),
+        ("GITHUB_REPOSITORY", "o/r".into()),
+        ("GITHUB_REF", "refs/heads/main".into()),
+        ("GITHUB_API_URL", gh.url()),
+        ("GITHUB_SERVER_URL", gh.url()),
+        ("GITHUB_OUTPUT", output.display().to_string()),
+        ("PMTRACK_BIN", binary().display().to_string()),
+        ("PMTRACK_COMMAND", command.to_string()),
+        ("PMTRACK_TOKEN", TOKEN.to_string()),
+        ("PMTRACK_WRITE_INTERVAL", "0".into()),
+        ("PMTRACK_MAX_WAIT", "3".into()),
+        (
+            "PMTRACK_ETAG_CACHE",
+            tmp.join("etags.json").display().to_string(),
+        ),
+    ]
+}
+
 #[test]
 fn the_action_syncs_pushes_the_write_back_and_reports_with_outputs_summary_and_annotations() {
     let Some(event) = push_event() else { return };
@@ -205,26 +237,8 @@ fn the_action_syncs_pushes_the_write_back_and_reports_with_outputs_summary_and_a
     let summary = tmp.path().join("summary.md");
     let output = tmp.path().join("output");
     let actions = |command: &str, extra: &[(&str, String)]| {
-        let mut envs = vec![
-            ("GITHUB_ACTIONS", "true".to_string()),
-            ("GITHUB_EVENT_NAME", "push".into()),
-            ("GITHUB_EVENT_PATH", event.display().to_string()),
-            ("GITHUB_REPOSITORY", "o/r".into()),
-            ("GITHUB_REF", "refs/heads/main".into()),
-            ("GITHUB_API_URL", gh.url()),
-            ("GITHUB_SERVER_URL", gh.url()),
-            ("GITHUB_STEP_SUMMARY", summary.display().to_string()),
-            ("GITHUB_OUTPUT", output.display().to_string()),
-            ("PMTRACK_BIN", binary().display().to_string()),
-            ("PMTRACK_COMMAND", command.to_string()),
-            ("PMTRACK_TOKEN", TOKEN.to_string()),
-            ("PMTRACK_WRITE_INTERVAL", "0".into()),
-            ("PMTRACK_MAX_WAIT", "3".into()),
-            (
-                "PMTRACK_ETAG_CACHE",
-                tmp.path().join("etags.json").display().to_string(),
-            ),
-        ];
+        let mut envs = runner_env(&gh, tmp.path(), "push", &event, &output, command);
+        envs.push(("GITHUB_STEP_SUMMARY", summary.display().to_string()));
         envs.extend(extra.iter().cloned());
         bash(&work, "main", &envs)
     };
@@ -248,6 +262,11 @@ fn the_action_syncs_pushes_the_write_back_and_reports_with_outputs_summary_and_a
     for line in ["created=3", "updated=0", "closed=0", "open=3"] {
         assert!(out.lines().any(|l| l == line), "{line} missing in:\n{out}");
     }
+    // The sync's job summary: counts, then each issue made, linked.
+    let sum = std::fs::read_to_string(&summary).unwrap();
+    assert!(sum.contains("## pmtrack sync of o/r\n\n3 created"), "{sum}");
+    assert!(sum.contains("- created [#1]("), "{sum}");
+    std::fs::write(&summary, "").unwrap();
 
     // report --post --fail-on-overdue: exit 1, with outputs, summary and
     // escaped annotations.
@@ -312,26 +331,8 @@ fn the_weekly_run_writes_upstream_closes_back_in_one_commit_then_reports_and_set
     let event = tmp.path().join("schedule.json");
     std::fs::write(&event, r#"{"schedule": "0 8 * * 1"}"#).unwrap();
     let actions = |command: &str, extra: &[(&str, String)]| {
-        let mut envs = vec![
-            ("GITHUB_ACTIONS", "true".to_string()),
-            ("GITHUB_EVENT_NAME", "schedule".into()),
-            ("GITHUB_EVENT_PATH", event.display().to_string()),
-            ("GITHUB_REPOSITORY", "o/r".into()),
-            ("GITHUB_REF", "refs/heads/main".into()),
-            ("GITHUB_API_URL", gh.url()),
-            ("GITHUB_SERVER_URL", gh.url()),
-            ("GITHUB_OUTPUT", output.display().to_string()),
-            ("PMTRACK_BIN", binary().display().to_string()),
-            ("PMTRACK_COMMAND", command.to_string()),
-            ("PMTRACK_TOKEN", TOKEN.to_string()),
-            ("PMTRACK_TODAY", "2024-03-04".into()),
-            ("PMTRACK_WRITE_INTERVAL", "0".into()),
-            ("PMTRACK_MAX_WAIT", "3".into()),
-            (
-                "PMTRACK_ETAG_CACHE",
-                tmp.path().join("etags.json").display().to_string(),
-            ),
-        ];
+        let mut envs = runner_env(&gh, tmp.path(), "schedule", &event, &output, command);
+        envs.push(("PMTRACK_TODAY", "2024-03-04".into()));
         envs.extend(extra.iter().cloned());
         let ran = bash(&work, "main", &envs);
         assert_eq!(
