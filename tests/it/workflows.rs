@@ -12,8 +12,9 @@
 //! with the middle run dropped (nothing lost); a push landing during the job
 //! (rebased once by the bot, runners having no git identity); a manual run
 //! from a tag (a clear error on the detached HEAD); the release binary
-//! installed as release.yml packages it, and a tampered one refused; the
-//! `uses: ./` self-test.
+//! installed as release.yml packages it, and a tampered one refused;
+//! pull-request mode with a stand-in `gh` that opens the pull request and
+//! one that is refused; the `uses: ./` self-test.
 //!
 //! act comes from `PMTRACK_ACT` or `PATH` (`.ci/run` installs it); without it
 //! the tests say they were skipped, and with `CI` set they fail.
@@ -658,4 +659,96 @@ fn a_push_that_lands_during_the_job_is_rebased_on_once_by_the_bot() {
     assert!(r
         .remote_file("postmortems/2024-05-02-db.md")
         .contains("pmtrack:status:begin"));
+}
+
+/// A stand-in `gh` in `dir`: logs its arguments to `dir/gh.log`; `pr list`
+/// finds nothing; `pr create` succeeds, or (with `refuse`) fails the way
+/// GitHub refuses when Actions may not open pull requests.
+fn stand_in_gh(dir: &Path, refuse: bool) {
+    let create = if refuse {
+        "echo 'pull request create failed: GraphQL: GitHub Actions is not permitted to create or approve pull requests (createPullRequest)' >&2; exit 1"
+    } else {
+        "echo https://github.com/o/r/pull/1"
+    };
+    let script = format!(
+        "#!/usr/bin/env bash\necho \"$*\" >> '{}/gh.log'\ncase \"$1 $2\" in\n  'pr list') ;;\n  'pr create') {create} ;;\nesac\n",
+        dir.display()
+    );
+    std::fs::write(dir.join("gh"), script).unwrap();
+    Command::new("chmod")
+        .arg("+x")
+        .arg(dir.join("gh"))
+        .status()
+        .unwrap();
+}
+
+#[test]
+fn pull_request_mode_opens_one_pull_request_or_says_how_to_allow_it() {
+    for refuse in [false, true] {
+        let Some(r) = Runner::new(
+            &[("postmortems/2024-05-02-db.md", DB)],
+            &["examples/workflows/on-push.yml"],
+        ) else {
+            return;
+        };
+        // The user's copy, for a protected default branch.
+        let wf = std::fs::read_to_string(r.repo().join(".github/workflows/on-push.yml")).unwrap();
+        r.write(
+            ".github/workflows/on-push.yml",
+            &wf.replace("write-back-mode: push", "write-back-mode: pull-request"),
+        );
+        r.commit_and_push("write back through a pull request");
+        let main_before = r.remote_log()[0].id.clone();
+        let bin = tempfile::tempdir().unwrap();
+        stand_in_gh(bin.path(), refuse);
+        let path = format!(
+            "{}:{}",
+            bin.path().display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let pmtrack = assert_cmd::cargo::cargo_bin("pmtrack");
+        let run = r.run_with(
+            "on-push.yml",
+            "push",
+            PUSH,
+            "2024-06-03",
+            &[
+                ("PMTRACK_BIN", pmtrack.display().to_string()),
+                ("PATH", path),
+            ],
+        );
+        assert_eq!(
+            r.remote_log()[0].id,
+            main_before,
+            "main itself is not pushed to"
+        );
+        let bare = git2::Repository::open_bare(r.remote()).unwrap();
+        let branch = bare
+            .find_reference("refs/heads/pmtrack/write-back")
+            .expect("the write-back branch is pushed")
+            .peel_to_commit()
+            .unwrap();
+        assert!(
+            !branch.message().unwrap().contains("[skip ci]"),
+            "checks must run on it"
+        );
+        let calls = std::fs::read_to_string(bin.path().join("gh.log")).unwrap_or_default();
+        assert_eq!(calls.matches("pr create").count(), 1, "{calls}");
+        if refuse {
+            assert_ne!(run.code, 0, "{}", run.log);
+            assert!(
+                run.log
+                    .contains("Allow GitHub Actions to create and approve pull requests"),
+                "{}",
+                run.log
+            );
+            assert!(
+                run.log.contains("/o/r/compare/main...pmtrack/write-back"),
+                "{}",
+                run.log
+            );
+        } else {
+            assert_eq!(run.code, 0, "{}", run.log);
+        }
+    }
 }
