@@ -977,3 +977,94 @@ fn every_uses_of_the_action_names_the_repository_in_cargo_toml() {
     }
     assert!(seen >= 3, "no `uses:` of the action found");
 }
+
+/// A server that answers every request `401` (asking for Basic auth) and
+/// keeps each request's `Authorization` headers; returns its URL.
+fn recording_server(seen: std::sync::Arc<std::sync::Mutex<Vec<String>>>) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(8) {
+            let Ok(mut s) = stream else { continue };
+            let mut buf = [0u8; 8192];
+            let n = s.read(&mut buf).unwrap_or(0);
+            let req = String::from_utf8_lossy(&buf[..n]).to_string();
+            let auth: Vec<String> = req
+                .lines()
+                .filter(|l| l.to_ascii_lowercase().starts_with("authorization:"))
+                .map(str::to_owned)
+                .collect();
+            seen.lock().unwrap().push(auth.join(" | "));
+            let _ = s.write_all(
+                b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"git\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            );
+        }
+    });
+    url
+}
+
+/// actions/checkout keeps its token as `http.<server>/.extraheader`; with it
+/// the Action's push ran as GITHUB_TOKEN, not as the `token` input. The
+/// Action's git sends no such header: only the token it was given.
+#[test]
+fn the_actions_own_pushes_use_its_token_not_checkouts_stored_header() {
+    let tmp = tempfile::tempdir().unwrap();
+    let work = repo_with_origin(tmp.path(), &[("a.md", "a\n")]);
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let server = recording_server(seen.clone());
+    // What actions/checkout leaves with persist-credentials: true.
+    git(
+        &work,
+        &[
+            "config",
+            &format!("http.{server}/.extraheader"),
+            "AUTHORIZATION: basic c3RhbGUtY2hlY2tvdXQtdG9rZW4=",
+        ],
+    );
+    let ran = bash(
+        &work,
+        &format!("git_auth ls-remote '{server}/o/r.git' || true"),
+        &[
+            ("PMTRACK_TOKEN", TOKEN.to_string()),
+            ("GITHUB_SERVER_URL", server.clone()),
+        ],
+    );
+    let seen = seen.lock().unwrap().clone();
+    assert!(!seen.is_empty(), "git never asked: {}", ran.stderr);
+    assert!(
+        seen.iter()
+            .all(|a| !a.contains("c3RhbGUtY2hlY2tvdXQtdG9rZW4=")),
+        "checkout's stored header was sent: {seen:?}"
+    );
+    // x-access-token:<TOKEN>, base64: the Action's own token was offered.
+    let expected = format!(
+        "Basic {}",
+        base64_encode(format!("x-access-token:{TOKEN}").as_bytes())
+    );
+    assert!(
+        seen.iter().any(|a| a.contains(&expected)),
+        "the token input was not offered: {seen:?}"
+    );
+}
+
+/// Standard base64 (for the expected Basic credentials).
+fn base64_encode(bytes: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(T[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
