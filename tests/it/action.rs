@@ -1068,3 +1068,12 @@ fn base64_encode(bytes: &[u8]) -> String {
     }
     out
 }
+
+/// In a container job `github.action_path` is the host's path; only the
+/// `GITHUB_ACTION_PATH` variable is right inside the container.
+#[test]
+fn the_action_finds_its_script_through_the_runner_variable() {
+    let yml = std::fs::read_to_string(root().join("action.yml")).unwrap();
+    assert!(!yml.contains("github.action_path"), "{yml}");
+    assert!(yml.contains(r#"run: bash "$GITHUB_ACTION_PATH/scripts/action.sh""#));
+}
