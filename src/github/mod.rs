@@ -361,7 +361,17 @@ impl GitHub {
                         "GitHub answered 304 Not Modified for {u} without an ETag sent; delete the ETag cache file and run again"
                     )))
                 }
-                _ => self.page_from(&u, &reply)?,
+                _ => {
+                    let mut page = self.page_from(&u, &reply)?;
+                    if page.next.is_none() && page.raw_len >= usize::from(self.per_page) {
+                        // A full last page: look at the (empty) page after it
+                        // now, while this run spends points anyway, so its
+                        // ETag is cached and a later repeat that cannot tell
+                        // from a 304 whether a page was added asks for free.
+                        page.next = Some(following_page(&u));
+                    }
+                    page
+                }
             };
             for issue in &page.items {
                 self.issues.insert(issue.number, issue.clone());

@@ -673,3 +673,33 @@ fn a_deleted_postmortem_closes_its_issues_in_a_full_sync() {
     assert_eq!(open_issue_titles(&w), ["Keep this one"]);
     w.gh.assert_clean();
 }
+
+/// A repeated no-op sync spends 0 rate-limit points whatever the page
+/// count, a full last page included, although GitHub's 304s say nothing
+/// about the next page.
+#[test]
+fn a_repeated_noop_sync_is_free_at_any_page_count() {
+    for items in [99, 100, 200, 250] {
+        let w = world();
+        let mut doc = String::from("# Big\n\n**Start Time:** 2024-01-10\n\n## Action Items\n\n");
+        for n in 0..items {
+            doc.push_str(&format!("- [ ] Fix subsystem number {n} properly\n"));
+        }
+        w.write("postmortems/2024-01-10-db.md", &doc);
+        w.sync(&[]);
+        w.sync(&[]);
+        w.gh.reset_log();
+        w.sync(&[]);
+        assert_eq!(
+            w.gh.rate_points_spent(),
+            0,
+            "{items} items: {:#?}",
+            w.gh.requests()
+                .iter()
+                .map(|e| (e.query.clone(), e.status))
+                .collect::<Vec<_>>()
+        );
+        assert!(w.gh.mutating_requests().is_empty());
+        w.gh.assert_clean();
+    }
+}

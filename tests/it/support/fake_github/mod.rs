@@ -552,6 +552,9 @@ impl Inner {
             let mut tags = header("if-none-match").unwrap_or_default().split(',');
             if tags.any(|t| t.trim().trim_start_matches("W/") == etag) {
                 (status, bytes, counted) = (304, None, false);
+                // GitHub's 304s carry no reliable `Link`: the client must
+                // remember where the listing goes on.
+                headers.retain(|(n, _)| !n.eq_ignore_ascii_case("link"));
             }
             headers.push(("etag".into(), etag));
         }
