@@ -13,7 +13,6 @@ use std::path::{Component, Path, PathBuf};
 use std::time::SystemTime;
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
-use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 
@@ -23,16 +22,16 @@ pub const TEXT_EXTENSIONS: &[&str] = &["md", "markdown", "mdown", "txt"];
 /// How many leading bytes are checked for NUL to call a file binary.
 const BINARY_SNIFF: usize = 8 * 1024;
 
-/// What a file looked like when it was read: its length, modification time
-/// and SHA-256. A later write is refused unless the file still matches.
+/// What a file looked like when it was read: its length and modification
+/// time. A later write is refused unless the file still has them and the
+/// very bytes that were read (compared in full at write time, so reading,
+/// which every command does, costs no hashing).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fingerprint {
     /// Length in bytes.
     pub len: u64,
     /// Modification time, when the platform reports one.
     pub mtime: Option<SystemTime>,
-    /// SHA-256 of the bytes.
-    pub sha256: [u8; 32],
 }
 
 /// A document read whole.
@@ -226,7 +225,6 @@ fn fingerprint_of(bytes: &[u8], mtime: Option<SystemTime>) -> Fingerprint {
     Fingerprint {
         len: bytes.len() as u64,
         mtime,
-        sha256: Sha256::digest(bytes).into(),
     }
 }
 
@@ -468,14 +466,16 @@ fn create_temp(dir: &Path, target: &Path) -> Result<(File, TempFile)> {
     Err(io_err(&tmp)(e))
 }
 
-/// Replaces the file at `path` with `new_text`, atomically: the file is
-/// re-read first and, if it no longer matches `expected` (changed or deleted
-/// since it was read), nothing is written and the result is
+/// Replaces the file at `read.path` with `new_text`, atomically: the file
+/// is re-read first and, if it no longer matches what was `read` (its
+/// length, modification time and every byte; changed or deleted since it
+/// was read), nothing is written and the result is
 /// [`Error::StaleFile`]. Otherwise a `.pmtrack-…` temporary file in the same
 /// folder is written, synced, given the original's permissions, and renamed
 /// over the original. A symlink is written through (the link stays). On any
 /// error the temporary file is removed and the original is untouched.
-pub fn write_atomic(path: &Path, new_text: &str, expected: &Fingerprint) -> Result<()> {
+pub fn write_atomic(read: &Document, new_text: &str) -> Result<()> {
+    let (path, expected) = (read.path.as_path(), &read.fingerprint);
     let stale = || Error::StaleFile {
         path: path.display().to_string(),
     };
@@ -497,7 +497,9 @@ pub fn write_atomic(path: &Path, new_text: &str, expected: &Fingerprint) -> Resu
     };
     let meta = file.metadata().map_err(io_err(path))?;
     let current = read_capped(path, file, expected.len)?;
-    if fingerprint_of(&current, meta.modified().ok()) != *expected {
+    if fingerprint_of(&current, meta.modified().ok()) != *expected
+        || current != read.text.as_bytes()
+    {
         return Err(stale());
     }
 
@@ -696,10 +698,6 @@ mod tests {
         assert_eq!(doc.text.as_bytes(), bytes);
         assert_eq!(doc.bytes_len, bytes.len() as u64);
         assert_eq!(doc.fingerprint.len, bytes.len() as u64);
-        assert_eq!(
-            doc.fingerprint.sha256,
-            <[u8; 32]>::from(Sha256::digest(bytes))
-        );
         assert_eq!(fs::read(&p).unwrap(), bytes);
         assert_eq!(fs::metadata(&p).unwrap().modified().unwrap(), before);
     }
@@ -761,7 +759,7 @@ mod tests {
             fs::set_permissions(&p, fs::Permissions::from_mode(0o640)).unwrap();
         }
         let doc = read_document(&p, 1024).unwrap();
-        write_atomic(&p, "\u{feff}new\r\n", &doc.fingerprint).unwrap();
+        write_atomic(&doc, "\u{feff}new\r\n").unwrap();
         assert_eq!(fs::read(&p).unwrap(), "\u{feff}new\r\n".as_bytes());
         #[cfg(unix)]
         {
@@ -794,7 +792,7 @@ mod tests {
                 .unwrap();
         }
         let doc = read_document(&p, 1024).unwrap();
-        write_atomic(&p, "new\n", &doc.fingerprint).unwrap();
+        write_atomic(&doc, "new\n").unwrap();
         let names = entries(d.path());
         assert!(
             !names.contains(&".pmtrack-pm.md.4242.17.tmp".to_string()),
@@ -814,14 +812,14 @@ mod tests {
         let doc = read_document(&p, 1024).unwrap();
         // Same length, different bytes: only the hash can tell.
         fs::write(&p, "v2\n").unwrap();
-        let err = write_atomic(&p, "mine\n", &doc.fingerprint).unwrap_err();
+        let err = write_atomic(&doc, "mine\n").unwrap_err();
         assert!(matches!(err, Error::StaleFile { .. }), "{err}");
         assert_eq!(fs::read_to_string(&p).unwrap(), "v2\n");
         assert_eq!(entries(d.path()), vec!["pm.md".to_string()]);
 
         // Deleted since read: stale too, and not recreated.
         fs::remove_file(&p).unwrap();
-        let err = write_atomic(&p, "mine\n", &doc.fingerprint).unwrap_err();
+        let err = write_atomic(&doc, "mine\n").unwrap_err();
         assert!(matches!(err, Error::StaleFile { .. }), "{err}");
         assert!(!p.exists());
     }
@@ -835,7 +833,7 @@ mod tests {
         fs::write(&real, "a\n").unwrap();
         std::os::unix::fs::symlink(&real, &link).unwrap();
         let doc = read_document(&link, 1024).unwrap();
-        write_atomic(&link, "b\n", &doc.fingerprint).unwrap();
+        write_atomic(&doc, "b\n").unwrap();
         assert!(fs::symlink_metadata(&link)
             .unwrap()
             .file_type()

@@ -67,7 +67,7 @@ pub fn run(
         if new_text == *text {
             continue;
         }
-        match files::write_atomic(&doc.document.path, &new_text, &doc.document.fingerprint) {
+        match files::write_atomic(&doc.document, &new_text) {
             Ok(()) => {
                 summary.written.push(pm.path.clone());
                 written.push((doc.document.path.clone(), pm.path.as_str(), mine));
