@@ -230,10 +230,7 @@ fn the_action_syncs_pushes_the_write_back_and_reports_with_outputs_summary_and_a
     let tmp = tempfile::tempdir().unwrap();
     let doc = "postmortems/2024-01-10-db,eu.md";
     let work = repo_with_origin(tmp.path(), &[(doc, DB)]);
-    let gh = FakeGitHub::start();
-    gh.add_repo("o", "r");
-    gh.add_collaborator("o", "r", "alice");
-    gh.set_token(TOKEN);
+    let gh = FakeGitHub::for_o_r(TOKEN);
     let summary = tmp.path().join("summary.md");
     let output = tmp.path().join("output");
     let actions = |command: &str, extra: &[(&str, String)]| {
@@ -323,10 +320,7 @@ fn the_weekly_run_writes_upstream_closes_back_in_one_commit_then_reports_and_set
     let tmp = tempfile::tempdir().unwrap();
     let doc = "postmortems/2024-01-10-db.md";
     let work = repo_with_origin(tmp.path(), &[(doc, DB)]);
-    let gh = FakeGitHub::start();
-    gh.add_repo("o", "r");
-    gh.add_collaborator("o", "r", "alice");
-    gh.set_token(TOKEN);
+    let gh = FakeGitHub::for_o_r(TOKEN);
     let output = tmp.path().join("output");
     let event = tmp.path().join("schedule.json");
     std::fs::write(&event, r#"{"schedule": "0 8 * * 1"}"#).unwrap();

@@ -111,10 +111,7 @@ impl Runner {
     pub fn new(files: &[(&str, &str)], workflows: &[&str]) -> Option<Runner> {
         let act = act_binary()?;
         let tmp = tempfile::tempdir().unwrap();
-        let gh = FakeGitHub::start();
-        gh.add_repo("o", "r");
-        gh.add_collaborator("o", "r", "alice");
-        gh.set_token(TOKEN);
+        let gh = FakeGitHub::for_o_r(TOKEN);
         let r = Runner { act, tmp, gh };
         git(
             r.tmp.path(),

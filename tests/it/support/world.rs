@@ -35,11 +35,7 @@ pub struct Run {
 impl World {
     /// A fake that knows `o/r`, [`TOKEN`] and `alice`, and an empty folder.
     pub fn new() -> World {
-        let gh = FakeGitHub::start();
-        gh.add_repo("o", "r");
-        gh.add_collaborator("o", "r", "alice");
-        gh.set_token(TOKEN);
-        World::with(gh)
+        World::with(FakeGitHub::for_o_r(TOKEN))
     }
 
     /// Folders around a fake set up by the caller.

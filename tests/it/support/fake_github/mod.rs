@@ -165,6 +165,16 @@ impl FakeGitHub {
         }
     }
 
+    /// A fake that knows repository `o/r`, its collaborator `alice`, and
+    /// accepts `token` only.
+    pub fn for_o_r(token: &str) -> FakeGitHub {
+        let gh = FakeGitHub::start();
+        gh.add_repo("o", "r");
+        gh.add_collaborator("o", "r", "alice");
+        gh.set_token(token);
+        gh
+    }
+
     /// `http://127.0.0.1:PORT`, to pass as octocrab's `base_uri` / `GITHUB_API_URL`.
     pub fn url(&self) -> String {
         self.url.clone()
