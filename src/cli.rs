@@ -5,6 +5,7 @@
 
 use crate::command;
 use clap::{Parser, Subcommand, ValueEnum};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -78,12 +79,18 @@ pub fn run() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // Other people's text (titles, file names) is printed without control
+    // characters, and in Actions can never be a workflow command.
+    let actions = crate::workflow::Runtime::from_process().is_some();
+    let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let mut print = |s: &str| stdout.write_all(crate::workflow::for_log(s, actions).as_bytes());
     let result = match &cli.command {
         Command::List { paths, format } | Command::Parse { paths, format } => command::list::run(
             &cwd,
             cli.config.as_deref(),
             paths,
             *format == DocFormatArg::Json,
+            &mut print,
         ),
         Command::Sync(args) => command::sync::run(
             &cwd,
@@ -110,13 +117,13 @@ pub fn run() -> ExitCode {
             crate::workflow::Runtime::from_process().as_ref(),
         ),
     };
-    // Other people's text (titles, file names) is printed without control
-    // characters, and in Actions can never be a workflow command.
-    let actions = crate::workflow::Runtime::from_process().is_some();
     let log = |s: &str| crate::workflow::for_log(s, actions).into_owned();
+    // A reader that went away (`| head`) gets what it read; nothing to say.
+    let _ = print(&result.as_ref().map_or("", |o| o.stdout.as_str()));
+    let _ = stdout.flush();
+    drop(stdout);
     match result {
         Ok(out) => {
-            print!("{}", crate::workflow::for_log(&out.stdout, actions));
             for w in &out.stderr {
                 eprintln!("{}", log(w));
             }

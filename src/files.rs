@@ -159,8 +159,7 @@ pub fn find_documents(root: &Path, include: &[String], exclude: &[String]) -> Re
             out.push(rel.to_path_buf());
         }
     }
-    out.sort();
-    out.dedup();
+    sort_paths(&mut out);
     Ok(out)
 }
 
@@ -191,9 +190,32 @@ pub fn expand_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
             out.push(without_cur_dir(p));
         }
     }
-    out.sort();
-    out.dedup();
+    sort_paths(&mut out);
     Ok(out)
+}
+
+/// Sorts and deduplicates paths in [`Path`]'s own order (component by
+/// component), comparing each path's bytes once instead of splitting it
+/// into components at every comparison.
+fn sort_paths(paths: &mut Vec<PathBuf>) {
+    paths.sort_by_cached_key(|p| {
+        let mut key = Vec::with_capacity(p.as_os_str().len() + 8);
+        for c in p.components() {
+            // Component kinds order as `Component` does; a component ends
+            // with a 0 byte so that a shorter name sorts first.
+            key.push(match c {
+                Component::Prefix(_) => 1,
+                Component::RootDir => 2,
+                Component::CurDir => 3,
+                Component::ParentDir => 4,
+                Component::Normal(_) => 5,
+            });
+            key.extend_from_slice(c.as_os_str().as_encoded_bytes());
+            key.push(0);
+        }
+        key
+    });
+    paths.dedup();
 }
 
 const MB: u64 = 1024 * 1024;
@@ -229,8 +251,8 @@ fn fingerprint_of(bytes: &[u8], mtime: Option<SystemTime>) -> Fingerprint {
 }
 
 /// Reads an opened file to the end, at most `limit + 1` bytes.
-fn read_capped(path: &Path, file: File, limit: u64) -> Result<Vec<u8>> {
-    let mut bytes = Vec::new();
+fn read_capped(path: &Path, file: File, limit: u64, expected: u64) -> Result<Vec<u8>> {
+    let mut bytes = Vec::with_capacity(expected.min(limit).saturating_add(1) as usize);
     file.take(limit.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(io_err(path))?;
@@ -278,7 +300,7 @@ pub fn read_document(path: &Path, max_bytes: u64) -> Result<Document> {
     if meta.len() > max_bytes {
         return Err(too_big(meta.len()));
     }
-    let bytes = read_capped(path, file, max_bytes)?;
+    let bytes = read_capped(path, file, max_bytes, meta.len())?;
     if bytes.len() as u64 > max_bytes {
         // It grew while being read.
         return Err(too_big(bytes.len() as u64));
@@ -496,7 +518,7 @@ pub fn write_atomic(read: &Document, new_text: &str) -> Result<()> {
         Err(e) => return Err(io_err(path)(e)),
     };
     let meta = file.metadata().map_err(io_err(path))?;
-    let current = read_capped(path, file, expected.len)?;
+    let current = read_capped(path, file, expected.len, expected.len)?;
     if fingerprint_of(&current, meta.modified().ok()) != *expected
         || current != read.text.as_bytes()
     {
@@ -552,6 +574,22 @@ pub fn write_atomic(read: &Document, new_text: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_sort_in_path_order() {
+        let mut v: Vec<PathBuf> = [
+            "a/b.md", "a-b/c.md", "a.md", "a/b/c.md", "/x", "./a", "../z", "a b/c", "a", "a/b.md",
+            "B.md", "é.md", "a/.b",
+        ]
+        .iter()
+        .map(PathBuf::from)
+        .collect();
+        let mut want = v.clone();
+        want.sort();
+        want.dedup();
+        sort_paths(&mut v);
+        assert_eq!(v, want);
+    }
 
     fn touch(root: &Path, rel: &str, text: &str) {
         let p = root.join(rel);

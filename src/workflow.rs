@@ -121,12 +121,18 @@ pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
     let b = s.as_bytes();
     // A first pass of plain comparisons (vectorised), the exact one only
     // when a lead byte is there.
-    let lead =
-        |c: &u8| (*c < 0x20 && *c != b'\n' && *c != b'\t') || matches!(*c, 0x7f | 0xc2 | 0xe2);
-    if !b.iter().any(lead) {
+    // Without short-circuits, so that it runs on many bytes at once.
+    let lead = |c: &u8| {
+        let c = *c;
+        ((c < 0x20) & (c != b'\n') & (c != b'\t')) | (c == 0x7f) | (c == 0xc2) | (c == 0xe2)
+    };
+    let any_lead = |block: &[u8]| block.iter().fold(false, |seen, c| seen | lead(c));
+    if !b.chunks(64).any(any_lead) {
         return std::borrow::Cow::Borrowed(s);
     }
-    let suspect = b.iter().enumerate().any(|(i, &c)| match c {
+    // The exact check, only in the 64-byte blocks where a lead byte is (a
+    // sequence may run two bytes past its block).
+    let exact = |i: usize| match b[i] {
         b'\n' | b'\t' => false,
         0..=0x1f | 0x7f => true,
         0xc2 => b.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)),
@@ -135,7 +141,12 @@ pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
             (Some(0x80), Some(0xaa..=0xae)) | (Some(0x81), Some(0xa6..=0xa9))
         ),
         _ => false,
-    });
+    };
+    let suspect = b
+        .chunks(64)
+        .enumerate()
+        .filter(|(_, block)| any_lead(block))
+        .any(|(k, block)| (k * 64..k * 64 + block.len()).any(exact));
     if !suspect {
         return std::borrow::Cow::Borrowed(s);
     }

@@ -99,24 +99,78 @@ pub fn to_json(pm: &Postmortem) -> DocJson<'_> {
     }
 }
 
-/// Run `list` / `parse`.
-pub fn run(cwd: &Path, config: Option<&Path>, paths: &[PathBuf], json: bool) -> Result<Outcome> {
+/// Where a command's standard output goes, piece by piece, as it is
+/// produced: the CLI prints it. An error (a closed pipe) stops the command.
+pub type Stdout<'a> = &'a mut dyn FnMut(&str) -> std::io::Result<()>;
+
+/// Run `list` / `parse`: each document is read, parsed and rendered on a
+/// worker thread and written to `stdout` in file order as soon as it is
+/// ready, so memory holds a few documents, never the whole set.
+pub fn run(
+    cwd: &Path,
+    config: Option<&Path>,
+    paths: &[PathBuf],
+    json: bool,
+    stdout: Stdout<'_>,
+) -> Result<Outcome> {
     let ws = Workspace::open(cwd, config)?;
     let files = ws.select(paths)?;
-    let (loaded, errors) = ws.load(&files);
-    let pms: Vec<&Postmortem> = loaded.iter().map(|l| &l.postmortem).collect();
     let mut out = Outcome::default();
-    if json {
-        let docs: Vec<DocJson<'_>> = pms.iter().map(|p| to_json(p)).collect();
-        out.stdout = serde_json::to_string_pretty(&docs).unwrap_or_default();
-        out.stdout.push('\n');
-    } else {
-        out.stdout = render_table(&pms);
+    let mut errors = Vec::new();
+    let (mut documents, mut items) = (0usize, 0usize);
+    let mut written: std::io::Result<()> = Ok(());
+    ws.load_each(
+        &files,
+        |loaded| {
+            loaded.map(|l| {
+                let pm = &l.postmortem;
+                let text = if json {
+                    json_entry(pm)
+                } else {
+                    table_entry(pm)
+                };
+                let warnings: Vec<String> = pm
+                    .warnings
+                    .iter()
+                    .map(|w| format!("warning: {}:{}: {}", pm.path, w.line, w.message))
+                    .collect();
+                (text, warnings, pm.tasks.len())
+            })
+        },
+        |rendered| {
+            let (text, warnings, n) = match rendered {
+                Ok(r) => r,
+                Err(e) => {
+                    errors.push(e);
+                    return true;
+                }
+            };
+            let sep = match (json, documents) {
+                (true, 0) => "[\n",
+                (true, _) => ",\n",
+                (false, _) => "",
+            };
+            documents += 1;
+            items += n;
+            out.stderr.extend(warnings);
+            written = stdout(sep).and_then(|()| stdout(&text));
+            written.is_ok()
+        },
+    );
+    if written.is_ok() {
+        written = stdout(&match (json, documents) {
+            (true, 0) => "[]\n".to_string(),
+            (true, _) => "\n]\n".to_string(),
+            (false, _) => table_total(documents, items),
+        });
     }
-    for pm in &pms {
-        for w in &pm.warnings {
-            out.stderr
-                .push(format!("warning: {}:{}: {}", pm.path, w.line, w.message));
+    if let Err(e) = written {
+        // A reader that went away (`| head`) is not an error of pmtrack's.
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            return Err(crate::error::Error::Io {
+                path: "standard output".into(),
+                source: e,
+            });
         }
     }
     if paths.is_empty() && files.is_empty() {
@@ -133,6 +187,21 @@ pub fn run(cwd: &Path, config: Option<&Path>, paths: &[PathBuf], json: bool) -> 
     Ok(out)
 }
 
+/// One document as an element of the pretty-printed JSON array (indented
+/// one level, without the separator): the same bytes as pretty-printing the
+/// whole array at once.
+pub fn json_entry(pm: &Postmortem) -> String {
+    // Pretty-printed as the only element of an array, the document comes
+    // out indented one level, between `[\n` and `\n]`.
+    let mut buf = Vec::with_capacity(4096);
+    if serde_json::to_writer_pretty(&mut buf, &[to_json(pm)]).is_err() || buf.len() < 4 {
+        return String::new();
+    }
+    buf.truncate(buf.len() - 2);
+    buf.drain(..2);
+    String::from_utf8(buf).unwrap_or_default()
+}
+
 fn cut(s: &str, width: usize) -> String {
     let n = s.chars().count();
     if n <= width {
@@ -146,64 +215,68 @@ fn cut(s: &str, width: usize) -> String {
 
 /// A readable table of items per postmortem.
 pub fn render_table(pms: &[&Postmortem]) -> String {
+    let mut s: String = pms.iter().map(|pm| table_entry(pm)).collect();
+    let items = pms.iter().map(|pm| pm.tasks.len()).sum();
+    s.push_str(&table_total(pms.len(), items));
+    s
+}
+
+/// The table's last line.
+fn table_total(documents: usize, items: usize) -> String {
+    format!("{documents} postmortems, {items} action items\n")
+}
+
+/// One postmortem's part of the table.
+fn table_entry(pm: &Postmortem) -> String {
     let mut s = String::new();
-    let mut total = 0;
-    for pm in pms {
-        let date = pm
-            .incident_start
-            .map(|d| format!(" ({d})"))
-            .unwrap_or_default();
-        s.push_str(&format!("{} — {}{}\n", pm.path, pm.title, date));
-        if !pm.section_found {
-            s.push_str("  no corrective-measures section\n\n");
-            continue;
-        }
-        if pm.tasks.is_empty() {
-            s.push_str("  no action items\n\n");
-            continue;
-        }
-        s.push_str(&format!(
-            "  {:<7} {:<44} {:<18} {:<14} {:<10} {:<8} {}\n",
-            "STATUS", "TITLE", "GROUP", "OWNER", "DUE", "ISSUE", "LINE"
-        ));
-        for t in &pm.tasks {
-            total += 1;
-            let status = match t.status {
-                Status::Open => "open",
-                Status::Done => "done",
-                Status::Dropped => "dropped",
-            };
-            let owner = t
-                .owners
-                .first()
-                .map(|o| o.to_string())
-                .unwrap_or_else(|| "-".into());
-            let due = t.due.map(|d| d.to_string()).unwrap_or_else(|| "-".into());
-            let issue = t
-                .issue
-                .as_ref()
-                .map(|i| format!("{}#{}", i.repo.as_deref().unwrap_or(""), i.number))
-                .unwrap_or_else(|| "-".into());
-            let group = if t.group.is_empty() { "-" } else { &t.group };
-            s.push_str(&format!(
-                "  {:<7} {} {} {} {:<10} {} {}:{}\n",
-                status,
-                cut(&t.title, 44),
-                cut(group, 18),
-                cut(&owner, 14),
-                due,
-                cut(&issue, 8),
-                pm.path,
-                t.line
-            ));
-        }
-        s.push('\n');
+    let date = pm
+        .incident_start
+        .map(|d| format!(" ({d})"))
+        .unwrap_or_default();
+    s.push_str(&format!("{} — {}{}\n", pm.path, pm.title, date));
+    if !pm.section_found {
+        s.push_str("  no corrective-measures section\n\n");
+        return s;
+    }
+    if pm.tasks.is_empty() {
+        s.push_str("  no action items\n\n");
+        return s;
     }
     s.push_str(&format!(
-        "{} postmortems, {} action items\n",
-        pms.len(),
-        total
+        "  {:<7} {:<44} {:<18} {:<14} {:<10} {:<8} {}\n",
+        "STATUS", "TITLE", "GROUP", "OWNER", "DUE", "ISSUE", "LINE"
     ));
+    for t in &pm.tasks {
+        let status = match t.status {
+            Status::Open => "open",
+            Status::Done => "done",
+            Status::Dropped => "dropped",
+        };
+        let owner = t
+            .owners
+            .first()
+            .map(|o| o.to_string())
+            .unwrap_or_else(|| "-".into());
+        let due = t.due.map(|d| d.to_string()).unwrap_or_else(|| "-".into());
+        let issue = t
+            .issue
+            .as_ref()
+            .map(|i| format!("{}#{}", i.repo.as_deref().unwrap_or(""), i.number))
+            .unwrap_or_else(|| "-".into());
+        let group = if t.group.is_empty() { "-" } else { &t.group };
+        s.push_str(&format!(
+            "  {:<7} {} {} {} {:<10} {} {}:{}\n",
+            status,
+            cut(&t.title, 44),
+            cut(group, 18),
+            cut(&owner, 14),
+            due,
+            cut(&issue, 8),
+            pm.path,
+            t.line
+        ));
+    }
+    s.push('\n');
     s
 }
 
@@ -226,6 +299,26 @@ mod tests {
         assert!(s.contains("#3"));
         assert!(s.contains("pm/a.md:4"));
         assert!(s.ends_with("1 postmortems, 2 action items\n"));
+    }
+
+    #[test]
+    fn documents_printed_one_by_one_are_the_bytes_of_the_whole_array() {
+        let a = parse(
+            "a.md",
+            "# A \"q\" \u{2019}\n## Action Items\n- Fix pool P1 @x\n  detail\n",
+        );
+        let b = parse("b.md", "# B\n\nno section\n");
+        let c = parse("c.md", "");
+        let whole = serde_json::to_string_pretty(&[to_json(&a), to_json(&b), to_json(&c)]).unwrap();
+        let streamed = format!(
+            "[\n{},\n{},\n{}\n]",
+            json_entry(&a),
+            json_entry(&b),
+            json_entry(&c)
+        );
+        assert_eq!(streamed, whole);
+        let none: [DocJson<'_>; 0] = [];
+        assert_eq!(serde_json::to_string_pretty(&none).unwrap(), "[]");
     }
 
     #[test]

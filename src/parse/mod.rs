@@ -321,13 +321,33 @@ fn dedupe_and_key(path: &str, tasks: &mut Vec<Task>, warnings: &mut Vec<Warning>
     // Most documents hold a handful of items: linear scans beat hashing
     // there; past that, maps keep a 100,000-item document linear.
     let small = tasks.len() <= 64;
+    let titles: Vec<u64> = tasks.iter().map(title_state).collect();
+    // How many tasks share each title. Only those need their detail hashed:
+    // a repeat has the same title and the same detail.
+    let count = |of: &[u64]| -> Vec<usize> {
+        if of.len() <= 64 {
+            of.iter()
+                .map(|x| of.iter().filter(|y| *y == x).count())
+                .collect()
+        } else {
+            let mut n: HashMap<u64, usize> = HashMap::with_capacity(of.len());
+            for x in of {
+                *n.entry(*x).or_default() += 1;
+            }
+            of.iter().map(|x| n[x]).collect()
+        }
+    };
+    let sharing = count(&titles);
     let mut keep: Vec<Task> = Vec::with_capacity(tasks.len());
     let mut ids: Vec<(u64, u64)> = Vec::with_capacity(tasks.len());
     let mut first_of: HashMap<(u64, u64), usize> =
         HashMap::with_capacity(if small { 0 } else { tasks.len() });
-    for t in tasks.drain(..) {
-        let id = (title_state(&t), detail_digest(&t));
-        let first = if small {
+    for (k, t) in tasks.drain(..).enumerate() {
+        let detail = if sharing[k] > 1 { detail_digest(&t) } else { 0 };
+        let id = (titles[k], detail);
+        let first = if sharing[k] == 1 {
+            None
+        } else if small {
             ids.iter().position(|x| *x == id)
         } else {
             first_of.get(&id).copied()
@@ -350,19 +370,10 @@ fn dedupe_and_key(path: &str, tasks: &mut Vec<Task>, warnings: &mut Vec<Warning>
         ids.push(id);
         keep.push(t);
     }
-    let mut titles: HashMap<u64, usize> = HashMap::with_capacity(if small { 0 } else { ids.len() });
-    if !small {
-        for (title, _) in &ids {
-            *titles.entry(*title).or_default() += 1;
-        }
-    }
+    let kept: Vec<u64> = ids.iter().map(|(title, _)| *title).collect();
+    let shared = count(&kept);
     for (i, t) in keep.iter_mut().enumerate() {
-        let shared = if small {
-            ids.iter().filter(|(x, _)| *x == ids[i].0).count() > 1
-        } else {
-            titles.get(&ids[i].0).is_some_and(|&n| n > 1)
-        };
-        t.key = if shared {
+        t.key = if shared[i] > 1 {
             hash_key(path, &t.title, Some(&t.detail))
         } else {
             hex_key(ids[i].0)
