@@ -6,6 +6,15 @@
 //! memory is bounded by the largest document, not the corpus: the peak RSS is
 //! printed before and after to show it.
 //!
+//! Then end to end, as a user runs it: the `pmtrack` binary walking a folder
+//! of 3,000 and 30,000 files (the labelled corpus cycled, one document per
+//! file), reading, parsing and writing JSON, next to pulldown-cmark's own
+//! binary rendering the same bytes from one file to HTML; best of 3 in one
+//! run, order alternated; wall clock and CPU-time ratios, and peak RSS
+//! (`/usr/bin/time`) of `parse`, `list` and `report` on the larger set.
+//! pulldown-cmark's binary is taken from PATH or `target/bench-tools`, and
+//! installed there (`cargo install pulldown-cmark`) by `cargo bench`.
+//!
 //! Run: `cargo bench --bench parse` (optionally `-- 20000` documents).
 
 use std::hint::black_box;
@@ -234,6 +243,11 @@ fn main() {
     // `cargo bench` passes `--bench`; under `cargo test` this runs as a quick
     // smoke test of the same code on a small corpus.
     let full = std::env::args().any(|a| a == "--bench");
+    in_process(full);
+    end_to_end(full);
+}
+
+fn in_process(full: bool) {
     let docs: u64 = std::env::args()
         .skip(1)
         .find_map(|a| a.parse().ok())
@@ -343,4 +357,226 @@ fn main() {
         tl2,
         tl2 / tl
     );
+}
+
+/// What one run of a binary cost.
+#[derive(Clone, Copy, Default)]
+struct Cost {
+    wall: f64,
+    cpu: f64,
+    rss_kib: u64,
+}
+
+/// Runs `cmd` (stdin from `input` when given, stdout discarded) under
+/// `/usr/bin/time` when it exists; panics on failure (a bench, not a tool).
+fn run_once(
+    program: &std::path::Path,
+    args: &[&str],
+    cwd: &std::path::Path,
+    input: Option<&std::path::Path>,
+) -> Cost {
+    use std::process::{Command, Stdio};
+    let time = std::path::Path::new("/usr/bin/time");
+    let report = std::env::temp_dir().join(format!("pmtrack-bench-time-{}", std::process::id()));
+    let mut cmd = if time.exists() {
+        let mut c = Command::new(time);
+        c.arg("-o")
+            .arg(&report)
+            .arg("-f")
+            .arg("%U %S %M")
+            .arg(program);
+        c
+    } else {
+        Command::new(program)
+    };
+    cmd.args(args)
+        .current_dir(cwd)
+        .env_remove("GITHUB_TOKEN")
+        .env_remove("GH_TOKEN")
+        .env_remove("GITHUB_ACTIONS")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    if let Some(f) = input {
+        cmd.stdin(std::fs::File::open(f).expect("input"));
+    }
+    let start = Instant::now();
+    let status = cmd.status().expect("run the binary");
+    let wall = start.elapsed().as_secs_f64();
+    assert!(
+        status.code().is_some_and(|c| c <= 1),
+        "{program:?} {args:?}: {status}"
+    );
+    let mut cost = Cost {
+        wall,
+        ..Cost::default()
+    };
+    if let Ok(t) = std::fs::read_to_string(&report) {
+        let f: Vec<f64> = t
+            .lines()
+            .last()
+            .unwrap_or("")
+            .split_whitespace()
+            .filter_map(|v| v.parse().ok())
+            .collect();
+        if let [u, s, m] = f[..] {
+            cost.cpu = u + s;
+            cost.rss_kib = m as u64;
+        }
+        let _ = std::fs::remove_file(&report);
+    }
+    cost
+}
+
+/// pulldown-cmark's binary: on PATH, in `target/bench-tools`, or installed
+/// there when `install` (needs the crates.io registry).
+fn pulldown_binary(install: bool) -> Option<std::path::PathBuf> {
+    let tools = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-tools");
+    let local = tools.join("bin/pulldown-cmark");
+    let on_path = std::env::var_os("PATH").and_then(|p| {
+        std::env::split_paths(&p)
+            .map(|d| d.join("pulldown-cmark"))
+            .find(|f| f.is_file())
+    });
+    if let Some(p) = on_path.or_else(|| local.is_file().then(|| local.clone())) {
+        return Some(p);
+    }
+    if !install {
+        return None;
+    }
+    println!(
+        "installing pulldown-cmark's binary into {}",
+        tools.display()
+    );
+    let ok = std::process::Command::new(env!("CARGO"))
+        .args([
+            "install",
+            "pulldown-cmark",
+            "--version",
+            "0.13.6",
+            "--locked",
+            "--root",
+        ])
+        .arg(&tools)
+        .status()
+        .is_ok_and(|s| s.success());
+    (ok && local.is_file()).then_some(local)
+}
+
+/// `n` documents, one per file under `dir/postmortems/`, plus all of them
+/// in one file `dir/all.md`; returns the bytes written.
+fn write_set(dir: &std::path::Path, n: usize, docs: &[String]) -> usize {
+    let pm = dir.join("postmortems");
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(&pm).expect("bench folder");
+    let mut all = String::new();
+    for i in 0..n {
+        let d = &docs[i % docs.len()];
+        std::fs::write(pm.join(format!("{i:05}.md")), d).expect("write");
+        all.push_str(d);
+    }
+    std::fs::write(dir.join("all.md"), &all).expect("write");
+    all.len()
+}
+
+fn best(costs: &[Cost]) -> Cost {
+    let pick = |f: fn(&Cost) -> f64| costs.iter().map(f).fold(f64::INFINITY, f64::min);
+    Cost {
+        wall: pick(|c| c.wall),
+        cpu: pick(|c| c.cpu),
+        rss_kib: costs.iter().map(|c| c.rss_kib).max().unwrap_or(0),
+    }
+}
+
+fn end_to_end(full: bool) {
+    let Some(pulldown) = pulldown_binary(full) else {
+        println!("end to end: skipped (no pulldown-cmark binary; `cargo bench --bench parse` installs it)");
+        return;
+    };
+    let pmtrack = std::path::Path::new(env!("CARGO_BIN_EXE_pmtrack"));
+    // The labelled corpus when it is beside the project, else generated
+    // documents.
+    let dir = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus"));
+    let mut docs: Vec<(std::path::PathBuf, String)> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.extension().is_some_and(|e| e == "md") && p.with_extension("expected.json").exists()
+        })
+        .filter_map(|p| std::fs::read_to_string(&p).ok().map(|t| (p, t)))
+        .collect();
+    docs.sort();
+    let mut docs: Vec<String> = docs.into_iter().map(|(_, t)| t).collect();
+    let source = if docs.is_empty() {
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        docs = (0..50)
+            .map(|_| {
+                let mut s = String::new();
+                document(&mut rng, &mut s);
+                s
+            })
+            .collect();
+        "generated documents"
+    } else {
+        "the labelled corpus, cycled"
+    };
+    let sizes: &[usize] = if full { &[3_000, 30_000] } else { &[300] };
+    // Outside any git repository (the project's own would be found).
+    let work = std::env::temp_dir().join(format!("pmtrack-parse-bench-{}", std::process::id()));
+    println!(
+        "end to end          {source}; pulldown-cmark: {}",
+        pulldown.display()
+    );
+    for &n in sizes {
+        let set = work.join(format!("docs-{n}"));
+        let bytes = write_set(&set, n, &docs);
+        let all = set.join("all.md");
+        let (mut pm, mut md) = (Vec::new(), Vec::new());
+        for round in 0..3 {
+            let mut ours = || {
+                pm.push(run_once(
+                    pmtrack,
+                    &["parse", "--format", "json", "postmortems"],
+                    &set,
+                    None,
+                ))
+            };
+            if round % 2 == 0 {
+                ours();
+                md.push(run_once(&pulldown, &[], &set, Some(&all)));
+            } else {
+                md.push(run_once(&pulldown, &[], &set, Some(&all)));
+                ours();
+            }
+        }
+        let (pm, md) = (best(&pm), best(&md));
+        let mb = bytes as f64 / 1e6;
+        println!(
+            "{n:>6} documents    {mb:.1} MB: pmtrack parse {:.1} MB/s, pulldown-cmark {:.1} MB/s; wall ratio {:.2} (>= 1.00: pmtrack faster), CPU-time ratio {:.2}; peak RSS {} KiB vs {} KiB",
+            mb / pm.wall,
+            mb / md.wall,
+            md.wall / pm.wall,
+            if pm.cpu > 0.0 { md.cpu / pm.cpu } else { f64::NAN },
+            pm.rss_kib,
+            md.rss_kib,
+        );
+        if n == *sizes.last().unwrap_or(&0) {
+            for args in [
+                &["list"][..],
+                &["report"][..],
+                &["report", "--format", "json"][..],
+            ] {
+                let c = run_once(pmtrack, args, &set, None);
+                println!(
+                    "{n:>6} documents    pmtrack {}: {:.2} s wall, {:.2} s CPU, peak RSS {} KiB",
+                    args.join(" "),
+                    c.wall,
+                    c.cpu,
+                    c.rss_kib
+                );
+            }
+        }
+        let _ = std::fs::remove_dir_all(&set);
+    }
+    let _ = std::fs::remove_dir_all(&work);
 }

@@ -109,6 +109,7 @@ pub fn run() -> ExitCode {
             crate::workflow::Runtime::from_process().as_ref(),
             today,
             cli.verbose,
+            &mut print,
         ),
         Command::Check(args) => command::check::run(
             &cwd,
@@ -119,7 +120,7 @@ pub fn run() -> ExitCode {
     };
     let log = |s: &str| crate::workflow::for_log(s, actions).into_owned();
     // A reader that went away (`| head`) gets what it read; nothing to say.
-    let _ = print(&result.as_ref().map_or("", |o| o.stdout.as_str()));
+    let _ = print(result.as_ref().map_or("", |o| o.stdout.as_str()));
     let _ = stdout.flush();
     drop(stdout);
     match result {

@@ -779,7 +779,7 @@ impl Bigrams {
 }
 
 /// Effective due date: explicit, else incident start + policy days.
-fn due_of(task: &Task, pm: &Postmortem, config: &Config) -> Option<NaiveDate> {
+pub fn due_of(task: &Task, pm: &Postmortem, config: &Config) -> Option<NaiveDate> {
     task.due.or_else(|| {
         let days = config.due.days_for(task.horizon, task.priority);
         pm.incident_start?

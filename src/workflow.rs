@@ -280,6 +280,19 @@ mod tests {
             printable("plain\ttext\n"),
             std::borrow::Cow::Borrowed(_)
         ));
+        // Found in any 64-byte block, also when it straddles two blocks.
+        for at in [0, 62, 63, 64, 200] {
+            let s = format!("{}\u{202E}x", "a".repeat(at));
+            assert_eq!(
+                printable(&s),
+                format!("{}\u{FFFD}x", "a".repeat(at)),
+                "{at}"
+            );
+            let s = format!("{}\u{1b}x \u{2019}", "a".repeat(at));
+            assert!(matches!(printable(&s), std::borrow::Cow::Owned(_)), "{at}");
+        }
+        let quotes = "\u{2019}\u{201C}\u{00e9} ".repeat(40);
+        assert!(matches!(printable(&quotes), std::borrow::Cow::Borrowed(_)));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! items as a table or as JSON (schema in the README, `DocJson` here).
 
 use super::workspace::Workspace;
-use super::Outcome;
+use super::{Outcome, Stdout};
 use crate::error::Result;
 use crate::model::{Horizon, IssueRef, ItemKind, Postmortem, Status};
 use serde::Serialize;
@@ -99,10 +99,6 @@ pub fn to_json(pm: &Postmortem) -> DocJson<'_> {
     }
 }
 
-/// Where a command's standard output goes, piece by piece, as it is
-/// produced: the CLI prints it. An error (a closed pipe) stops the command.
-pub type Stdout<'a> = &'a mut dyn FnMut(&str) -> std::io::Result<()>;
-
 /// Run `list` / `parse`: each document is read, parsed and rendered on a
 /// worker thread and written to `stdout` in file order as soon as it is
 /// ready, so memory holds a few documents, never the whole set.
@@ -164,15 +160,7 @@ pub fn run(
             (false, _) => table_total(documents, items),
         });
     }
-    if let Err(e) = written {
-        // A reader that went away (`| head`) is not an error of pmtrack's.
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            return Err(crate::error::Error::Io {
-                path: "standard output".into(),
-                source: e,
-            });
-        }
-    }
+    super::written(written)?;
     if paths.is_empty() && files.is_empty() {
         out.stderr.push(format!(
             "no postmortems found under {} (include globs: {}); pass paths or set `include` in .pmtrack.yml",

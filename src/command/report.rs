@@ -97,6 +97,16 @@ impl Progress for Notes {
     fn step(&self, _done: usize, _total: usize, _applied: &Applied, _line: &str) {}
 }
 
+/// What a worker keeps of one document.
+enum Read {
+    /// Before `since`: only counted.
+    Untracked(report::NotTrackedPostmortem),
+    /// With a token: the postmortem waits for the listing.
+    Postmortem(Postmortem),
+    /// Without one: its items, states from the document.
+    Items(report::Heading, Vec<Item>),
+}
+
 /// What `--post` did.
 #[derive(Debug, Default)]
 struct Posted {
@@ -105,7 +115,10 @@ struct Posted {
     lines: Vec<String>,
 }
 
-/// Runs `pmtrack report`.
+/// Runs `pmtrack report`, printing the report to `stdout` while it is
+/// rendered.
+// Eight parameters until the request struct of the structure step (issue 15).
+#[allow(clippy::too_many_arguments)]
 pub fn run(
     cwd: &std::path::Path,
     config_path: Option<&std::path::Path>,
@@ -114,6 +127,7 @@ pub fn run(
     actions: Option<&Runtime>,
     today: NaiveDate,
     verbose: bool,
+    mut stdout: super::Stdout<'_>,
 ) -> Result<Outcome> {
     let as_of = args.as_of.unwrap_or(today);
     let token = context::token(
@@ -133,35 +147,87 @@ pub fn run(
 
     let mut out = Outcome::default();
     let files = ws.select(&[])?;
-    let (loaded, errors) = ws.load(&files);
-    for e in &errors {
-        out.stderr.push(format!("warning: {e} (skipped)"));
-    }
     let cfg = &ws.config;
-    // Postmortems before `since` are counted, not tracked: no item of theirs
-    // is listed, charted or labelled.
-    let (loaded, untracked): (Vec<_>, Vec<_>) =
-        loaded.into_iter().partition(|l| cfg.tracks(&l.postmortem));
-    let not_tracked = cfg.since.map(|since| {
-        let pms: Vec<&Postmortem> = untracked.iter().map(|l| &l.postmortem).collect();
-        report::NotTracked::of(since, &pms)
-    });
-    let postmortems: Vec<Postmortem> = loaded.iter().map(|l| l.postmortem.clone()).collect();
     let md_opts = render::MarkdownOptions {
         mention_owners: cfg.report.mention_owners,
     };
     let filter = args.filter();
     let full_name = target.as_ref().map(Target::full_name);
+    let online = token.is_some() && target.is_some();
+    let opts = report::Options {
+        as_of,
+        filter,
+        weeks: cfg.report.weeks,
+        source: if online {
+            Source::Github
+        } else {
+            Source::Documents
+        },
+        repo: full_name.as_deref(),
+        not_tracked: None,
+    };
 
-    let (report, all, posted) = match (token, &target) {
+    // Every document is read and parsed on every core, and only what the
+    // report needs is kept: without a token each document's items go into
+    // the report as soon as it is read; with one, the postmortems (without
+    // their text) wait for the listing.
+    let url = |n: u64| target.as_ref().map(|t| t.issue_url(n));
+    let mut builder = report::Builder::new(&opts);
+    let mut headings = Vec::new();
+    let mut postmortems: Vec<Postmortem> = Vec::new();
+    let mut untracked = Vec::new();
+    let mut all: Vec<report::ReportItem> = Vec::new();
+    ws.load_each(
+        &files,
+        |loaded| {
+            let loaded = loaded?;
+            let pm = loaded.postmortem;
+            // Postmortems before `since` are counted, not tracked: no item
+            // of theirs is listed, charted or labelled.
+            if !cfg.tracks(&pm) {
+                return Ok(Read::Untracked(report::NotTrackedPostmortem::of(&pm)));
+            }
+            if online {
+                return Ok(Read::Postmortem(pm));
+            }
+            let due = pm
+                .tasks
+                .iter()
+                .map(|t| (t.key.clone(), plan::due_of(t, &pm, cfg)))
+                .collect();
+            let rows = read_status_block(&loaded.document.text);
+            let items = report::items_from_documents(&[(&pm, rows)], &due, &url);
+            Ok(Read::Items(report::Heading::of(&pm), items))
+        },
+        |read: Result<Read>| {
+            match read {
+                Err(e) => out.stderr.push(format!("warning: {e} (skipped)")),
+                Ok(Read::Untracked(u)) => untracked.push(u),
+                Ok(Read::Postmortem(pm)) => postmortems.push(pm),
+                Ok(Read::Items(heading, items)) => {
+                    builder.add_all(&items);
+                    if actions.is_some() {
+                        all.extend(items.iter().map(|i| i.view(as_of)));
+                    }
+                    headings.push(heading);
+                }
+            }
+            true
+        },
+    );
+    let not_tracked = cfg
+        .since
+        .map(|since| report::NotTracked::of(since, untracked));
+
+    let (mut report, posted) = match (token, &target) {
         (Some(token), Some(target)) => {
-            let opts = context::github_options(&ws, target, Some(token), env)?;
+            let gh_opts = context::github_options(&ws, target, Some(token), env)?;
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
                 .map_err(|e| Error::GitHub(format!("cannot start the async runtime: {e}")))?;
             runtime.block_on(async {
-                let mut gh = GitHub::new(opts)?;
+                let mut gh = GitHub::new(gh_opts)?;
                 let listing = gh.list_managed(&cfg.labels.base, &Notes).await?;
                 if verbose {
                     out.stderr.push(format!(
@@ -187,68 +253,50 @@ pub fn run(
                 });
                 let links = plan.links(&listing.issues);
                 let items = report::items_from_github(&postmortems, &plan.due, &links);
-                let report = report::build(
-                    &postmortems,
-                    &items,
-                    &report::Options {
-                        as_of,
-                        filter,
-                        weeks: cfg.report.weeks,
-                        source: Source::Github,
-                        repo: full_name.as_deref(),
-                        not_tracked: not_tracked.as_ref(),
-                    },
-                );
+                let mut report = report::build(&postmortems, &items, &opts);
+                report.not_tracked = not_tracked.clone();
+                all = report::all_items(&items, as_of);
                 let mut posted = Posted::default();
                 if args.post {
                     let md = render::markdown(&report, &md_opts);
                     posted = post(&mut gh, &ws, &report, &items, &listing.issues, &md).await?;
                 }
-                Ok::<_, Error>((report, report::all_items(&items, as_of), posted))
+                Ok::<_, Error>((report, posted))
             })?
         }
-        _ => {
-            // The effective due dates the planner would give, without issues.
-            let plan = plan::plan(&PlanInput {
-                postmortems: &postmortems,
-                deleted_paths: &[],
-                vanished_paths: &[],
-                issues: &[],
-                config: cfg,
-                today: as_of,
-                repo: full_name.as_deref().unwrap_or(""),
-                server_url: target.as_ref().map_or("", |t| t.server_url.as_str()),
-                branch: target.as_ref().map_or("main", |t| t.branch.as_str()),
-                assignable: None,
-            });
-            let documents: Vec<(&Postmortem, Vec<_>)> = loaded
-                .iter()
-                .map(|l| (&l.postmortem, read_status_block(&l.document.text)))
-                .collect();
-            let url = |n: u64| target.as_ref().map(|t| t.issue_url(n));
-            let items = report::items_from_documents(&documents, &plan.due, &url);
-            let report = report::build(
-                &postmortems,
-                &items,
-                &report::Options {
-                    as_of,
-                    filter,
-                    weeks: cfg.report.weeks,
-                    source: Source::Documents,
-                    repo: full_name.as_deref(),
-                    not_tracked: not_tracked.as_ref(),
-                },
-            );
-            let all = report::all_items(&items, as_of);
-            (report, all, Posted::default())
+        _ => (builder.finish(headings), Posted::default()),
+    };
+    report.not_tracked = not_tracked;
+
+    // Printed while it is rendered: a report of 100,000 items is never held
+    // as one text.
+    let mut printed: std::io::Result<()> = Ok(());
+    let mut spill = |s: &mut String| {
+        if s.len() >= 1 << 16 {
+            if printed.is_ok() {
+                printed = stdout(s);
+            }
+            s.clear();
         }
     };
-
-    out.stdout = match args.format {
-        ReportFormat::Table => render::table(&report),
-        ReportFormat::Markdown => render::markdown(&report, &md_opts),
-        ReportFormat::Json => render::json(&report),
-    };
+    match args.format {
+        ReportFormat::Table => {
+            let rest = render::table_spilling(&report, &mut spill);
+            printed = printed.and_then(|()| stdout(&rest));
+        }
+        ReportFormat::Markdown => {
+            let rest = render::markdown_spilling(&report, &md_opts, &mut spill);
+            printed = printed.and_then(|()| stdout(&rest));
+        }
+        ReportFormat::Json => {
+            let mut w = super::LinesOut::new(&mut stdout);
+            printed = render::write_json(&report, &mut w).and_then(|()| {
+                use std::io::Write;
+                w.flush()
+            });
+        }
+    }
+    super::written(printed)?;
     out.stderr.extend(posted.lines.iter().cloned());
 
     if let Some(rt) = actions {

@@ -23,6 +23,7 @@
 pub mod render;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use chrono::{Days, NaiveDate};
 use serde::Serialize;
@@ -79,12 +80,12 @@ pub struct IssueLink {
 /// by [`items_from_github`] or [`items_from_documents`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Item {
-    /// Path of its postmortem.
-    pub postmortem: String,
+    /// Path of its postmortem (shared by its items).
+    pub postmortem: Arc<str>,
     /// 1-based line of the item in its document.
     pub line: usize,
     /// Title.
-    pub title: String,
+    pub title: Arc<str>,
     /// Assignees, or the owners written on the item.
     pub owners: Vec<String>,
     /// Effective due date.
@@ -112,13 +113,14 @@ pub fn items_from_github(
     let by_key: BTreeMap<&TaskKey, &Link> = links.iter().map(|l| (&l.key, l)).collect();
     let mut out = Vec::new();
     for pm in postmortems {
+        let path: Arc<str> = pm.path.as_str().into();
         for task in &pm.tasks {
             let effective = due.get(&task.key).copied().flatten().or(task.due);
             let item = match by_key.get(&task.key) {
                 Some(link) => Item {
-                    postmortem: pm.path.clone(),
+                    postmortem: path.clone(),
                     line: task.line,
-                    title: display_title(&task.title),
+                    title: display_title(&task.title).into(),
                     owners: if link.owners.is_empty() {
                         task.owners.clone()
                     } else {
@@ -135,9 +137,9 @@ pub fn items_from_github(
                 },
                 None => {
                     Item {
-                        postmortem: pm.path.clone(),
+                        postmortem: path.clone(),
                         line: task.line,
-                        title: display_title(&task.title),
+                        title: display_title(&task.title).into(),
                         owners: task.owners.clone(),
                         due: effective,
                         state: state_of(task.status),
@@ -170,6 +172,7 @@ pub fn items_from_documents(
 ) -> Vec<Item> {
     let mut out = Vec::new();
     for (pm, rows) in documents {
+        let path: Arc<str> = pm.path.as_str().into();
         let mut used = vec![false; rows.len()];
         for task in &pm.tasks {
             let number = task
@@ -203,9 +206,9 @@ pub fn items_from_documents(
                 _ => task.owners.clone(),
             };
             out.push(Item {
-                postmortem: pm.path.clone(),
+                postmortem: path.clone(),
                 line: task.line,
-                title: display_title(&task.title),
+                title: display_title(&task.title).into(),
                 owners,
                 due: row.and_then(|r| r.due).or(effective),
                 state,
@@ -270,9 +273,9 @@ pub struct Options<'a> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ReportItem {
     /// Title.
-    pub title: String,
+    pub title: Arc<str>,
     /// Path of its postmortem.
-    pub postmortem: String,
+    pub postmortem: Arc<str>,
     /// 1-based line in its document.
     pub line: usize,
     /// Owners (logins or names, without `@`).
@@ -312,11 +315,11 @@ pub struct PostmortemGroup {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ItemRef {
     /// Path of its postmortem.
-    pub postmortem: String,
+    pub postmortem: Arc<str>,
     /// 1-based line.
     pub line: usize,
     /// Title.
-    pub title: String,
+    pub title: Arc<str>,
     /// Issue number, when it has one.
     pub issue: Option<u64>,
     /// Whether it is overdue.
@@ -429,18 +432,22 @@ pub struct NotTrackedPostmortem {
     pub items: usize,
 }
 
+impl NotTrackedPostmortem {
+    /// How the report lists `pm` when it is not tracked.
+    pub fn of(pm: &Postmortem) -> NotTrackedPostmortem {
+        NotTrackedPostmortem {
+            path: pm.path.clone(),
+            title: pm.title.clone(),
+            incident_start: pm.incident_start,
+            items: pm.tasks.len(),
+        }
+    }
+}
+
 impl NotTracked {
     /// The postmortems before `since`, as the report lists them.
-    pub fn of(since: NaiveDate, untracked: &[&Postmortem]) -> NotTracked {
-        let mut postmortems: Vec<NotTrackedPostmortem> = untracked
-            .iter()
-            .map(|pm| NotTrackedPostmortem {
-                path: pm.path.clone(),
-                title: pm.title.clone(),
-                incident_start: pm.incident_start,
-                items: pm.tasks.len(),
-            })
-            .collect();
+    pub fn of(since: NaiveDate, untracked: Vec<NotTrackedPostmortem>) -> NotTracked {
+        let mut postmortems = untracked;
         postmortems.sort_by(|a, b| a.path.cmp(&b.path));
         NotTracked {
             since,
@@ -461,7 +468,8 @@ impl Item {
         (self.is_open() && due < day).then(|| day.signed_duration_since(due).num_days())
     }
 
-    fn view(&self, as_of: NaiveDate) -> ReportItem {
+    /// With `as_of` applied (the strings are shared, not copied).
+    pub fn view(&self, as_of: NaiveDate) -> ReportItem {
         let days_overdue = self.days_overdue(as_of);
         ReportItem {
             title: self.title.clone(),
@@ -480,96 +488,232 @@ impl Item {
     }
 }
 
-/// Applies `as_of` and the filter to `items` (of `postmortems`).
-pub fn build(postmortems: &[Postmortem], items: &[Item], opts: &Options) -> Report {
-    let as_of = opts.as_of;
-    let views: Vec<ReportItem> = items.iter().map(|i| i.view(as_of)).collect();
-    let listed = |v: &ReportItem| match opts.filter {
-        Filter::All => true,
-        Filter::Unresolved => v.state == TrackState::Open,
-        Filter::Overdue => v.overdue,
-    };
+/// A postmortem as the report names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Heading {
+    /// Document path.
+    pub path: String,
+    /// Document title.
+    pub title: String,
+    /// Incident start.
+    pub incident_start: Option<NaiveDate>,
+}
 
-    let week_ago = as_of.checked_sub_days(Days::new(7)).unwrap_or(as_of);
-    let oldest = views
-        .iter()
-        .filter(|v| v.overdue)
-        .max_by(|a, b| {
-            a.days_overdue
-                .cmp(&b.days_overdue)
-                // Ties: the first in path/line order wins.
-                .then_with(|| (&b.postmortem, b.line).cmp(&(&a.postmortem, a.line)))
-        })
-        .map(|v| Oldest {
-            title: v.title.clone(),
-            postmortem: v.postmortem.clone(),
-            line: v.line,
-            issue: v.issue.clone(),
-            days_overdue: v.days_overdue.unwrap_or(0),
-        });
-    let totals = Totals {
-        items: views.len(),
-        open: views.iter().filter(|v| v.state == TrackState::Open).count(),
-        overdue: views.iter().filter(|v| v.overdue).count(),
-        without_issue: views
-            .iter()
-            .filter(|v| v.state == TrackState::Open && v.issue.is_none())
-            .count(),
-        done_this_week: items
-            .iter()
-            .filter(|i| i.state == TrackState::Done)
-            .filter(|i| i.closed.is_some_and(|c| c > week_ago && c <= as_of))
-            .count(),
-        oldest_overdue: oldest,
-    };
-
-    let mut groups: BTreeMap<&str, PostmortemGroup> = BTreeMap::new();
-    for pm in postmortems {
-        groups.entry(pm.path.as_str()).or_insert(PostmortemGroup {
+impl Heading {
+    /// The heading of `pm`.
+    pub fn of(pm: &Postmortem) -> Heading {
+        Heading {
             path: pm.path.clone(),
             title: pm.title.clone(),
             incident_start: pm.incident_start,
-            open: 0,
-            overdue: 0,
-            items: Vec::new(),
-        });
-    }
-    for v in &views {
-        let Some(g) = groups.get_mut(v.postmortem.as_str()) else {
-            continue;
-        };
-        g.open += usize::from(v.state == TrackState::Open);
-        g.overdue += usize::from(v.overdue);
-        if listed(v) {
-            g.items.push(v.clone());
         }
     }
-    let postmortems: Vec<PostmortemGroup> = groups
-        .into_values()
-        .filter(|g| !g.items.is_empty())
-        .map(|mut g| {
-            g.items.sort_by_key(|i| i.line);
-            g
-        })
-        .collect();
+}
 
-    let owners = owner_groups(postmortems.iter().flat_map(|g| g.items.iter()));
-    Report {
-        as_of,
-        filter: opts.filter,
-        source: opts.source,
-        repo: opts.repo.map(str::to_owned),
-        totals,
-        postmortems,
-        owners,
-        weeks: weeks(items, as_of, opts.weeks),
-        not_tracked: opts.not_tracked.cloned(),
+/// Applies `as_of` and the filter to `items` (of `postmortems`).
+pub fn build(postmortems: &[Postmortem], items: &[Item], opts: &Options) -> Report {
+    let mut b = Builder::new(opts);
+    for i in items {
+        b.add(i);
     }
+    b.finish(postmortems.iter().map(Heading::of))
+}
+
+/// Builds a [`Report`] one item at a time, keeping only what the report
+/// shows: the listed items, counts and the weekly points, never every item.
+/// [`build`] for items in hand; [`Builder::add`] for items as they are read.
+pub struct Builder<'a> {
+    opts: Options<'a>,
+    week_ago: NaiveDate,
+    week_ends: Vec<NaiveDate>,
+    weeks: Vec<WeekPoint>,
+    totals: Totals,
+    oldest: Option<ReportItem>,
+    /// Per postmortem path: open and overdue counts, listed items.
+    by_path: BTreeMap<Arc<str>, (usize, usize, Vec<ReportItem>)>,
+}
+
+impl<'a> Builder<'a> {
+    /// An empty report.
+    pub fn new(opts: &Options<'a>) -> Builder<'a> {
+        let as_of = opts.as_of;
+        let week_ends: Vec<NaiveDate> = (0..opts.weeks.max(1))
+            .rev()
+            .filter_map(|back| as_of.checked_sub_days(Days::new(7 * u64::from(back))))
+            .collect();
+        Builder {
+            opts: *opts,
+            week_ago: as_of.checked_sub_days(Days::new(7)).unwrap_or(as_of),
+            weeks: week_ends
+                .iter()
+                .map(|&week_end| WeekPoint {
+                    week_end,
+                    open: 0,
+                    overdue: 0,
+                })
+                .collect(),
+            week_ends,
+            totals: Totals {
+                items: 0,
+                open: 0,
+                overdue: 0,
+                without_issue: 0,
+                done_this_week: 0,
+                oldest_overdue: None,
+            },
+            oldest: None,
+            by_path: BTreeMap::new(),
+        }
+    }
+
+    /// [`Builder::add`] for the items of one document, read together: their
+    /// postmortem's list is sized once, without spare room.
+    pub fn add_all(&mut self, items: &[Item]) {
+        for (path, n) in runs(items) {
+            if let Some((_, _, listed)) = self.by_path.get_mut(path) {
+                listed.reserve_exact(n);
+            } else {
+                self.by_path
+                    .insert(path.clone(), (0, 0, Vec::with_capacity(n)));
+            }
+        }
+        for i in items {
+            self.add(i);
+        }
+        for (path, _) in runs(items) {
+            if let Some((_, _, listed)) = self.by_path.get_mut(path) {
+                listed.shrink_to_fit();
+            }
+        }
+    }
+
+    /// Counts `item` and keeps it when the filter lists it.
+    pub fn add(&mut self, item: &Item) {
+        let as_of = self.opts.as_of;
+        for (point, &end) in self.weeks.iter_mut().zip(&self.week_ends) {
+            if open_on(item, end) {
+                point.open += 1;
+                point.overdue += usize::from(item.due.is_some_and(|d| d < end));
+            }
+        }
+        let v = item.view(as_of);
+        let t = &mut self.totals;
+        t.items += 1;
+        t.open += usize::from(v.state == TrackState::Open);
+        t.overdue += usize::from(v.overdue);
+        t.without_issue += usize::from(v.state == TrackState::Open && v.issue.is_none());
+        t.done_this_week += usize::from(
+            item.state == TrackState::Done
+                && item.closed.is_some_and(|c| c > self.week_ago && c <= as_of),
+        );
+        if v.overdue {
+            // The most days overdue; ties: the first in path/line order.
+            let wins = self.oldest.as_ref().is_none_or(|o| {
+                v.days_overdue
+                    .cmp(&o.days_overdue)
+                    .then_with(|| (&o.postmortem, o.line).cmp(&(&v.postmortem, v.line)))
+                    .is_ge()
+            });
+            if wins {
+                self.oldest = Some(v.clone());
+            }
+        }
+        let listed = match self.opts.filter {
+            Filter::All => true,
+            Filter::Unresolved => v.state == TrackState::Open,
+            Filter::Overdue => v.overdue,
+        };
+        let entry = self
+            .by_path
+            .entry(v.postmortem.clone())
+            .or_insert_with(|| (0, 0, Vec::new()));
+        entry.0 += usize::from(v.state == TrackState::Open);
+        entry.1 += usize::from(v.overdue);
+        if listed {
+            entry.2.push(v);
+        }
+    }
+
+    /// The report, over the postmortems `headings` names (items of others
+    /// are left out).
+    pub fn finish(mut self, headings: impl IntoIterator<Item = Heading>) -> Report {
+        self.totals.oldest_overdue = self.oldest.map(|v| Oldest {
+            title: v.title.to_string(),
+            postmortem: v.postmortem.to_string(),
+            line: v.line,
+            issue: v.issue,
+            days_overdue: v.days_overdue.unwrap_or(0),
+        });
+        let mut groups: BTreeMap<String, PostmortemGroup> = BTreeMap::new();
+        for h in headings {
+            if groups.contains_key(&h.path) {
+                continue;
+            }
+            let Some((open, overdue, mut items)) = self.by_path.remove(h.path.as_str()) else {
+                continue;
+            };
+            if items.is_empty() {
+                continue;
+            }
+            items.sort_by_key(|i| i.line);
+            groups.insert(
+                h.path.clone(),
+                PostmortemGroup {
+                    path: h.path,
+                    title: h.title,
+                    incident_start: h.incident_start,
+                    open,
+                    overdue,
+                    items,
+                },
+            );
+        }
+        let postmortems: Vec<PostmortemGroup> = groups.into_values().collect();
+        let owners = owner_groups(postmortems.iter().flat_map(|g| g.items.iter()));
+        Report {
+            as_of: self.opts.as_of,
+            filter: self.opts.filter,
+            source: self.opts.source,
+            repo: self.opts.repo.map(str::to_owned),
+            totals: self.totals,
+            postmortems,
+            owners,
+            weeks: self.weeks,
+            not_tracked: self.opts.not_tracked.cloned(),
+        }
+    }
+}
+
+/// Consecutive items of one postmortem: its path and how many.
+fn runs(items: &[Item]) -> Vec<(&Arc<str>, usize)> {
+    let mut out: Vec<(&Arc<str>, usize)> = Vec::new();
+    for i in items {
+        match out.last_mut() {
+            Some((p, n)) if **p == i.postmortem => *n += 1,
+            _ => out.push((&i.postmortem, 1)),
+        }
+    }
+    out
 }
 
 /// Groups listed items by owner, case-insensitively (the first spelling
 /// seen is shown).
-fn owner_groups<'a>(listed: impl Iterator<Item = &'a ReportItem>) -> Vec<OwnerGroup> {
+fn owner_groups<'a>(listed: impl Iterator<Item = &'a ReportItem> + Clone) -> Vec<OwnerGroup> {
+    // Each owner's list is sized before it is filled (it may hold every
+    // listed item).
+    let mut sizes: BTreeMap<Option<String>, usize> = BTreeMap::new();
+    for v in listed.clone() {
+        let mut seen = BTreeSet::new();
+        if v.owners.is_empty() {
+            *sizes.entry(None).or_default() += 1;
+        }
+        for o in &v.owners {
+            let key = o.to_lowercase();
+            if seen.insert(key.clone()) {
+                *sizes.entry(Some(key)).or_default() += 1;
+            }
+        }
+    }
     let mut by: BTreeMap<Option<String>, OwnerGroup> = BTreeMap::new();
     for v in listed {
         let names: Vec<Option<&String>> = if v.owners.is_empty() {
@@ -589,7 +733,12 @@ fn owner_groups<'a>(listed: impl Iterator<Item = &'a ReportItem>) -> Vec<OwnerGr
                     owner: name.cloned(),
                     open: 0,
                     overdue: 0,
-                    items: Vec::new(),
+                    items: Vec::with_capacity(
+                        sizes
+                            .get(&name.map(|n| n.to_lowercase()))
+                            .copied()
+                            .unwrap_or(0),
+                    ),
                 });
             g.open += usize::from(v.state == TrackState::Open);
             g.overdue += usize::from(v.overdue);
@@ -628,22 +777,18 @@ fn owner_groups<'a>(listed: impl Iterator<Item = &'a ReportItem>) -> Vec<OwnerGr
 /// closing day is unknown (no token) is left out, since when it stopped
 /// being open cannot be told.
 pub fn weeks(items: &[Item], as_of: NaiveDate, n: u32) -> Vec<WeekPoint> {
-    let n = n.max(1);
-    (0..n)
-        .rev()
-        .filter_map(|back| as_of.checked_sub_days(Days::new(7 * u64::from(back))))
-        .map(|end| {
-            let open: Vec<&Item> = items.iter().filter(|i| open_on(i, end)).collect::<Vec<_>>();
-            WeekPoint {
-                week_end: end,
-                open: open.len(),
-                overdue: open
-                    .iter()
-                    .filter(|i| i.due.is_some_and(|d| d < end))
-                    .count(),
-            }
-        })
-        .collect()
+    let mut b = Builder::new(&Options {
+        as_of,
+        filter: Filter::Overdue,
+        weeks: n,
+        source: Source::Documents,
+        repo: None,
+        not_tracked: None,
+    });
+    for i in items {
+        b.add(i);
+    }
+    b.weeks
 }
 
 fn open_on(item: &Item, day: NaiveDate) -> bool {
@@ -725,6 +870,63 @@ mod tests {
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn a_report_built_document_by_document_is_the_report_built_at_once() {
+        let pms = [
+            crate::parse::parse("pm/b.md", "# B\nDate: 2024-01-01\n## Action items\n- x\n"),
+            crate::parse::parse("pm/a.md", "# A\nDate: 2024-01-01\n## Action items\n- y\n"),
+        ];
+        let mut items = vec![
+            item("pm/b.md", 9, "Nine", Some(date(2024, 2, 1))),
+            item("pm/b.md", 4, "Four", Some(date(2024, 5, 1))),
+            item("pm/a.md", 7, "Seven", Some(date(2024, 2, 1))),
+            item("pm/c.md", 1, "Of a postmortem not read", None),
+        ];
+        items[1].state = TrackState::Done;
+        items[1].closed = Some(date(2024, 2, 27));
+        items[2].owners = vec!["Bob".into(), "bob".into(), "carol".into()];
+        for filter in [Filter::All, Filter::Unresolved, Filter::Overdue] {
+            let opts = Options {
+                as_of: date(2024, 3, 1),
+                filter,
+                weeks: 3,
+                source: Source::Documents,
+                repo: None,
+                not_tracked: None,
+            };
+            let whole = build(&pms, &items, &opts);
+            let mut b = Builder::new(&opts);
+            b.add_all(&items[..2]);
+            b.add_all(&items[2..]);
+            assert_eq!(b.finish(pms.iter().map(Heading::of)), whole, "{filter:?}");
+        }
+        let r = build(
+            &pms,
+            &items,
+            &Options {
+                as_of: date(2024, 3, 1),
+                filter: Filter::All,
+                weeks: 3,
+                source: Source::Documents,
+                repo: None,
+                not_tracked: None,
+            },
+        );
+        // Documents in path order, items in line order; the unread
+        // postmortem's item is counted nowhere in the groups.
+        let paths: Vec<&str> = r.postmortems.iter().map(|g| g.path.as_str()).collect();
+        assert_eq!(paths, ["pm/a.md", "pm/b.md"]);
+        assert_eq!(r.postmortems[1].items[0].line, 4);
+        // One owner group per person, whatever the case.
+        assert_eq!(
+            r.owners
+                .iter()
+                .filter(|g| g.owner.as_deref() == Some("Bob"))
+                .count(),
+            1
+        );
     }
 
     fn item(pm: &str, line: usize, title: &str, due: Option<NaiveDate>) -> Item {
@@ -823,11 +1025,7 @@ mod tests {
         // Only overdue items are listed, and only their postmortem.
         assert_eq!(r.postmortems.len(), 1);
         assert_eq!(r.postmortems[0].path, "a.md");
-        let titles: Vec<&str> = r.postmortems[0]
-            .items
-            .iter()
-            .map(|i| i.title.as_str())
-            .collect();
+        let titles: Vec<&str> = r.postmortems[0].items.iter().map(|i| &*i.title).collect();
         assert_eq!(titles, ["late", "later"]);
         assert_eq!(r.postmortems[0].open, 2);
     }
@@ -953,7 +1151,13 @@ mod tests {
             "pm/b.md",
             "# B\n\nDate: 2018-03-01\n\n## Action items\n\n- z\n",
         );
-        let n = NotTracked::of(date(2024, 1, 1), &[&old, &older]);
+        let n = NotTracked::of(
+            date(2024, 1, 1),
+            vec![
+                NotTrackedPostmortem::of(&old),
+                NotTrackedPostmortem::of(&older),
+            ],
+        );
         assert_eq!(n.items, 3);
         assert_eq!(n.postmortems.len(), 2);
         let mut o = opts(date(2024, 3, 1), Filter::All);

@@ -60,13 +60,26 @@ struct JsonDoc<'a> {
 /// The report as pretty JSON (see the module docs for the schema), ending
 /// in a newline.
 pub fn json(report: &Report) -> String {
+    let mut out = Vec::new();
+    // Plain structs of strings, numbers and dates: serialising cannot fail.
+    let _ = write_json(report, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// [`json`], written to `out` as it is produced.
+pub fn write_json(report: &Report, mut out: impl std::io::Write) -> std::io::Result<()> {
     let doc = JsonDoc {
         schema: JSON_SCHEMA,
         report,
     };
-    // Plain structs of strings, numbers and dates: serialising cannot fail.
-    serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
+    serde_json::to_writer_pretty(&mut out, &doc)?;
+    out.write_all(b"\n")
 }
+
+/// Hands over the text rendered so far and may empty it: how a long report
+/// is printed while it is rendered. Pieces end at line ends, except inside
+/// the owners' table, where one row may list every item.
+pub type Spill<'a> = &'a mut dyn FnMut(&mut String);
 
 /// The Mermaid `xychart-beta` block of open (bars) and overdue (line) items
 /// at the end of each week, fenced as ```` ```mermaid ````.
@@ -218,6 +231,11 @@ fn days(n: i64) -> String {
 /// The report in Markdown. It opens with the trend chart, then the totals,
 /// then the listed items by postmortem and by owner.
 pub fn markdown(report: &Report, opts: &MarkdownOptions) -> String {
+    markdown_spilling(report, opts, &mut |_| {})
+}
+
+/// [`markdown`], handing each finished part to `spill`; returns the rest.
+pub fn markdown_spilling(report: &Report, opts: &MarkdownOptions, spill: Spill<'_>) -> String {
     let mut s = mermaid_chart(&report.weeks);
     let t = &report.totals;
     s.push('\n');
@@ -302,6 +320,7 @@ pub fn markdown(report: &Report, opts: &MarkdownOptions) -> String {
                 i.age_days.map_or_else(String::new, |d| d.to_string()),
                 status
             );
+            spill(&mut s);
         }
     }
 
@@ -313,28 +332,27 @@ pub fn markdown(report: &Report, opts: &MarkdownOptions) -> String {
             Some(o) => person(o, opts.mention_owners && g.overdue > 0),
             None => "_nobody_".to_owned(),
         };
-        let items: Vec<String> = g
-            .items
-            .iter()
-            .map(|r| {
-                let name = match r.issue {
-                    Some(n) => format!("#{n}"),
-                    None => cell(&cut(&r.title, 40)),
-                };
-                if r.overdue {
-                    format!("**{name}**")
-                } else {
-                    name
-                }
-            })
-            .collect();
-        let _ = writeln!(
-            s,
-            "| {who} | {} | {} | {} |",
-            g.open,
-            g.overdue,
-            items.join(", ")
-        );
+        let _ = write!(s, "| {who} | {} | {} | ", g.open, g.overdue);
+        // Written in place: one owner may hold every listed item.
+        for (k, r) in g.items.iter().enumerate() {
+            if k > 0 {
+                s.push_str(", ");
+            }
+            let name = match r.issue {
+                Some(n) => format!("#{n}"),
+                None => cell(&cut(&r.title, 40)),
+            };
+            if r.overdue {
+                let _ = write!(s, "**{name}**");
+            } else {
+                s.push_str(&name);
+            }
+            // The one place a piece may end inside a line: a row this long
+            // is not held whole either.
+            spill(&mut s);
+        }
+        s.push_str(" |\n");
+        spill(&mut s);
     }
     s
 }
@@ -396,6 +414,11 @@ fn pad(s: &str, width: usize) -> String {
 /// The report as a table for a terminal (about 100 columns), ending with a
 /// sparkline of open items per week.
 pub fn table(report: &Report) -> String {
+    table_spilling(report, &mut |_| {})
+}
+
+/// [`table`], handing each finished part to `spill`; returns the rest.
+pub fn table_spilling(report: &Report, spill: Spill<'_>) -> String {
     let t = &report.totals;
     let mut s = String::new();
     let _ = writeln!(
@@ -469,6 +492,7 @@ pub fn table(report: &Report) -> String {
                 i.age_days.map_or_else(String::new, |d| format!("{d}d")),
                 state_word(i)
             );
+            spill(&mut s);
         }
     }
     if !report.owners.is_empty() {
@@ -549,6 +573,32 @@ mod tests {
                 not_tracked: None,
             },
         )
+    }
+
+    #[test]
+    fn printed_while_rendered_is_the_same_text_as_rendered_whole() {
+        for filter in [Filter::All, Filter::Unresolved, Filter::Overdue] {
+            let r = sample(filter);
+            let opts = MarkdownOptions {
+                mention_owners: true,
+            };
+            // A spill that takes everything every time: the most pieces.
+            let mut pieces = String::new();
+            let rest = table_spilling(&r, &mut |s: &mut String| {
+                pieces.push_str(s);
+                s.clear();
+            });
+            assert_eq!(pieces + &rest, table(&r));
+            let mut pieces = String::new();
+            let rest = markdown_spilling(&r, &opts, &mut |s: &mut String| {
+                pieces.push_str(s);
+                s.clear();
+            });
+            assert_eq!(pieces + &rest, markdown(&r, &opts));
+            let mut bytes = Vec::new();
+            write_json(&r, &mut bytes).unwrap();
+            assert_eq!(String::from_utf8(bytes).unwrap(), json(&r));
+        }
     }
 
     #[test]
