@@ -214,6 +214,29 @@ mod tests {
     }
 
     #[test]
+    fn a_cache_of_logins_lives_beside_the_listings_and_loads_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let listing = dir.path().join("etags.json");
+        let path = beside(&listing, "assignees");
+        assert_eq!(path, dir.path().join("etags.assignees.json"));
+        let mut c: EtagCache<String> = EtagCache::empty("a");
+        c.pages.insert(
+            "/repos/o/r/assignees?per_page=100".into(),
+            CachedPage {
+                etag: "\"e\"".into(),
+                next: None,
+                raw_len: 2,
+                items: vec!["o".into(), "alice".into()],
+            },
+        );
+        assert_eq!(save(&path, &c), None);
+        assert_eq!(load::<String>(&path, "a"), (c, None));
+        // The listing's own cache does not read it as issues.
+        let (issues, warning) = load::<Issue>(&path, "a");
+        assert!(issues.pages.is_empty() && warning.is_some());
+    }
+
+    #[test]
     fn a_corrupt_cache_is_ignored_with_a_warning() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("etags.json");

@@ -1304,11 +1304,7 @@ impl GitHub {
                     }
                 }
                 Ok(Some(
-                    fresh
-                        .pages
-                        .into_values()
-                        .flat_map(|p| p.items)
-                        .collect(),
+                    fresh.pages.into_values().flat_map(|p| p.items).collect(),
                 ))
             }
             Ok(Err(f)) if Self::is_fatal(&f) => Err(self.error("list assignable users", &f)),
@@ -1472,6 +1468,64 @@ mod tests {
             following_page("http://h/repositories/1/issues?per_page=100&page=7&x=1"),
             "http://h/repositories/1/issues?per_page=100&x=1&page=8"
         );
+    }
+
+    #[test]
+    fn writes_go_to_closes_and_reopens_then_creates_then_edits_in_plan_order() {
+        let key = |k: &str| TaskKey(k.into());
+        let create = |k: &str| Change::Create {
+            key: key(k),
+            at: format!("{k}.md:1"),
+            fields: IssueFields {
+                title: k.into(),
+                body: String::new(),
+                labels: vec![],
+                assignees: vec![],
+                milestone: None,
+            },
+        };
+        let update = |k: &str, n| Change::Update {
+            key: key(k),
+            number: n,
+            at: format!("{k}.md:1"),
+            title: Some("t".into()),
+            body: None,
+            labels: None,
+            assignees: None,
+            milestone: None,
+            why: vec![],
+        };
+        let close = |k: &str, n, comment: Option<&str>| Change::Close {
+            key: key(k),
+            number: n,
+            reason: CloseReason::Completed,
+            comment: comment.map(str::to_string),
+            body: None,
+        };
+        let changes = vec![
+            update("a", 1),
+            create("b"),
+            close("c", 3, None),
+            Change::Noop {
+                key: key("d"),
+                number: 4,
+            },
+            create("e"),
+            Change::Comment {
+                key: key("f"),
+                number: 6,
+                body: "x".into(),
+            },
+            Change::Reopen {
+                key: key("g"),
+                number: 7,
+                body: None,
+            },
+            close("h", 8, Some("removed")),
+        ];
+        assert_eq!(spending_order(&changes), [3, 2, 6, 7, 1, 4, 0, 5]);
+        let needs: Vec<u64> = changes.iter().map(writes_for).collect();
+        assert_eq!(needs, [1, 1, 1, 0, 1, 1, 1, 2]);
     }
 
     #[test]

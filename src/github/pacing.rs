@@ -334,7 +334,8 @@ mod tests {
 
     /// Every `span`-long stretch of `sent` holds at most `count` writes.
     fn within(sent: &[Instant], w: Window) -> bool {
-        sent.windows(w.count + 1).all(|x| x[w.count] - x[0] >= w.span)
+        sent.windows(w.count + 1)
+            .all(|x| x[w.count] - x[0] >= w.span)
     }
 
     #[test]
