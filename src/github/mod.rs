@@ -400,7 +400,7 @@ impl GitHub {
         caches: (&mut etag_cache::EtagCache<T>, &mut etag_cache::EtagCache<T>),
         per_page: usize,
         what: &str,
-        read: fn(&mut GitHub, &str, &Reply) -> Result<(Vec<T>, usize)>,
+        read: ReadPage<T>,
         progress: &dyn Progress,
     ) -> Result<std::result::Result<Walk, Failure>> {
         let (old, fresh) = caches;
@@ -1377,6 +1377,10 @@ pub fn spending_order(changes: &[Change]) -> Vec<usize> {
     order.sort_by_key(|&i| class(&changes[i]));
     order
 }
+
+/// Reads a fresh (200) page of a listing: its items, and how many items
+/// GitHub sent (a full page may have a successor).
+type ReadPage<T> = fn(&mut GitHub, &str, &Reply) -> Result<(Vec<T>, usize)>;
 
 /// What one [`GitHub::walk_conditional`] read.
 #[derive(Debug, Default)]

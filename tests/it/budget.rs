@@ -187,6 +187,15 @@ fn in_actions_a_reached_budget_is_a_notice_and_the_output_remaining() {
         let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
         (out.status.code(), text(&out.stdout), text(&out.stderr))
     };
+    let dry = w.budget_sync(&["--dry-run"]);
+    assert!(
+        dry.stderr.contains(
+            "this plan needs 7 writes, more than the write budget of 4 a run: a sync sends 4 and the next run goes on (about 2 runs; github.max_writes in .pmtrack.yml)"
+        ),
+        "{}",
+        dry.stderr
+    );
+    w.gh.reset_log();
     let (code, stdout, stderr) = run(&w);
     assert_eq!(code, Some(0), "{stdout}\n{stderr}");
     // The labels pmtrack creates count too: 4 writes in all.
