@@ -180,8 +180,14 @@ mod replay {
 const TOKEN: &str = "bench-token";
 const PER_DOC: usize = 100;
 
-/// Writes `n` items as postmortems of 100 items each.
+/// Writes `n` items as postmortems of 100 items each, and a config whose
+/// write budget lets the first sync create them all in one run.
 fn write_docs(root: &Path, n: usize) {
+    std::fs::write(
+        root.join(".pmtrack.yml"),
+        format!("github:\n  max_writes: {}\n", n + 100),
+    )
+    .unwrap();
     let dir = root.join("postmortems");
     std::fs::create_dir_all(&dir).unwrap();
     for (doc, start) in (0..n).step_by(PER_DOC).enumerate() {

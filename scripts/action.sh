@@ -292,21 +292,26 @@ current_branch() {
   echo "$branch"
 }
 
-# `created=N updated=N closed=N` from sync's summary line, for runs whose
-# binary did not set the outputs itself.
+# `created=N updated=N closed=N` (and `remaining=N` when the write budget
+# was reached) from sync's summary line, for runs whose binary did not set
+# the outputs itself.
 outputs_from_summary() {
   local re='([0-9]+) created, ([0-9]+) updated, ([0-9]+) closed'
   if [[ "$1" =~ $re ]]; then
     printf 'created=%s\nupdated=%s\nclosed=%s\n' \
       "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" "${BASH_REMATCH[3]}"
+    re='write budget reached: ([0-9]+) writes remain'
+    if [[ "$1" =~ $re ]]; then
+      printf 'remaining=%s\n' "${BASH_REMATCH[1]}"
+    fi
   fi
 }
 
 # weekly: sync every postmortem with write-back and ONE commit (pushed the way
 # a push run pushes), so items closed on GitHub show as done in their
 # documents; then the report (rolling issue, overdue label, job summary).
-# `args` go to the report; the outputs are sync's created/updated/closed and
-# the report's open/overdue. The report runs even when a sync change failed;
+# `args` go to the report; the outputs are sync's created/updated/closed/
+# remaining and the report's open/overdue. The report runs even when a sync change failed;
 # the step then fails with sync's status.
 run_weekly() {
   local bin="$1" status=0 report_status=0 synced="" reported=""
@@ -325,7 +330,7 @@ run_weekly() {
   GITHUB_OUTPUT="$reported" PMTRACK_COMMAND=report PMTRACK_ARGS="$report_args" \
     run_pmtrack "$bin" || report_status=$?
   if [[ -n "$synced" ]]; then
-    { grep -E '^(created|updated|closed)=' "$synced"; grep -E '^(open|overdue)=' "$reported"; } \
+    { grep -E '^(created|updated|closed|remaining)=' "$synced"; grep -E '^(open|overdue)=' "$reported"; } \
       >> "$GITHUB_OUTPUT" || true
     rm -f "$synced" "$reported"
   fi

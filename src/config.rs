@@ -28,6 +28,9 @@ const DOCS: &str = "docs/config.md";
 const MAX_LABEL_LEN: usize = 50;
 /// Largest `github.write_interval` (and `PMTRACK_WRITE_INTERVAL`), seconds.
 pub const MAX_WRITE_INTERVAL: f64 = 60.0;
+/// Default `github.max_writes`: below GitHub's 500 content-creating
+/// requests an hour, with room for a retry or a report.
+pub const DEFAULT_MAX_WRITES: u32 = 450;
 /// Largest `max_file_size`: 1 GiB.
 const MAX_FILE_SIZE: u64 = 1 << 30;
 /// Largest `report.weeks`: ten years.
@@ -299,6 +302,10 @@ pub struct GithubCfg {
     pub etag_cache: Option<String>,
     /// Items per page when listing (1..=100).
     pub per_page: u8,
+    /// Most write requests one sync sends (≥ 1): the rest of its changes
+    /// wait for the next run. Below GitHub's 500 content-creating requests
+    /// an hour by default.
+    pub max_writes: u32,
 }
 
 impl Default for GithubCfg {
@@ -307,6 +314,7 @@ impl Default for GithubCfg {
             write_interval: 1.0,
             etag_cache: None,
             per_page: 100,
+            max_writes: DEFAULT_MAX_WRITES,
         }
     }
 }
@@ -695,6 +703,12 @@ fn validate(c: &Config) -> std::result::Result<(), Invalid> {
             ),
         );
     }
+    if g.max_writes == 0 {
+        return bad(
+            &["github", "max_writes"],
+            format!("`github.max_writes` is 0, but a sync must be allowed at least 1 write; use {DEFAULT_MAX_WRITES} (below GitHub's 500 content-creating requests an hour)"),
+        );
+    }
     if g.etag_cache.as_deref().is_some_and(|p| p.trim().is_empty()) {
         return bad(
             &["github", "etag_cache"],
@@ -932,6 +946,14 @@ mod tests {
     }
 
     #[test]
+    fn max_writes_defaults_below_githubs_hourly_limit_and_can_be_raised() {
+        assert_eq!(Config::default().github.max_writes, 450);
+        let c = parse("github:\n  max_writes: 5000\n").unwrap();
+        assert_eq!(c.github.max_writes, 5000);
+        assert!(parse("github:\n  max_writes: -1\n").is_err());
+    }
+
+    #[test]
     fn write_interval_accepts_fractions() {
         let c = parse("github:\n  write_interval: 0.25\n").unwrap();
         assert_eq!(c.github.write_interval, 0.25);
@@ -1110,6 +1132,7 @@ mod tests {
             ("commit:\n  author_email: \" \"\n", 2, "commit.author_email"),
             ("github:\n  etag_cache: \"\"\n", 2, "github.etag_cache"),
             ("github:\n  write_interval: .nan\n", 2, "write_interval"),
+            ("github:\n  per_page: 10\n  max_writes: 0\n", 3, "github.max_writes"),
 
         ] {
             let (l, _, msg) = err(text);

@@ -230,6 +230,19 @@ pub fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
+/// A notice not tied to a file, without its line ending:
+/// `::notice title=pmtrack sync::message`.
+pub fn notice(title: Option<&str>, message: &str) -> String {
+    match title {
+        Some(t) => format!(
+            "::notice title={}::{}",
+            escape_property(t),
+            escape_data(message)
+        ),
+        None => format!("::notice::{}", escape_data(message)),
+    }
+}
+
 /// An annotation line, without its line ending:
 /// `::warning file=postmortems/x.md,line=7,title=Overdue::message`.
 /// `line` 0 leaves the line out.

@@ -193,6 +193,14 @@ struct SyncJson<'a> {
     requests: u64,
     /// Rate-limit points spent (304s are free).
     points_spent: u64,
+    /// Write requests sent (real run only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    writes: Option<u64>,
+    /// Writes left for the next run because the write budget
+    /// (`github.max_writes`) was reached; 0 when everything was applied
+    /// (real run only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    remaining: Option<u64>,
     /// Problems that did not stop the sync.
     warnings: &'a [String],
 }
@@ -365,7 +373,16 @@ pub fn run(
         args.github.api_url.as_deref(),
         env,
     )?;
-    let opts = context::github_options(&ws, &target, token, env)?;
+    let mut opts = context::github_options(&ws, &target, token, env)?;
+    let max_writes = u64::from(ws.config.github.max_writes);
+    opts.max_writes = Some(max_writes);
+    let budget_key = format!(
+        "github.max_writes in {}",
+        config_path.map_or_else(
+            || crate::config::DEFAULT_FILE.to_string(),
+            |p| p.display().to_string()
+        )
+    );
     // One sync at a time per clone (and per ETag cache): a second one would
     // list the same issues, create the same items, and race the first for
     // the index and the branch. It stops with a clear message instead.
@@ -505,6 +522,13 @@ pub fn run(
 
     let Some(report) = report else {
         let summary = Summary::of_plan(&plan);
+        let needed: u64 = plan.changes.iter().map(crate::github::writes_for).sum();
+        if has_token && needed > max_writes {
+            out.stderr.push(format!(
+                "this plan needs {needed} writes, more than the write budget of {max_writes} a run: a sync sends {max_writes} and the next run goes on (about {} runs; {budget_key})",
+                needed.div_ceil(max_writes)
+            ));
+        }
         out.stdout = match args.format {
             SyncFormat::Json => to_json(&SyncJson {
                 dry_run: true,
@@ -516,6 +540,8 @@ pub fn run(
                 links: None,
                 requests,
                 points_spent: points,
+                writes: None,
+                remaining: None,
                 warnings: &plan.warnings,
             })?,
             SyncFormat::Text => {
@@ -533,8 +559,8 @@ pub fn run(
     if report.not_applied > 0 {
         out.stderr.push(format!(
             "stopped by a signal after the request in flight: {} of {} changes not applied and nothing written back ({}); run pmtrack again to finish",
-            report.not_applied,
-            report.not_applied + report.applied.len(),
+            report.not_applied + report.deferred,
+            report.not_applied + report.deferred + report.applied.len(),
             summary.line()
         ));
         out.code = 130;
@@ -564,8 +590,28 @@ pub fn run(
     }
     let issues: Vec<Issue> = report.issues.values().cloned().collect();
     let links = plan.links(&issues);
-    let (wb_note, wb_failed) = write_back(&ws, &loaded, &links, args, today)?;
+    let (wb_note, wb_failed) = write_back(
+        &ws,
+        &loaded,
+        &pending_reopens_open(&plan, &report.applied, &links),
+        args,
+        today,
+    )?;
     out.stderr.extend(wb_note);
+    let budget_line = (report.deferred > 0).then(|| {
+        format!(
+            "write budget reached: {} writes done, {} remain; the next run goes on ({budget_key})",
+            report.writes, report.remaining_writes
+        )
+    });
+    if let Some(l) = &budget_line {
+        out.stderr.push(l.clone());
+        if actions.is_some() {
+            out.commands
+                .push(crate::workflow::notice(Some("pmtrack sync"), l));
+            out.commands_on_stderr = args.format == SyncFormat::Json;
+        }
+    }
     if let Some(rt) = actions {
         // Step outputs in GitHub Actions: the counts of this run and where
         // the synced items stand.
@@ -576,13 +622,19 @@ pub fn run(
             .clone()
             .filter(|l| l.due.is_some_and(|d| d < today))
             .count();
-        rt.append_summary(&job_summary(&full_name, &summary, &report))?;
+        rt.append_summary(&job_summary(
+            &full_name,
+            &summary,
+            &report,
+            budget_line.as_deref(),
+        ))?;
         rt.set_outputs(&[
             ("created", summary.created.to_string()),
             ("updated", summary.updated.to_string()),
             ("closed", summary.closed.to_string()),
             ("open", open.count().to_string()),
             ("overdue", overdue.to_string()),
+            ("remaining", report.remaining_writes.to_string()),
         ])?;
     }
     out.stdout = match args.format {
@@ -596,22 +648,72 @@ pub fn run(
             links: Some(&links),
             requests,
             points_spent: points,
+            writes: Some(report.writes),
+            remaining: Some(report.remaining_writes),
             warnings: &plan.warnings,
         })?,
-        SyncFormat::Text => format!(
-            "synced {full_name}: {} (HTTP requests: {requests}, rate-limit points: {points})\n",
-            summary.line()
-        ),
+        SyncFormat::Text => {
+            let budget = match report.deferred {
+                0 => String::new(),
+                _ => format!(
+                    ", write budget reached: {} writes remain",
+                    report.remaining_writes
+                ),
+            };
+            format!(
+                "synced {full_name}: {}{budget} (HTTP requests: {requests}, rate-limit points: {points})\n",
+                summary.line()
+            )
+        }
     };
     // A postmortem that could not be read is failed work too.
     out.code = u8::from(summary.failed > 0 || !errors.is_empty() || wb_failed);
     Ok(out)
 }
 
-/// The job summary of a sync in Actions: the counts, then each issue
-/// created, updated, closed or reopened, linked.
-fn job_summary(repo: &str, summary: &Summary, report: &crate::github::ApplyReport) -> String {
+/// The links write-back records: GitHub's state after the run, except that
+/// an issue whose reopen was not done (deferred by the write budget, or
+/// failed) shows as open, as its item is: write-back must not tick the box
+/// of an item that is open again because its issue is still closed.
+fn pending_reopens_open(plan: &Plan, applied: &[Applied], links: &[Link]) -> Vec<Link> {
+    let reopened: std::collections::HashSet<&crate::model::TaskKey> = applied
+        .iter()
+        .filter(|a| a.outcome == ApplyOutcome::Reopened)
+        .map(|a| &a.key)
+        .collect();
+    let pending: std::collections::HashSet<&crate::model::TaskKey> = plan
+        .changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::Reopen { key, .. } if !reopened.contains(key) => Some(key),
+            _ => None,
+        })
+        .collect();
+    links
+        .iter()
+        .map(|l| {
+            let mut l = l.clone();
+            if pending.contains(&l.key) {
+                l.state = crate::model::TrackState::Open;
+            }
+            l
+        })
+        .collect()
+}
+
+/// The job summary of a sync in Actions: the counts (and the write budget
+/// line when it was reached), then each issue created, updated, closed or
+/// reopened, linked.
+fn job_summary(
+    repo: &str,
+    summary: &Summary,
+    report: &crate::github::ApplyReport,
+    budget: Option<&str>,
+) -> String {
     let mut md = format!("## pmtrack sync of {repo}\n\n{}\n", summary.line());
+    if let Some(b) = budget {
+        md.push_str(&format!("\n{b}\n"));
+    }
     let mut rows = Vec::new();
     for a in &report.applied {
         let what = match a.outcome {

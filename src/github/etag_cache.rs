@@ -1,7 +1,9 @@
 //! EDGE helper: the conditional-request cache file. For each page of the
 //! managed-issue listing it keeps the page's `ETag`, its `next` link and the
 //! issues parsed from it, so that a `304 Not Modified` (free of rate-limit
-//! points) can reuse them.
+//! points) can reuse them. The same file format, with logins for items,
+//! keeps the pages of the assignable-users listing, in a file of its own
+//! beside it ([`beside`]).
 //!
 //! The file is a convenience, never a source of truth: a missing, unreadable,
 //! corrupt or foreign file (other repository, label or API host) is ignored
@@ -11,6 +13,7 @@
 //! It never holds a token.
 
 use crate::model::Issue;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -18,34 +21,34 @@ use std::path::{Path, PathBuf};
 /// Bumped when the file's shape changes; other versions are ignored.
 const VERSION: u32 = 1;
 
-/// One cached listing page.
+/// One cached listing page of `T`s (issues, logins).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CachedPage {
+pub struct CachedPage<T = Issue> {
     /// The `ETag` GitHub sent with the page.
     pub etag: String,
     /// The page's `rel="next"` URL, if it had one.
     pub next: Option<String>,
     /// How many items GitHub sent on the page (pull requests included).
     pub raw_len: usize,
-    /// The issues on the page (pull requests left out).
-    pub items: Vec<Issue>,
+    /// The items on the page (issues: pull requests left out).
+    pub items: Vec<T>,
 }
 
 /// The whole cache file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
-pub struct EtagCache {
+pub struct EtagCache<T = Issue> {
     /// File format version.
     pub version: u32,
     /// What the pages are of (API URL, repository, label, page size): a
     /// cache for anything else is ignored.
     pub scope: String,
     /// Page URL → page.
-    pub pages: BTreeMap<String, CachedPage>,
+    pub pages: BTreeMap<String, CachedPage<T>>,
 }
 
-impl EtagCache {
+impl<T> EtagCache<T> {
     /// An empty cache for `scope`.
-    pub fn empty(scope: &str) -> EtagCache {
+    pub fn empty(scope: &str) -> EtagCache<T> {
         EtagCache {
             version: VERSION,
             scope: scope.to_string(),
@@ -84,9 +87,15 @@ pub fn default_path(
     dirs::cache_dir().map(|d| d.join("pmtrack").join(file))
 }
 
+/// The cache file for `what` (`assignees`) beside the issue listing's
+/// cache `cache`: `etags.json` → `etags.assignees.json`.
+pub fn beside(cache: &Path, what: &str) -> PathBuf {
+    cache.with_extension(format!("{what}.json"))
+}
+
 /// Reads the cache for `scope`. A missing file is an empty cache; an
 /// unreadable, corrupt or foreign one is an empty cache plus a warning.
-pub fn load(path: &Path, scope: &str) -> (EtagCache, Option<String>) {
+pub fn load<T: DeserializeOwned>(path: &Path, scope: &str) -> (EtagCache<T>, Option<String>) {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -100,7 +109,7 @@ pub fn load(path: &Path, scope: &str) -> (EtagCache, Option<String>) {
             return (EtagCache::empty(scope), Some(w));
         }
     };
-    match serde_json::from_str::<EtagCache>(&text) {
+    match serde_json::from_str::<EtagCache<T>>(&text) {
         Ok(c) if c.version == VERSION && c.scope == scope => (c, None),
         Ok(_) => (EtagCache::empty(scope), None),
         Err(e) => {
@@ -116,7 +125,7 @@ pub fn load(path: &Path, scope: &str) -> (EtagCache, Option<String>) {
 /// Writes the cache atomically; creates the folder if needed. Returns a
 /// warning instead of failing: a cache that cannot be written only costs
 /// rate-limit points next time.
-pub fn save(path: &Path, cache: &EtagCache) -> Option<String> {
+pub fn save<T: Serialize>(path: &Path, cache: &EtagCache<T>) -> Option<String> {
     let warn = |e: &dyn std::fmt::Display| {
         Some(format!(
             "{}: cannot write the ETag cache ({e}); the next run lists without it",
@@ -198,10 +207,33 @@ mod tests {
         );
         assert_eq!(save(&path, &c), None);
         assert_eq!(load(&path, "s1"), (c, None));
-        let (other, warning) = load(&path, "s2");
+        let (other, warning) = load::<Issue>(&path, "s2");
         assert!(other.pages.is_empty() && warning.is_none());
         let leftovers = std::fs::read_dir(path.parent().unwrap()).unwrap().count();
         assert_eq!(leftovers, 1, "no temporary file is left behind");
+    }
+
+    #[test]
+    fn a_cache_of_logins_lives_beside_the_listings_and_loads_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let listing = dir.path().join("etags.json");
+        let path = beside(&listing, "assignees");
+        assert_eq!(path, dir.path().join("etags.assignees.json"));
+        let mut c: EtagCache<String> = EtagCache::empty("a");
+        c.pages.insert(
+            "/repos/o/r/assignees?per_page=100".into(),
+            CachedPage {
+                etag: "\"e\"".into(),
+                next: None,
+                raw_len: 2,
+                items: vec!["o".into(), "alice".into()],
+            },
+        );
+        assert_eq!(save(&path, &c), None);
+        assert_eq!(load::<String>(&path, "a"), (c, None));
+        // The listing's own cache does not read it as issues.
+        let (issues, warning) = load::<Issue>(&path, "a");
+        assert!(issues.pages.is_empty() && warning.is_some());
     }
 
     #[test]
@@ -209,7 +241,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("etags.json");
         std::fs::write(&path, "{not json").unwrap();
-        let (c, warning) = load(&path, "s");
+        let (c, warning) = load::<Issue>(&path, "s");
         assert!(c.pages.is_empty());
         assert!(warning.unwrap().contains("corrupt"));
     }
@@ -217,7 +249,7 @@ mod tests {
     #[test]
     fn a_missing_cache_is_empty_without_a_warning() {
         let dir = tempfile::tempdir().unwrap();
-        let (c, warning) = load(&dir.path().join("none.json"), "s");
+        let (c, warning) = load::<Issue>(&dir.path().join("none.json"), "s");
         assert!(c.pages.is_empty() && warning.is_none());
     }
 

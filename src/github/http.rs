@@ -108,6 +108,9 @@ pub struct Http {
     pub requests: u64,
     /// Rate-limit points spent (everything but 304s and limit refusals).
     pub points: u64,
+    /// Write requests sent (POST, PATCH…), retries and refused ones included:
+    /// what the write budget counts.
+    pub writes: u64,
     /// The server's `date` on the first answer (for `since=`).
     pub first_date: Option<chrono::DateTime<chrono::Utc>>,
     seed: u64,
@@ -191,6 +194,7 @@ impl Http {
             pacing,
             requests: 0,
             points: 0,
+            writes: 0,
             first_date: None,
             seed: u64::from(std::process::id()),
         })
@@ -275,7 +279,16 @@ impl Http {
                 self.sleep(wait).await;
             }
             if kind != Kind::Read {
-                self.sleep(self.pacing.before_write(Instant::now())).await;
+                let (wait, full) = self.pacing.before_write(Instant::now());
+                if let (Some(w), true) = (full, wait >= Duration::from_secs(1)) {
+                    note(&format!(
+                        "waiting {}s: GitHub allows about {} (content-creating requests)",
+                        wait.as_secs_f64().ceil() as u64,
+                        w.describe()
+                    ));
+                }
+                self.sleep(wait).await;
+                self.writes += 1;
             }
             self.requests += 1;
             self.seed = self.seed.wrapping_add(self.requests);

@@ -86,6 +86,9 @@ pub struct Options {
     pub connect_timeout: Duration,
     /// Read/write timeout of one exchange.
     pub read_timeout: Duration,
+    /// Most write requests [`GitHub::apply`] may send (the write budget);
+    /// `None` = no budget.
+    pub max_writes: Option<u64>,
 }
 
 impl Options {
@@ -102,6 +105,7 @@ impl Options {
             etag_cache: None,
             connect_timeout: Duration::from_secs(10),
             read_timeout: Duration::from_secs(30),
+            max_writes: None,
         }
     }
 }
@@ -185,6 +189,13 @@ pub struct ApplyReport {
     pub milestones_created: Vec<String>,
     /// Changes left out because the run was asked to stop (a signal).
     pub not_applied: usize,
+    /// Changes left for the next run because the write budget was spent
+    /// (nothing of them was sent).
+    pub deferred: usize,
+    /// The writes those changes need (see [`writes_for`]).
+    pub remaining_writes: u64,
+    /// Write requests sent (retries included).
+    pub writes: u64,
 }
 
 /// A connection to one repository's issues.
@@ -201,6 +212,8 @@ pub struct GitHub {
     /// Set (by a signal) to stop before the next change; the request in
     /// flight is finished first.
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// The write budget ([`Options::max_writes`]).
+    max_writes: Option<u64>,
     issues: BTreeMap<u64, Issue>,
     comment_counts: HashMap<u64, u64>,
 }
@@ -234,6 +247,7 @@ impl GitHub {
             per_page: opts.per_page.clamp(1, 100),
             journal: opts.etag_cache.as_deref().map(journal::Journal::beside),
             stop: std::sync::Arc::default(),
+            max_writes: opts.max_writes,
             cache_path: opts.etag_cache,
             base_label: None,
             issues: BTreeMap::new(),
@@ -264,6 +278,16 @@ impl GitHub {
     /// limit refusals, and every request that got no answer).
     pub fn points_spent(&self) -> u64 {
         self.http.points
+    }
+
+    /// Write requests sent so far (retries included).
+    pub fn writes(&self) -> u64 {
+        self.http.writes
+    }
+
+    /// Writes the budget still allows (`None`: no budget).
+    fn budget_left(&self) -> Option<u64> {
+        self.max_writes.map(|m| m.saturating_sub(self.http.writes))
     }
 
     /// Turns a failed request into the error the user must act on.
@@ -321,35 +345,91 @@ impl GitHub {
             None => etag_cache::EtagCache::empty(&scope),
         };
         let mut fresh = etag_cache::EtagCache::empty(&scope);
-        let mut url = Some(format!(
+        let first = format!(
             "{}/issues?state=all&labels={}&per_page={}&sort=created&direction=asc",
             self.repo_path(),
             encode_query(base_label),
             self.per_page
-        ));
-        let mut listing = Listing::default();
+        );
+        let what = format!("the issue listing of {}", self.full_name());
+        let walk = self
+            .walk_conditional(
+                first,
+                (&mut cache, &mut fresh),
+                usize::from(self.per_page),
+                &what,
+                Self::page_from,
+                progress,
+            )
+            .await?
+            .map_err(|f| self.error("list issues", &f))?;
+        let mut listing = Listing {
+            pages: walk.pages,
+            not_modified: walk.not_modified,
+            ..Listing::default()
+        };
+        for u in &walk.order {
+            let items = &fresh.pages[u].items;
+            for issue in items {
+                self.issues.insert(issue.number, issue.clone());
+            }
+            listing.issues.extend(items.iter().cloned());
+        }
+        if let Some(p) = &self.cache_path {
+            if let Some(w) = etag_cache::save(p, &fresh) {
+                progress.note(&w);
+            }
+        }
+        listing.requests = self.http.requests - req0;
+        listing.points_spent = self.http.points - pts0;
+        Ok(listing)
+    }
+
+    /// One conditional walk of a paginated listing from `first`: each page
+    /// is asked for with `If-None-Match: <its ETag in caches.0>` (the last
+    /// run's cache; pages are taken out as used); a `304` reuses the cached
+    /// page for free, a `200` is read by `read` (its items and how many
+    /// GitHub sent). Every page read goes into `caches.1`, the cache to save.
+    /// A full last page (`per_page` items, no next) is followed by a look
+    /// at the page after it, so a repeat, whose 304s carry no `Link`, can
+    /// ask for that one for free too. `Ok(Err(_))` is a request that
+    /// failed, for the caller to word.
+    async fn walk_conditional<T>(
+        &mut self,
+        first: String,
+        caches: (&mut etag_cache::EtagCache<T>, &mut etag_cache::EtagCache<T>),
+        per_page: usize,
+        what: &str,
+        read: ReadPage<T>,
+        progress: &dyn Progress,
+    ) -> Result<std::result::Result<Walk, Failure>> {
+        let (old, fresh) = caches;
+        let mut walk = Walk::default();
         let note = |l: &str| progress.note(l);
+        let mut url = Some(first);
         while let Some(u) = url.take() {
-            if listing.pages >= MAX_PAGES || fresh.pages.contains_key(&u) {
+            if walk.pages >= MAX_PAGES || fresh.pages.contains_key(&u) {
                 return Err(Error::GitHub(format!(
-                    "the issue listing of {} does not end (page {u} again); run again later",
-                    self.full_name()
+                    "{what} does not end (page {u} again); run again later"
                 )));
             }
-            let cached = cache.pages.remove(&u);
+            let cached = old.pages.remove(&u);
             let etag = cached.as_ref().map(|c| c.etag.as_str());
-            let reply = self
+            let reply = match self
                 .http
                 .request(Method::GET, &u, None, etag, Kind::Read, &note)
                 .await
-                .map_err(|f| self.error("list issues", &f))?;
-            listing.pages += 1;
+            {
+                Ok(r) => r,
+                Err(f) => return Ok(Err(f)),
+            };
+            walk.pages += 1;
             let page = match (reply.status, cached) {
                 (304, Some(mut c)) => {
-                    listing.not_modified += 1;
+                    walk.not_modified += 1;
                     if reply.headers.contains_key("link") {
                         c.next = next_link(&reply.headers);
-                    } else if c.next.is_none() && c.raw_len >= usize::from(self.per_page) {
+                    } else if c.next.is_none() && c.raw_len >= per_page {
                         // A full last page may have grown a successor that
                         // its unchanged body cannot tell: look.
                         c.next = Some(following_page(&u));
@@ -362,36 +442,39 @@ impl GitHub {
                     )))
                 }
                 _ => {
-                    let mut page = self.page_from(&u, &reply)?;
-                    if page.next.is_none() && page.raw_len >= usize::from(self.per_page) {
+                    let (items, raw_len) = read(self, &u, &reply)?;
+                    let etag = reply
+                        .headers
+                        .get("etag")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("")
+                        .to_string();
+                    let mut next = next_link(&reply.headers);
+                    if next.is_none() && raw_len >= per_page {
                         // A full last page: look at the (empty) page after it
                         // now, while this run spends points anyway, so its
                         // ETag is cached and a later repeat that cannot tell
                         // from a 304 whether a page was added asks for free.
-                        page.next = Some(following_page(&u));
+                        next = Some(following_page(&u));
                     }
-                    page
+                    etag_cache::CachedPage {
+                        etag,
+                        next,
+                        raw_len,
+                        items,
+                    }
                 }
             };
-            for issue in &page.items {
-                self.issues.insert(issue.number, issue.clone());
-            }
-            listing.issues.extend(page.items.iter().cloned());
             url = page.next.clone();
+            walk.order.push(u.clone());
             fresh.pages.insert(u, page);
         }
-        if let Some(p) = &self.cache_path {
-            if let Some(w) = etag_cache::save(p, &fresh) {
-                progress.note(&w);
-            }
-        }
-        listing.requests = self.http.requests - req0;
-        listing.points_spent = self.http.points - pts0;
-        Ok(listing)
+        Ok(Ok(walk))
     }
 
-    /// A fresh (200) listing page: its issues, ETag and next link.
-    fn page_from(&mut self, url: &str, reply: &Reply) -> Result<etag_cache::CachedPage> {
+    /// A fresh (200) listing page: its issues (pull requests left out) and
+    /// how many items GitHub sent.
+    fn page_from(&mut self, url: &str, reply: &Reply) -> Result<(Vec<Issue>, usize)> {
         let raw: Vec<WireIssue> = serde_json::from_str(&reply.body).map_err(|e| {
             Error::GitHub(format!(
                 "the issue listing at {url} is not the JSON GitHub sends ({e}); check the API URL"
@@ -406,25 +489,35 @@ impl GitHub {
                 w.into_issue()
             })
             .collect();
-        let etag = reply
-            .headers
-            .get("etag")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string();
-        Ok(etag_cache::CachedPage {
-            etag,
-            next: next_link(&reply.headers),
-            raw_len,
-            items,
-        })
+        Ok((items, raw_len))
     }
 
-    /// Applies `changes` in order, one request at a time. Labels used but not
-    /// known to exist are created first (from `labels`), milestones named by
-    /// changes are found or created. Per-change failures are reported in the
-    /// result; a rejected token or missing permission stops everything with
-    /// an [`Error::Permission`].
+    /// A fresh (200) page of the assignable users: their logins (lower
+    /// case) and how many GitHub sent. An unreadable page counts as empty.
+    fn logins_from(&mut self, _url: &str, reply: &Reply) -> Result<(Vec<String>, usize)> {
+        let users: Vec<Value> = serde_json::from_str(&reply.body).unwrap_or_default();
+        let logins = users
+            .iter()
+            .filter_map(|u| u["login"].as_str())
+            .map(str::to_ascii_lowercase)
+            .collect();
+        Ok((logins, users.len()))
+    }
+
+    /// Applies `changes` one request at a time, in [`spending_order`].
+    /// Labels used but not known to exist are created first (from
+    /// `labels`), milestones named by changes are found or created.
+    ///
+    /// With a write budget ([`Options::max_writes`]) a change is started
+    /// only when the writes it needs ([`writes_for`]) fit in what is left;
+    /// from the first one that does not, the changes that need writes are
+    /// deferred whole (counted in [`ApplyReport::deferred`], nothing of them
+    /// sent) for the next run. A change once started is finished, so a retry
+    /// inside it may take a write or two past the budget.
+    ///
+    /// Per-change failures are reported in the result; a rejected token or
+    /// missing permission stops everything with an [`Error::Permission`].
+    /// [`ApplyReport::applied`] is in plan order.
     pub async fn apply(
         &mut self,
         changes: &[Change],
@@ -432,17 +525,49 @@ impl GitHub {
         progress: &dyn Progress,
     ) -> Result<ApplyReport> {
         let mut report = ApplyReport::default();
-        self.ensure_labels(changes, labels, progress, &mut report)
+        let writes0 = self.http.writes;
+        let order = spending_order(changes);
+        // The changes the budget lets this run start: only their labels,
+        // milestones and keys are looked after now.
+        let mut left = self.budget_left();
+        let mut chosen: Vec<&Change> = Vec::new();
+        for &i in &order {
+            let need = writes_for(&changes[i]);
+            if let Some(l) = left.as_mut() {
+                if need > *l {
+                    break;
+                }
+                *l -= need;
+            }
+            chosen.push(&changes[i]);
+        }
+        self.ensure_labels(&chosen, labels, progress, &mut report)
             .await?;
         let milestones = self
-            .ensure_milestones(changes, progress, &mut report)
+            .ensure_milestones(&chosen, progress, &mut report)
             .await?;
-        let adopted = self.found_before_creating(changes, progress).await?;
+        let adopted = self.found_before_creating(&chosen, progress).await?;
         let total = changes.len();
-        for (i, change) in changes.iter().enumerate() {
+        let mut done: Vec<(usize, Applied)> = Vec::with_capacity(total);
+        let mut spent = false;
+        for (pos, &i) in order.iter().enumerate() {
+            let change = &changes[i];
             if self.stop.load(std::sync::atomic::Ordering::SeqCst) {
-                report.not_applied = total - i;
+                report.not_applied = total - pos;
                 break;
+            }
+            let need = match change {
+                Change::Create { key, .. } if adopted.contains_key(key) => 0,
+                _ => writes_for(change),
+            };
+            // Once a change does not fit, no later one that writes starts
+            // (the order stays the order), but those that need no write
+            // still count.
+            spent = spent || self.budget_left().is_some_and(|l| need > l);
+            if spent && need > 0 {
+                report.deferred += 1;
+                report.remaining_writes += need;
+                continue;
             }
             let applied = match change {
                 Change::Create { key, .. } if adopted.contains_key(key) => {
@@ -464,9 +589,12 @@ impl GitHub {
                 .and_then(|n| self.issues.get(&n))
                 .map(|i| i.title.as_str());
             let line = describe_applied(change, &applied, title);
-            progress.step(i + 1, total, &applied, &line);
-            report.applied.push(applied);
+            progress.step(pos + 1, total, &applied, &line);
+            done.push((i, applied));
         }
+        done.sort_by_key(|(i, _)| *i);
+        report.applied = done.into_iter().map(|(_, a)| a).collect();
+        report.writes = self.http.writes - writes0;
         report.issues = self.issues.clone();
         Ok(report)
     }
@@ -699,7 +827,7 @@ impl GitHub {
     /// count.
     async fn found_before_creating(
         &mut self,
-        changes: &[Change],
+        changes: &[&Change],
         progress: &dyn Progress,
     ) -> Result<HashMap<TaskKey, u64>> {
         let keys: std::collections::HashSet<&TaskKey> = changes
@@ -955,7 +1083,7 @@ impl GitHub {
     /// sync makes no such call.
     async fn ensure_labels(
         &mut self,
-        changes: &[Change],
+        changes: &[&Change],
         specs: &[LabelSpec],
         progress: &dyn Progress,
         report: &mut ApplyReport,
@@ -997,6 +1125,10 @@ impl GitHub {
             let Some(spec) = specs.iter().find(|s| s.name.to_lowercase() == *name) else {
                 continue;
             };
+            if self.budget_left() == Some(0) {
+                // No change can be made this run either.
+                break;
+            }
             let body = json!({
                 "name": spec.name,
                 "color": spec.color.trim_start_matches('#'),
@@ -1026,7 +1158,7 @@ impl GitHub {
     /// names one.
     async fn ensure_milestones(
         &mut self,
-        changes: &[Change],
+        changes: &[&Change],
         progress: &dyn Progress,
         report: &mut ApplyReport,
     ) -> Result<HashMap<String, u64>> {
@@ -1051,6 +1183,10 @@ impl GitHub {
         for (lower, spec) in wanted {
             if map.contains_key(&lower) {
                 continue;
+            }
+            if self.budget_left() == Some(0) {
+                // No change can be made this run either.
+                break;
             }
             let mut body = json!({ "title": spec.title });
             if let Some(d) = spec.due_on {
@@ -1116,26 +1252,68 @@ impl GitHub {
     /// The logins that can be assigned issues in the repository (lower
     /// case), or `None` when GitHub would not list them (then every owner is
     /// tried, and a refused one is dropped from that write).
+    ///
+    /// Conditional, like the issue listing: each page's ETag and logins are
+    /// kept in a cache file beside the ETag cache
+    /// (`<cache>.assignees.json`), so while nobody joins or leaves, a repeat
+    /// (every run while an owner cannot be assigned) is all `304`s and
+    /// costs no rate-limit point.
     pub async fn assignable(
         &mut self,
         progress: &dyn Progress,
     ) -> Result<Option<std::collections::HashSet<String>>> {
-        let url = format!("{}/assignees?per_page=100", self.repo_path());
-        match self.get_all::<Value>(url, progress).await {
-            Ok(users) => Ok(Some(
-                users
-                    .iter()
-                    .filter_map(|u| u["login"].as_str())
-                    .map(str::to_ascii_lowercase)
-                    .collect(),
-            )),
-            Err(f) if Self::is_fatal(&f) => Err(self.error("list assignable users", &f)),
-            Err(f) => {
-                progress.note(&format!(
-                    "cannot list who can be assigned in {} ({}); trying every owner",
-                    self.full_name(),
-                    f.describe()
-                ));
+        let first = format!("{}/assignees?per_page=100", self.repo_path());
+        let path = self
+            .cache_path
+            .as_deref()
+            .map(|c| etag_cache::beside(c, "assignees"));
+        let scope = format!("{} {} assignees", self.api_url, self.full_name());
+        let mut old = match &path {
+            Some(p) => {
+                let (c, warning) = etag_cache::load::<String>(p, &scope);
+                if let Some(w) = warning {
+                    progress.note(&w);
+                }
+                c
+            }
+            None => etag_cache::EtagCache::empty(&scope),
+        };
+        let mut fresh = etag_cache::EtagCache::empty(&scope);
+        let what = format!("the list of assignable users of {}", self.full_name());
+        let walked = self
+            .walk_conditional(
+                first,
+                (&mut old, &mut fresh),
+                100,
+                &what,
+                Self::logins_from,
+                progress,
+            )
+            .await;
+        let cannot = |why: String| {
+            progress.note(&format!(
+                "cannot list who can be assigned in {} ({why}); trying every owner",
+                self.full_name(),
+            ));
+        };
+        match walked {
+            Ok(Ok(_)) => {
+                if let Some(p) = &path {
+                    if let Some(w) = etag_cache::save(p, &fresh) {
+                        progress.note(&w);
+                    }
+                }
+                Ok(Some(
+                    fresh.pages.into_values().flat_map(|p| p.items).collect(),
+                ))
+            }
+            Ok(Err(f)) if Self::is_fatal(&f) => Err(self.error("list assignable users", &f)),
+            Ok(Err(f)) => {
+                cannot(f.describe());
+                Ok(None)
+            }
+            Err(e) => {
+                cannot(e.to_string());
                 Ok(None)
             }
         }
@@ -1166,6 +1344,53 @@ impl GitHub {
         }
         Ok(items)
     }
+}
+
+/// The writes a change needs when nothing goes wrong: none for a no-op, two
+/// for a close with a comment, one otherwise. What the write budget
+/// reserves before starting it.
+pub fn writes_for(change: &Change) -> u64 {
+    match change {
+        Change::Noop { .. } => 0,
+        Change::Close {
+            comment: Some(_), ..
+        } => 2,
+        _ => 1,
+    }
+}
+
+/// The order [`GitHub::apply`] spends writes in (indices into `changes`):
+/// no-ops, then closes and reopens, then creates, then updates and
+/// comments; plan order (document path, then line) within each. State
+/// changes first, so a checked item's issue is closed and a report counts
+/// what is done; then new items, which have no issue at all yet; edits of
+/// issues that already track their item last, so a mass edit (a new body
+/// template, a renamed label) never holds back new items.
+pub fn spending_order(changes: &[Change]) -> Vec<usize> {
+    let class = |c: &Change| match c {
+        Change::Noop { .. } => 0,
+        Change::Close { .. } | Change::Reopen { .. } => 1,
+        Change::Create { .. } => 2,
+        Change::Update { .. } | Change::Comment { .. } => 3,
+    };
+    let mut order: Vec<usize> = (0..changes.len()).collect();
+    order.sort_by_key(|&i| class(&changes[i]));
+    order
+}
+
+/// Reads a fresh (200) page of a listing: its items, and how many items
+/// GitHub sent (a full page may have a successor).
+type ReadPage<T> = fn(&mut GitHub, &str, &Reply) -> Result<(Vec<T>, usize)>;
+
+/// What one [`GitHub::walk_conditional`] read.
+#[derive(Debug, Default)]
+struct Walk {
+    /// The page URLs, in the order walked.
+    order: Vec<String>,
+    /// Pages asked for.
+    pages: usize,
+    /// Pages answered `304 Not Modified`.
+    not_modified: usize,
 }
 
 /// `Ok` → `done`, `Err(why)` → `Failed(why)`.
@@ -1247,6 +1472,64 @@ mod tests {
             following_page("http://h/repositories/1/issues?per_page=100&page=7&x=1"),
             "http://h/repositories/1/issues?per_page=100&x=1&page=8"
         );
+    }
+
+    #[test]
+    fn writes_go_to_closes_and_reopens_then_creates_then_edits_in_plan_order() {
+        let key = |k: &str| TaskKey(k.into());
+        let create = |k: &str| Change::Create {
+            key: key(k),
+            at: format!("{k}.md:1"),
+            fields: IssueFields {
+                title: k.into(),
+                body: String::new(),
+                labels: vec![],
+                assignees: vec![],
+                milestone: None,
+            },
+        };
+        let update = |k: &str, n| Change::Update {
+            key: key(k),
+            number: n,
+            at: format!("{k}.md:1"),
+            title: Some("t".into()),
+            body: None,
+            labels: None,
+            assignees: None,
+            milestone: None,
+            why: vec![],
+        };
+        let close = |k: &str, n, comment: Option<&str>| Change::Close {
+            key: key(k),
+            number: n,
+            reason: CloseReason::Completed,
+            comment: comment.map(str::to_string),
+            body: None,
+        };
+        let changes = vec![
+            update("a", 1),
+            create("b"),
+            close("c", 3, None),
+            Change::Noop {
+                key: key("d"),
+                number: 4,
+            },
+            create("e"),
+            Change::Comment {
+                key: key("f"),
+                number: 6,
+                body: "x".into(),
+            },
+            Change::Reopen {
+                key: key("g"),
+                number: 7,
+                body: None,
+            },
+            close("h", 8, Some("removed")),
+        ];
+        assert_eq!(spending_order(&changes), [3, 2, 6, 7, 1, 4, 0, 5]);
+        let needs: Vec<u64> = changes.iter().map(writes_for).collect();
+        assert_eq!(needs, [1, 1, 1, 0, 1, 1, 1, 2]);
     }
 
     #[test]

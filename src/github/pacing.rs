@@ -2,7 +2,9 @@
 //! GitHub's answers (`x-ratelimit-*`, `retry-after`, `date`, the secondary
 //! limit message) and decides: go on, wait for the primary limit's reset,
 //! wait `retry-after` for a secondary limit, back off after a server error,
-//! or space writes by the configured interval.
+//! or space writes by the configured interval and keep them within GitHub's
+//! content limits (80 a minute, 500 an hour: sliding windows over the
+//! writes this run sent).
 //!
 //! It only computes durations and keeps monotonic deadlines ([`Instant`]);
 //! the transport does the sleeping. It never reads the calendar clock: the
@@ -10,6 +12,7 @@
 //! answer, so a skewed local clock cannot make pmtrack wait for hours.
 
 use http::HeaderMap;
+use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 /// The start of GitHub's message for a secondary rate limit.
@@ -27,6 +30,39 @@ const BACKOFF_BASE: Duration = Duration::from_millis(500);
 
 /// Longest single backoff.
 const BACKOFF_MAX: Duration = Duration::from_secs(30);
+
+/// At most `count` writes in any `span`: one of GitHub's limits on
+/// content-creating requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    /// Writes allowed in any span.
+    pub count: usize,
+    /// The span.
+    pub span: Duration,
+}
+
+impl Window {
+    /// `80 writes a minute`, `500 writes an hour`.
+    pub fn describe(&self) -> String {
+        match self.span.as_secs() {
+            60 => format!("{} writes a minute", self.count),
+            3600 => format!("{} writes an hour", self.count),
+            s => format!("{} writes in {s}s", self.count),
+        }
+    }
+}
+
+/// GitHub's content-creation limits ("about 80 a minute, 500 an hour").
+pub const GITHUB_WINDOWS: [Window; 2] = [
+    Window {
+        count: 80,
+        span: Duration::from_secs(60),
+    },
+    Window {
+        count: 500,
+        span: Duration::from_secs(3600),
+    },
+];
 
 /// What an answer says about GitHub's limits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,26 +111,41 @@ pub fn header_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
     headers.get(name)?.to_str().ok()?.trim().parse().ok()
 }
 
-/// The pacing state of one client: the write interval, the cap on any one
-/// wait, and when the primary limit lets us go on.
+/// The pacing state of one client: the write interval, the windows writes
+/// must keep within, the cap on any one wait, and when the primary limit
+/// lets us go on.
 #[derive(Debug, Clone)]
 pub struct Pacing {
     /// Least time between two writes.
     pub write_interval: Duration,
     /// Cap on any single wait (tests set it low); `None` = no cap.
     pub max_wait: Option<Duration>,
+    /// Sliding windows over this run's writes (GitHub's content limits).
+    pub windows: Vec<Window>,
     last_write: Option<Instant>,
     blocked_until: Option<Instant>,
+    /// When the latest writes went out, oldest first; as many as the
+    /// largest window counts.
+    writes: VecDeque<Instant>,
 }
 
 impl Pacing {
-    /// Pacing with this write interval and wait cap.
+    /// Pacing with this write interval and wait cap, and GitHub's content
+    /// windows unless the interval is zero (write pacing off: a GitHub
+    /// Enterprise Server without content limits, a test server).
     pub fn new(write_interval: Duration, max_wait: Option<Duration>) -> Pacing {
+        let windows = if write_interval.is_zero() {
+            Vec::new()
+        } else {
+            GITHUB_WINDOWS.to_vec()
+        };
         Pacing {
             write_interval,
             max_wait,
+            windows,
             last_write: None,
             blocked_until: None,
+            writes: VecDeque::new(),
         }
     }
 
@@ -124,18 +175,37 @@ impl Pacing {
         }
     }
 
-    /// How long to wait before the next write (the write interval since the
-    /// last one).
-    pub fn before_write(&self, now: Instant) -> Duration {
-        match self.last_write {
-            Some(t) => self.capped((t + self.write_interval).saturating_duration_since(now)),
+    /// How long to wait before the next write, capped: the write interval
+    /// since the last one, or longer when a window is full (then that
+    /// window is named). A window of `count` writes in `span` is full while
+    /// its `count`-th latest write is less than `span` ago.
+    pub fn before_write(&self, now: Instant) -> (Duration, Option<Window>) {
+        let mut wait = match self.last_write {
+            Some(t) => (t + self.write_interval).saturating_duration_since(now),
             None => Duration::ZERO,
+        };
+        let mut full = None;
+        for w in &self.windows {
+            let Some(nth) = self.writes.len().checked_sub(w.count) else {
+                continue;
+            };
+            let until = (self.writes[nth] + w.span).saturating_duration_since(now);
+            if until > wait {
+                wait = until;
+                full = Some(*w);
+            }
         }
+        (self.capped(wait), full)
     }
 
     /// Note that a write went out at `now`.
     pub fn wrote(&mut self, now: Instant) {
         self.last_write = Some(now);
+        self.writes.push_back(now);
+        let keep = self.windows.iter().map(|w| w.count).max().unwrap_or(0);
+        while self.writes.len() > keep {
+            self.writes.pop_front();
+        }
     }
 
     /// Jittered exponential backoff before try number `attempt + 1`
@@ -238,13 +308,98 @@ mod tests {
     fn writes_are_spaced_by_the_interval() {
         let mut p = Pacing::new(Duration::from_secs(1), None);
         let now = Instant::now();
-        assert_eq!(p.before_write(now), Duration::ZERO);
+        assert_eq!(p.before_write(now), (Duration::ZERO, None));
         p.wrote(now);
         assert_eq!(
             p.before_write(now + Duration::from_millis(400)),
-            Duration::from_millis(600)
+            (Duration::from_millis(600), None)
         );
-        assert_eq!(p.before_write(now + Duration::from_secs(2)), Duration::ZERO);
+        assert_eq!(
+            p.before_write(now + Duration::from_secs(2)),
+            (Duration::ZERO, None)
+        );
+    }
+
+    /// Writes `n` at `start`, `start + step`, …, each when pacing allows it
+    /// (no earlier than planned); returns when the last one went out.
+    fn write_paced(p: &mut Pacing, start: Instant, step: Duration, n: usize) -> Instant {
+        let mut at = start;
+        for _ in 0..n {
+            at += p.before_write(at).0;
+            p.wrote(at);
+            at += step;
+        }
+        at - step
+    }
+
+    /// Every `span`-long stretch of `sent` holds at most `count` writes.
+    fn within(sent: &[Instant], w: Window) -> bool {
+        sent.windows(w.count + 1)
+            .all(|x| x[w.count] - x[0] >= w.span)
+    }
+
+    #[test]
+    fn the_minute_window_holds_the_81st_write_until_the_first_is_a_minute_old() {
+        let mut p = Pacing::new(Duration::from_millis(500), None);
+        let t0 = Instant::now();
+        // 80 writes 0.5 s apart: the last at 39.5 s.
+        let last = write_paced(&mut p, t0, Duration::from_millis(500), 80);
+        assert_eq!(last - t0, Duration::from_millis(39_500));
+        // The 81st would be the 81st within a minute: it waits for t0 + 60 s.
+        let (wait, full) = p.before_write(last + Duration::from_millis(500));
+        assert_eq!(wait, Duration::from_secs(20));
+        assert_eq!(full, Some(GITHUB_WINDOWS[0]));
+        assert_eq!(full.unwrap().describe(), "80 writes a minute");
+        // Then the window slides: the 82nd waits for the 2nd write's minute.
+        p.wrote(t0 + Duration::from_secs(60));
+        let (wait, _) = p.before_write(t0 + Duration::from_millis(60_100));
+        assert_eq!(wait, Duration::from_millis(400));
+    }
+
+    #[test]
+    fn a_long_run_never_has_more_than_80_a_minute_or_500_an_hour() {
+        let mut p = Pacing::new(Duration::from_millis(100), None);
+        let t0 = Instant::now();
+        let mut sent = Vec::new();
+        let mut at = t0;
+        for _ in 0..1_200 {
+            at += p.before_write(at).0;
+            p.wrote(at);
+            sent.push(at);
+            at += Duration::from_millis(100);
+        }
+        for w in GITHUB_WINDOWS {
+            assert!(within(&sent, w), "{} broken", w.describe());
+        }
+        // The hour window binds: the 501st write goes out an hour after the
+        // 1st, the 1,001st an hour after the 501st.
+        assert_eq!(sent[500] - sent[0], Duration::from_secs(3600));
+        assert_eq!(sent[1000] - sent[500], Duration::from_secs(3600));
+        // And it is the one named while the hour is full.
+        let mut q = Pacing::new(Duration::from_secs(7), None);
+        let last = write_paced(&mut q, t0, Duration::from_secs(7), 500);
+        assert_eq!(last - t0, Duration::from_secs(499 * 7));
+        let (wait, full) = q.before_write(last + Duration::from_secs(7));
+        assert_eq!(full, Some(GITHUB_WINDOWS[1]));
+        assert_eq!(full.unwrap().describe(), "500 writes an hour");
+        assert_eq!(wait, Duration::from_secs(3600 - 500 * 7));
+    }
+
+    #[test]
+    fn no_interval_means_no_windows_and_a_cap_cuts_a_window_wait() {
+        let mut p = Pacing::new(Duration::ZERO, None);
+        let t0 = Instant::now();
+        for _ in 0..1_000 {
+            p.wrote(t0);
+        }
+        assert_eq!(p.before_write(t0), (Duration::ZERO, None));
+        let mut q = Pacing::new(Duration::from_millis(1), Some(Duration::from_secs(2)));
+        for _ in 0..80 {
+            q.wrote(t0);
+        }
+        let (wait, full) = q.before_write(t0);
+        assert_eq!(wait, Duration::from_secs(2));
+        assert_eq!(full, Some(GITHUB_WINDOWS[0]));
     }
 
     #[test]

@@ -256,7 +256,13 @@ fn the_action_syncs_pushes_the_write_back_and_reports_with_outputs_summary_and_a
     let pushed = std::fs::read_to_string(work.join(doc)).unwrap();
     assert!(pushed.contains("pmtrack:status:begin"), "{pushed}");
     let out = std::fs::read_to_string(&output).unwrap();
-    for line in ["created=3", "updated=0", "closed=0", "open=3"] {
+    for line in [
+        "created=3",
+        "updated=0",
+        "closed=0",
+        "open=3",
+        "remaining=0",
+    ] {
         assert!(out.lines().any(|l| l == line), "{line} missing in:\n{out}");
     }
     // The sync's job summary: counts, then each issue made, linked.
@@ -370,7 +376,14 @@ fn the_weekly_run_writes_upstream_closes_back_in_one_commit_then_reports_and_set
         .unwrap_or("")
         .contains("<!-- pmtrack:report -->")));
     let out = std::fs::read_to_string(&output).unwrap();
-    for line in ["created=0", "updated=0", "closed=0", "open=2", "overdue=2"] {
+    for line in [
+        "created=0",
+        "updated=0",
+        "closed=0",
+        "remaining=0",
+        "open=2",
+        "overdue=2",
+    ] {
         assert!(out.lines().any(|l| l == line), "{line} missing in:\n{out}");
     }
     assert_eq!(
@@ -414,12 +427,13 @@ fn runners_map_to_release_targets_and_others_fall_back_to_source() {
     let ran = bash(
         tmp.path(),
         "outputs_from_summary 'synced o/r: 3 created, 1 updated, 2 closed, 0 unchanged, 0 failed'; \
+         outputs_from_summary 'synced o/r: 9 created, 0 updated, 0 closed, 0 unchanged, 0 failed, write budget reached: 12 writes remain (HTTP requests: 11)'; \
          outputs_from_summary 'nothing here'; for v in true TRUE Yes 1 false no ''; do is_true \"$v\" && echo y || echo n; done",
         &[],
     );
     assert_eq!(
         ran.stdout,
-        "created=3\nupdated=1\nclosed=2\ny\ny\ny\ny\nn\nn\nn\n"
+        "created=3\nupdated=1\nclosed=2\ncreated=9\nupdated=0\nclosed=0\nremaining=12\ny\ny\ny\ny\nn\nn\nn\n"
     );
 }
 

@@ -1,5 +1,6 @@
 //! pmtrack's integration tests: one binary, offline, helpers in `support/`.
 mod action;
+mod budget;
 mod corpus;
 mod fake_github_selftest;
 mod guarantees;
