@@ -493,3 +493,57 @@ fn f14_a_signal_finishes_the_request_in_flight_then_stops() {
     assert_eq!(counts.len(), 3);
     assert!(counts.values().all(|&n| n == 1), "{counts:?}");
 }
+
+/// `parse`, `list` and `report` print each document as it is ready (read
+/// and parsed on every core): the output keeps file order, and a reader
+/// that stops early (`| head`) ends pmtrack quietly, exit 0, no panic.
+#[test]
+fn streamed_output_keeps_file_order_and_a_reader_may_stop_early() {
+    use std::io::Read;
+    let w = World::new();
+    for i in 0..300 {
+        w.write(
+            &format!("postmortems/2024-{:02}-{i:03}.md", i % 12 + 1),
+            &format!("# Incident {i}\n\nDate: 2024-01-01\n\n## Action items\n\n- Fix part {i}\n- Test part {i}\n"),
+        );
+    }
+    let run = w.run(None, &["parse", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let docs: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let paths: Vec<&str> = docs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["path"].as_str().unwrap())
+        .collect();
+    let mut sorted = paths.clone();
+    sorted.sort();
+    assert_eq!(paths.len(), 300);
+    assert_eq!(paths, sorted, "file order");
+    let list = w.run(None, &["list"]);
+    assert!(list.stdout.ends_with("300 postmortems, 600 action items\n"));
+
+    for args in [
+        &["parse", "--format", "json"][..],
+        &["list"][..],
+        &["report", "--all", "--as-of", "2024-06-01"][..],
+    ] {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("pmtrack"))
+            .current_dir(w.dir.path())
+            .env_remove("GITHUB_TOKEN")
+            .env_remove("GH_TOKEN")
+            .env_remove("GITHUB_ACTIONS")
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = [0u8; 64];
+        child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+        // The pipe is closed here, long before the output's end.
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+    }
+}
