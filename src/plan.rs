@@ -20,7 +20,7 @@
 //!   when nothing differs, so planning again after apply gives only
 //!   [`Change::Noop`]s.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{Datelike, Days, NaiveDate};
 use serde::Serialize;
@@ -306,20 +306,36 @@ impl Plan {
     /// (the managed issues after apply, created ones included: they are
     /// found by their marker). Ordered by task key.
     pub fn links(&self, issues: &[Issue]) -> Vec<Link> {
+        // Looked up by number, and (only when an item has no mapped issue)
+        // by marker key: linear in items and issues, never their product.
+        let by_number: HashMap<u64, &Issue> = issues.iter().map(|i| (i.number, i)).collect();
+        let mut by_marker: Option<HashMap<TaskKey, &Issue>> = None;
         let mut out = Vec::new();
         for (key, due) in &self.due {
             let issue = match self.issue_of.get(key) {
-                Some(n) => issues.iter().find(|i| i.number == *n),
-                None => {
-                    let mut mine: Vec<&Issue> = issues
-                        .iter()
-                        .filter(|i| {
-                            issue_text::parse_marker(&i.body).is_some_and(|m| m.key == *key)
-                        })
-                        .collect();
-                    mine.sort_by_key(|i| (i.state != IssueState::Open, i.number));
-                    mine.first().copied()
-                }
+                Some(n) => by_number.get(n).copied(),
+                None => by_marker
+                    .get_or_insert_with(|| {
+                        // Per key, the open issue with the lowest number,
+                        // else the closed one with the lowest number.
+                        let mut m: HashMap<TaskKey, &Issue> = HashMap::new();
+                        for i in issues {
+                            let Some(marker) = issue_text::parse_marker(&i.body) else {
+                                continue;
+                            };
+                            let rank = |i: &Issue| (i.state != IssueState::Open, i.number);
+                            m.entry(marker.key)
+                                .and_modify(|best| {
+                                    if rank(i) < rank(best) {
+                                        *best = i;
+                                    }
+                                })
+                                .or_insert(i);
+                        }
+                        m
+                    })
+                    .get(key)
+                    .copied(),
             };
             let Some(issue) = issue else { continue };
             let state = match (issue.state, issue.close_reason) {
@@ -557,16 +573,29 @@ pub fn plan(input: &PlanInput) -> Plan {
     }
 
     // (3) An edited title: the best-matching orphan of the same document.
+    // Slots and items by document, so that each document looks at its own
+    // (linear in issues and items, never their product).
+    let mut slots_of: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (si, s) in slots.iter().enumerate() {
+        if let Some(m) = &s.marker {
+            slots_of.entry(m.path.as_str()).or_default().push(si);
+        }
+    }
+    let mut items_of: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (ii, item) in items.iter().enumerate() {
+        items_of.entry(item.pm.path.as_str()).or_default().push(ii);
+    }
     for pm in &pms {
+        let Some(here) = slots_of.get(pm.path.as_str()) else {
+            continue;
+        };
         let keys_here: BTreeSet<&TaskKey> = pm.tasks.iter().map(|t| &t.key).collect();
-        let orphans: Vec<(usize, Bigrams)> = slots
+        let orphans: Vec<(usize, Bigrams)> = here
             .iter()
-            .enumerate()
+            .map(|&si| (si, &slots[si]))
             .filter(|(_, s)| {
                 s.marker.as_ref().is_some_and(|m| {
-                    m.path == pm.path
-                        && !keys_here.contains(&m.key)
-                        && !claimed.contains_key(&s.issue.number)
+                    !keys_here.contains(&m.key) && !claimed.contains_key(&s.issue.number)
                 })
             })
             .map(|(si, s)| {
@@ -580,8 +609,9 @@ pub fn plan(input: &PlanInput) -> Plan {
             continue;
         }
         let mut pairs: Vec<(f64, usize, usize)> = Vec::new();
-        for (ii, item) in items.iter().enumerate() {
-            if item.pm.path != pm.path || !matches!(item.target, Target::New) {
+        for &ii in items_of.get(pm.path.as_str()).into_iter().flatten() {
+            let item = &items[ii];
+            if !matches!(item.target, Target::New) {
                 continue;
             }
             let want = Bigrams::of(&without_refs(&item.task.title));

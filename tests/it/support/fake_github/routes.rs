@@ -269,6 +269,18 @@ fn query_value(query: &str, name: &str) -> Option<String> {
 /// One page of `items` plus GitHub's `Link` header (rels in the order
 /// prev, next, last, first), pointing at `/repositories/{id}/…` on this server.
 fn paginate(w: &World, items: Vec<Value>, query: &str, link_path: &str) -> Reply {
+    paginate_with(w, items, |v| v, query, link_path)
+}
+
+/// [`paginate`] rendering only the page's own items (a listing of 100,000
+/// issues renders 100 per request, not all of them).
+fn paginate_with<T>(
+    w: &World,
+    items: Vec<T>,
+    render: impl Fn(T) -> Value,
+    query: &str,
+    link_path: &str,
+) -> Reply {
     let num = |name, default: usize| {
         query_value(query, name)
             .and_then(|v| v.parse::<usize>().ok())
@@ -302,6 +314,7 @@ fn paginate(w: &World, items: Vec<Value>, query: &str, link_path: &str) -> Reply
         .into_iter()
         .skip((page - 1) * per_page)
         .take(per_page)
+        .map(render)
         .collect();
     let reply = Reply::json(200, Value::Array(body));
     match links.is_empty() {
@@ -342,8 +355,7 @@ fn list_issues(w: &World, idx: usize, query: &str, link_path: &str) -> Reply {
     if q("direction", "desc") != "asc" {
         issues.reverse();
     }
-    let items = issues.iter().map(|i| w.issue_json(repo, i)).collect();
-    paginate(w, items, query, link_path)
+    paginate_with(w, issues, |i| w.issue_json(repo, i), query, link_path)
 }
 
 fn issue_reply(w: &World, idx: usize, number: Option<u64>, status: u16) -> Reply {
