@@ -15,7 +15,8 @@
 //! pulldown-cmark's binary is taken from PATH or `target/bench-tools`, and
 //! installed there (`cargo install pulldown-cmark`) by `cargo bench`.
 //!
-//! Run: `cargo bench --bench parse` (optionally `-- 20000` documents).
+//! Run: `cargo bench --bench parse` (optionally `-- 20000` documents for
+//! the in-process part, or `-- e2e` for the end-to-end part alone).
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -243,7 +244,10 @@ fn main() {
     // `cargo bench` passes `--bench`; under `cargo test` this runs as a quick
     // smoke test of the same code on a small corpus.
     let full = std::env::args().any(|a| a == "--bench");
-    in_process(full);
+    // `-- e2e`: only the end-to-end comparison.
+    if !std::env::args().any(|a| a == "e2e") {
+        in_process(full);
+    }
     end_to_end(full);
 }
 

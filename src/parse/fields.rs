@@ -85,6 +85,10 @@ pub fn owners(raw: &str, cell: Option<&str>) -> Vec<String> {
 pub fn mentions(raw: &str) -> Vec<&str> {
     let b = raw.as_bytes();
     let mut out = Vec::new();
+    // Most items mention nobody: one quick look for an `@` first.
+    if !b.contains(&b'@') {
+        return out;
+    }
     let mut i = 0;
     while i < b.len() {
         if b[i] == b'`' {
