@@ -287,9 +287,9 @@ pub struct ReportItem {
     /// Open and past its due date.
     pub overdue: bool,
     /// Days past the due date (overdue items only).
-    pub days_overdue: Option<i64>,
+    pub days_overdue: Option<i32>,
     /// Days since it was opened, when known.
-    pub age_days: Option<i64>,
+    pub age_days: Option<i32>,
     /// Its issue, or `null` when it has none.
     pub issue: Option<IssueLink>,
 }
@@ -463,9 +463,9 @@ impl Item {
     }
 
     /// Days past the due date on `day`, when open and overdue.
-    fn days_overdue(&self, day: NaiveDate) -> Option<i64> {
+    fn days_overdue(&self, day: NaiveDate) -> Option<i32> {
         let due = self.due?;
-        (self.is_open() && due < day).then(|| day.signed_duration_since(due).num_days())
+        (self.is_open() && due < day).then(|| days_between(due, day))
     }
 
     /// With `as_of` applied (the strings are shared, not copied).
@@ -480,12 +480,15 @@ impl Item {
             state: self.state,
             overdue: days_overdue.is_some(),
             days_overdue,
-            age_days: self
-                .opened
-                .map(|o| as_of.signed_duration_since(o).num_days().max(0)),
+            age_days: self.opened.map(|o| days_between(o, as_of).max(0)),
             issue: self.issue.clone(),
         }
     }
+}
+
+/// Whole days from `from` to `to` (a calendar's span fits in an `i32`).
+fn days_between(from: NaiveDate, to: NaiveDate) -> i32 {
+    i32::try_from(to.signed_duration_since(from).num_days()).unwrap_or(i32::MAX)
 }
 
 /// A postmortem as the report names it.
@@ -642,7 +645,7 @@ impl<'a> Builder<'a> {
             postmortem: v.postmortem.to_string(),
             line: v.line,
             issue: v.issue,
-            days_overdue: v.days_overdue.unwrap_or(0),
+            days_overdue: i64::from(v.days_overdue.unwrap_or(0)),
         });
         let mut groups: BTreeMap<String, PostmortemGroup> = BTreeMap::new();
         for h in headings {
