@@ -176,18 +176,210 @@ pub fn run(
 }
 
 /// One document as an element of the pretty-printed JSON array (indented
-/// one level, without the separator): the same bytes as pretty-printing the
-/// whole array at once.
+/// one level, without the separator): the bytes `serde_json`'s pretty
+/// printer gives [`to_json`] at that depth (a test holds them equal on
+/// every corpus document), written directly, since this is the hot path
+/// of `parse`.
 pub fn json_entry(pm: &Postmortem) -> String {
-    // Pretty-printed as the only element of an array, the document comes
-    // out indented one level, between `[\n` and `\n]`.
-    let mut buf = Vec::with_capacity(4096);
-    if serde_json::to_writer_pretty(&mut buf, &[to_json(pm)]).is_err() || buf.len() < 4 {
-        return String::new();
+    let mut s = String::with_capacity(1024 + pm.tasks.len() * 512);
+    let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string());
+    s.push_str("  {\n");
+    field(&mut s, 4, "path", &Json::Str(&pm.path), false);
+    field(&mut s, 4, "title", &Json::Str(&pm.title), false);
+    let start = date(pm.incident_start);
+    field(
+        &mut s,
+        4,
+        "incident_start",
+        &Json::opt(start.as_deref()),
+        false,
+    );
+    field(
+        &mut s,
+        4,
+        "section_found",
+        &Json::Raw(bool_word(pm.section_found)),
+        false,
+    );
+    s.push_str("    \"warnings\": ");
+    if pm.warnings.is_empty() {
+        s.push_str("[],\n");
+    } else {
+        s.push_str("[\n");
+        for (k, w) in pm.warnings.iter().enumerate() {
+            s.push_str("      {\n");
+            field(&mut s, 8, "line", &Json::Raw(&w.line.to_string()), false);
+            field(&mut s, 8, "message", &Json::Str(&w.message), true);
+            s.push_str(if k + 1 < pm.warnings.len() {
+                "      },\n"
+            } else {
+                "      }\n"
+            });
+        }
+        s.push_str("    ],\n");
     }
-    buf.truncate(buf.len() - 2);
-    buf.drain(..2);
-    String::from_utf8(buf).unwrap_or_default()
+    s.push_str("    \"tasks\": ");
+    if pm.tasks.is_empty() {
+        s.push_str("[]\n  }");
+        return s;
+    }
+    s.push_str("[\n");
+    for (k, t) in pm.tasks.iter().enumerate() {
+        s.push_str("      {\n");
+        field(&mut s, 8, "key", &Json::Str(&t.key.0), false);
+        field(&mut s, 8, "title", &Json::Str(&t.title), false);
+        field(&mut s, 8, "detail", &Json::Str(&t.detail), false);
+        field(&mut s, 8, "group", &Json::Str(&t.group), false);
+        field(&mut s, 8, "horizon", &Json::Unit(&t.horizon), false);
+        field(&mut s, 8, "line", &Json::Raw(&t.line.to_string()), false);
+        field(&mut s, 8, "kind", &Json::Unit(&t.kind), false);
+        s.push_str("        \"owners\": ");
+        if t.owners.is_empty() {
+            s.push_str("[],\n");
+        } else {
+            s.push_str("[\n");
+            for (j, o) in t.owners.iter().enumerate() {
+                s.push_str("          ");
+                push_str_json(&mut s, o);
+                s.push_str(if j + 1 < t.owners.len() { ",\n" } else { "\n" });
+            }
+            s.push_str("        ],\n");
+        }
+        let due = date(t.due);
+        field(&mut s, 8, "due", &Json::opt(due.as_deref()), false);
+        let priority = t.priority.map(|p| p.as_str());
+        field(&mut s, 8, "priority", &Json::opt(priority), false);
+        field(&mut s, 8, "status", &Json::Unit(&t.status), false);
+        let issue = match &t.issue {
+            Some(i) => Json::Serde(i),
+            None => Json::Raw("null"),
+        };
+        field(&mut s, 8, "issue", &issue, true);
+        s.push_str(if k + 1 < pm.tasks.len() {
+            "      },\n"
+        } else {
+            "      }\n"
+        });
+    }
+    s.push_str("    ]\n  }");
+    s
+}
+
+/// A value in [`json_entry`].
+enum Json<'a> {
+    /// A string, escaped as `serde_json` does.
+    Str(&'a str),
+    /// Written as is (`true`, a number, `null`).
+    Raw(&'a str),
+    /// A short one-line value (a unit enum, an `Option` of one), by
+    /// `serde_json`, without allocating.
+    Unit(&'a dyn erased::Value),
+    /// Anything else, pretty-printed by `serde_json` at the field's depth.
+    Serde(&'a dyn erased::Value),
+}
+
+impl<'a> Json<'a> {
+    fn opt(v: Option<&'a str>) -> Json<'a> {
+        v.map_or(Json::Raw("null"), Json::Str)
+    }
+}
+
+/// `serde::Serialize` made object-safe for [`Json::Serde`].
+mod erased {
+    /// A value `serde_json` can pretty-print.
+    pub trait Value {
+        fn pretty(&self) -> String;
+        fn short(&self, s: &mut String);
+    }
+    impl<T: serde::Serialize> Value for T {
+        fn pretty(&self) -> String {
+            serde_json::to_string_pretty(self).unwrap_or_default()
+        }
+        fn short(&self, s: &mut String) {
+            let mut buf = std::io::Cursor::new([0u8; 64]);
+            if serde_json::to_writer(&mut buf, self).is_ok() {
+                let n = buf.position() as usize;
+                if let Ok(t) = std::str::from_utf8(&buf.get_ref()[..n]) {
+                    s.push_str(t);
+                    return;
+                }
+            }
+            s.push_str(&serde_json::to_string(self).unwrap_or_default());
+        }
+    }
+}
+
+fn bool_word(b: bool) -> &'static str {
+    if b {
+        "true"
+    } else {
+        "false"
+    }
+}
+
+/// `"name": value` at `indent` spaces, with `,` unless `last`.
+fn field(s: &mut String, indent: usize, name: &str, value: &Json<'_>, last: bool) {
+    const SPACES: &str = "                ";
+    let pad = &SPACES[..indent.min(SPACES.len())];
+    s.push_str(pad);
+    s.push('"');
+    s.push_str(name);
+    s.push_str("\": ");
+    match value {
+        Json::Str(v) => push_str_json(s, v),
+        Json::Raw(v) => s.push_str(v),
+        Json::Unit(v) => v.short(s),
+        Json::Serde(v) => {
+            // Nested lines carry the field's own indentation.
+            let text = v.pretty();
+            let mut lines = text.split('\n');
+            s.push_str(lines.next().unwrap_or(""));
+            for l in lines {
+                s.push('\n');
+                s.push_str(pad);
+                s.push_str(l);
+            }
+        }
+    }
+    s.push_str(if last { "\n" } else { ",\n" });
+}
+
+/// A JSON string with `serde_json`'s escaping: `"`, `\\` and control
+/// characters only.
+fn push_str_json(s: &mut String, v: &str) {
+    s.push('"');
+    // Most strings need no escape: one pass without branches tells.
+    let plain = !v.bytes().fold(false, |seen, b| {
+        seen | (b < 0x20) | (b == b'"') | (b == b'\\')
+    });
+    if plain {
+        s.push_str(v);
+        s.push('"');
+        return;
+    }
+    let mut from = 0;
+    for (i, b) in v.bytes().enumerate() {
+        let esc = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        s.push_str(&v[from..i]);
+        if esc.is_empty() {
+            s.push_str(&format!("\\u{b:04x}"));
+        } else {
+            s.push_str(esc);
+        }
+        from = i + 1;
+    }
+    s.push_str(&v[from..]);
+    s.push('"');
 }
 
 fn cut(s: &str, width: usize) -> String {

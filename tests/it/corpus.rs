@@ -72,6 +72,14 @@ fn every_corpus_document_parses_exactly() {
                 .collect(),
         );
         let pm = parse(&name, &text);
+        // `parse --format json` writes each document directly: the same
+        // bytes as serde_json's pretty printer.
+        let whole = serde_json::to_string_pretty(&[pmtrack::command::list::to_json(&pm)]).unwrap();
+        assert_eq!(
+            format!("[\n{}\n]", pmtrack::command::list::json_entry(&pm)),
+            whole,
+            "{name}: parse --format json differs from the schema's serialisation"
+        );
         let got = unique(
             pm.tasks
                 .iter()
