@@ -6,39 +6,15 @@
 //! Writes are counted by the fake GitHub (every POST/PATCH/PUT/DELETE).
 
 use crate::support::fake_github::{Exchange, Fault, FaultKind};
-use crate::support::world::{Run, World, TOKEN};
+use crate::support::world::{World, TOKEN};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 impl World {
-    /// `pmtrack sync --api-url <fake> --repo o/r <args>` with the token.
-    fn budget_sync(&self, args: &[&str]) -> Run {
-        let url = self.gh.url();
-        let mut all = vec!["sync", "--api-url", &url, "--repo", "o/r"];
-        all.extend_from_slice(args);
-        self.run(Some(TOKEN), &all)
-    }
-
-    /// Issues per marker key.
-    fn per_key(&self) -> BTreeMap<String, usize> {
-        let mut out = BTreeMap::new();
-        for i in self.issues() {
-            let body = i["body"].as_str().unwrap_or("");
-            let key = body
-                .split("key=")
-                .nth(1)
-                .and_then(|r| r.split_whitespace().next())
-                .unwrap_or("")
-                .to_owned();
-            *out.entry(key).or_default() += 1;
-        }
-        out
-    }
-
     /// Panics unless there are exactly `n` issues, one per key.
     fn assert_one_issue_per_item(&self, n: usize) {
-        let keys = self.per_key();
+        let keys = self.issues_per_key();
         let dups: Vec<_> = keys.iter().filter(|(_, &c)| c > 1).collect();
         assert!(dups.is_empty(), "duplicates: {dups:?}");
         assert_eq!(keys.len(), n);
@@ -101,7 +77,7 @@ fn twelve_hundred_items_take_three_budgeted_runs_then_a_noop() {
     for run_no in 1..=3 {
         w.gh.reset_log();
         let format = if run_no == 2 { "json" } else { "text" };
-        let run = w.budget_sync(&["--write", "--format", format]);
+        let run = w.sync_args(&["--write", "--format", format]);
         assert_eq!(run.code, 0, "run {run_no}:\n{}\n{}", run.stdout, run.stderr);
         let sent = writes(&w.gh.requests());
         per_run.push(sent);
@@ -152,7 +128,7 @@ fn twelve_hundred_items_take_three_budgeted_runs_then_a_noop() {
     }
     w.assert_one_issue_per_item(1_200);
     w.gh.reset_log();
-    let run = w.budget_sync(&["--format", "json"]);
+    let run = w.sync_args(&["--format", "json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let json: Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(
@@ -187,7 +163,7 @@ fn in_actions_a_reached_budget_is_a_notice_and_the_output_remaining() {
         let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
         (out.status.code(), text(&out.stdout), text(&out.stderr))
     };
-    let dry = w.budget_sync(&["--dry-run"]);
+    let dry = w.sync_args(&["--dry-run"]);
     assert!(
         dry.stderr.contains(
             "this plan needs 7 writes, more than the write budget of 4 a run: a sync sends 4 and the next run goes on (about 2 runs; github.max_writes in .pmtrack.yml)"
@@ -245,7 +221,7 @@ fn a_short_budget_spends_closes_then_creates_then_edits() {
         )
     };
     w.write("postmortems/a.md", &doc("", " ", ""));
-    assert_eq!(w.budget_sync(&[]).code, 0);
+    assert_eq!(w.sync_args(&[]).code, 0);
     // An edit (a new owner: update, first in the document), a check
     // (close) and two new items (creates), with a budget of 2.
     w.write(
@@ -258,7 +234,7 @@ fn a_short_budget_spends_closes_then_creates_then_edits() {
     );
     w.write(".pmtrack.yml", "github:\n  max_writes: 2\n");
     w.gh.reset_log();
-    let run = w.budget_sync(&[]);
+    let run = w.sync_args(&[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let sent: Vec<(String, String)> =
         w.gh.mutating_requests()
@@ -294,7 +270,7 @@ fn a_short_budget_spends_closes_then_creates_then_edits() {
     assert_eq!(alerts["assignees"], serde_json::json!([]), "the edit waits");
     // The next run: the other create, then the edit.
     w.gh.reset_log();
-    let run = w.budget_sync(&[]);
+    let run = w.sync_args(&[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(remaining_in(&run.stderr), None, "{}", run.stderr);
     let methods: Vec<String> =
@@ -308,7 +284,7 @@ fn a_short_budget_spends_closes_then_creates_then_edits() {
     let alerts = issues.iter().find(|i| i["title"] == "Add alerts").unwrap();
     assert_eq!(alerts["assignees"][0]["login"], "alice");
     w.gh.reset_log();
-    assert_eq!(w.budget_sync(&[]).code, 0);
+    assert_eq!(w.sync_args(&[]).code, 0);
     assert!(w.gh.mutating_requests().is_empty());
     w.gh.assert_clean();
 }
@@ -323,23 +299,19 @@ fn a_reopen_the_budget_defers_is_not_ticked_back_by_write_back() {
     };
     let path = w.dir.path().join("postmortems/a.md");
     w.write("postmortems/a.md", &doc(" ", " "));
-    assert_eq!(w.budget_sync(&[]).code, 0);
+    assert_eq!(w.sync_args(&[]).code, 0);
     w.write("postmortems/a.md", &doc(" ", "x"));
-    assert_eq!(
-        w.budget_sync(&[]).code,
-        0,
-        "the checked item's issue closes"
-    );
+    assert_eq!(w.sync_args(&[]).code, 0, "the checked item's issue closes");
     // Add alerts is checked (close), Rotate the keys unchecked (reopen);
     // a budget of 1 closes and defers the reopen.
     w.write("postmortems/a.md", &doc("x", " "));
     w.write(".pmtrack.yml", "github:\n  max_writes: 1\n");
-    let run = w.budget_sync(&["--write"]);
+    let run = w.sync_args(&["--write"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(remaining_in(&run.stderr), Some(1), "{}", run.stderr);
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(text.contains("- [ ] Rotate the keys"), "{text}");
-    let run = w.budget_sync(&["--write"]);
+    let run = w.sync_args(&["--write"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(text.contains("- [ ] Rotate the keys"), "{text}");
@@ -379,7 +351,7 @@ fn wait_until(what: &str, done: impl Fn() -> bool) {
 fn finish(w: &World, budget: usize) {
     for _ in 0..6 {
         w.gh.reset_log();
-        let run = w.budget_sync(&[]);
+        let run = w.sync_args(&[]);
         assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
         assert!(
             writes(&w.gh.requests()) <= budget,
@@ -459,7 +431,7 @@ fn a_repeated_sync_with_an_unassignable_owner_spends_no_points() {
         "postmortems/a.md",
         "# A\n\nDate: 2024-03-01\n\n## Action items\n\n- Add alerts @alice\n- Rotate the keys @bob\n",
     );
-    let run = w.budget_sync(&[]);
+    let run = w.sync_args(&[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.stderr.contains("`bob` cannot be assigned"),
@@ -467,9 +439,9 @@ fn a_repeated_sync_with_an_unassignable_owner_spends_no_points() {
         run.stderr
     );
     assert!(w.cache.path().join("etags.assignees.json").exists());
-    assert_eq!(w.budget_sync(&[]).code, 0);
+    assert_eq!(w.sync_args(&[]).code, 0);
     w.gh.reset_log();
-    let run = w.budget_sync(&[]);
+    let run = w.sync_args(&[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let log = w.gh.requests();
     let asked: Vec<u16> = log
@@ -483,7 +455,7 @@ fn a_repeated_sync_with_an_unassignable_owner_spends_no_points() {
     assert!(w.gh.mutating_requests().is_empty());
     // bob becomes a collaborator: the listing changes, bob is assigned.
     w.gh.add_collaborator("o", "r", "bob");
-    let run = w.budget_sync(&[]);
+    let run = w.sync_args(&[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let rotate = w
         .issues()

@@ -3,17 +3,9 @@
 //! (`f1_…` … `f14_…`), against the fake GitHub and real temporary
 //! repositories. The README's "Guarantees" section names these tests.
 
-use crate::support::world::{Run, World, TOKEN};
+use crate::support::world::{World, TOKEN};
 
 impl World {
-    /// `pmtrack sync --api-url <fake> --repo o/r <args>` with the token.
-    fn sync_args(&self, args: &[&str]) -> Run {
-        let url = self.gh.url();
-        let mut all = vec!["sync", "--api-url", &url, "--repo", "o/r"];
-        all.extend_from_slice(args);
-        self.run(Some(TOKEN), &all)
-    }
-
     /// The fake's issues as (number, title, state).
     fn titles(&self) -> Vec<(u64, String, String)> {
         self.issues()
@@ -361,22 +353,6 @@ fn three_items(w: &World) {
     );
 }
 
-/// Marker keys of the fake's issues, with how many issues hold each.
-fn key_counts(w: &World) -> std::collections::BTreeMap<String, usize> {
-    let mut out = std::collections::BTreeMap::new();
-    for i in w.issues() {
-        let body = i["body"].as_str().unwrap_or("");
-        let key = body
-            .split("key=")
-            .nth(1)
-            .and_then(|r| r.split_whitespace().next())
-            .unwrap_or("")
-            .to_owned();
-        *out.entry(key).or_default() += 1;
-    }
-    out
-}
-
 /// F12: two syncs at once on one clone duplicated every issue (5 of 5
 /// trials), and one left its changes staged.
 #[test]
@@ -397,7 +373,7 @@ fn f12_a_second_concurrent_sync_is_harmless() {
                 assert!(err.contains("another pmtrack sync is running"), "{err}");
             }
         }
-        let counts = key_counts(&w);
+        let counts = w.issues_per_key();
         assert_eq!(counts.len(), 3, "trial {trial}: {counts:?}");
         assert!(
             counts.values().all(|&n| n == 1),
@@ -451,7 +427,7 @@ fn f14_a_create_in_flight_at_a_kill_is_found_not_made_again() {
     while killed.elapsed() < std::time::Duration::from_millis(1700) {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    let counts = key_counts(&w);
+    let counts = w.issues_per_key();
     assert_eq!(counts.len(), 3, "{counts:?}");
     assert!(counts.values().all(|&n| n == 1), "{counts:?}");
     assert!(w.issues().iter().all(|i| i["state"] == "open"));
@@ -489,7 +465,7 @@ fn f14_a_signal_finishes_the_request_in_flight_then_stops() {
     assert!((1..3).contains(&made), "{made}");
     assert!(!w.cache.path().join("etags.inflight.json").exists());
     assert_eq!(w.sync_args(&[]).code, 0);
-    let counts = key_counts(&w);
+    let counts = w.issues_per_key();
     assert_eq!(counts.len(), 3);
     assert!(counts.values().all(|&n| n == 1), "{counts:?}");
 }

@@ -122,4 +122,28 @@ impl World {
     pub fn issues(&self) -> Vec<Value> {
         self.gh.issues("o", "r")
     }
+
+    /// `pmtrack sync --api-url <fake> --repo o/r <args>` with the token.
+    pub fn sync_args(&self, args: &[&str]) -> Run {
+        let url = self.gh.url();
+        let mut all = vec!["sync", "--api-url", &url, "--repo", "o/r"];
+        all.extend_from_slice(args);
+        self.run(Some(TOKEN), &all)
+    }
+
+    /// Marker keys of the fake's issues, with how many issues hold each.
+    pub fn issues_per_key(&self) -> std::collections::BTreeMap<String, usize> {
+        let mut out = std::collections::BTreeMap::new();
+        for i in self.issues() {
+            let body = i["body"].as_str().unwrap_or("");
+            let key = body
+                .split("key=")
+                .nth(1)
+                .and_then(|r| r.split_whitespace().next())
+                .unwrap_or("")
+                .to_owned();
+            *out.entry(key).or_default() += 1;
+        }
+        out
+    }
 }
