@@ -478,11 +478,16 @@ fn incident_date(
     let keys = [
         "start", "began", "begin", "date", "duration", "occurred", "when", "detected", "incident",
     ];
+    let mut lower = String::new();
     for l in lines.iter().take(section_line).filter(|l| !l.hidden) {
         if !dates::has_year(l.text) {
             continue;
         }
-        if keys.iter().any(|k| text::contains_ci(l.text, k)) {
+        // Lower-cased once, then each key found by the fast substring search.
+        lower.clear();
+        lower.push_str(l.text);
+        lower.make_ascii_lowercase();
+        if keys.iter().any(|k| lower.contains(k)) {
             if let Some(d) = found(l.text, l.no) {
                 return Some(d);
             }
