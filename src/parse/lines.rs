@@ -24,24 +24,26 @@ pub fn split(src: &str) -> Vec<Line<'_>> {
     let mut out = Vec::with_capacity(src.len() / 40 + 1);
     let mut pos = if src.starts_with('\u{feff}') { 3 } else { 0 };
     let mut no = 1;
-    while pos < src.len() {
-        let rest = &src[pos..];
-        let (len, next) = match rest.find('\n') {
-            Some(i) => (i, pos + i + 1),
-            None => (rest.len(), src.len()),
-        };
-        let mut text = &rest[..len];
-        if let Some(t) = text.strip_suffix('\r') {
-            text = t;
-        }
+    let mut push = |from: usize, to: usize| {
+        let text = &src[from..to];
         out.push(Line {
             no,
-            start: pos,
-            text,
+            start: from,
+            text: text.strip_suffix('\r').unwrap_or(text),
             hidden: false,
         });
         no += 1;
-        pos = next;
+    };
+    // `\n` is never inside a multi-byte character: every cut is a
+    // character boundary.
+    let base = pos;
+    for nl in memchr::memchr_iter(b'\n', &src.as_bytes()[base..]) {
+        let end = base + nl;
+        push(pos, end);
+        pos = end + 1;
+    }
+    if pos < src.len() {
+        push(pos, src.len());
     }
     out
 }
