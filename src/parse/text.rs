@@ -52,15 +52,17 @@ pub fn clean(s: &str) -> String {
 
 /// Collapse runs of whitespace to one space and trim.
 pub fn collapse(s: &str) -> String {
-    // Fast path: already single-spaced ASCII.
+    // Fast path: already single-spaced ASCII (one pass: no other kind of
+    // space, no two spaces in a row, none at either end).
     let b = s.as_bytes();
-    if s.is_ascii()
-        && !b.first().is_some_and(u8::is_ascii_whitespace)
-        && !b.last().is_some_and(u8::is_ascii_whitespace)
-        && !b
-            .windows(2)
-            .any(|w| w[0].is_ascii_whitespace() && (w[1].is_ascii_whitespace() || w[0] != b' '))
-    {
+    let mut after_space = true;
+    let mut plain = true;
+    for &c in b {
+        let space = c == b' ';
+        plain &= c < 0x80 && !(space && after_space) && (space || !c.is_ascii_whitespace());
+        after_space = space;
+    }
+    if plain && !after_space {
         return s.to_string();
     }
     let mut out = String::with_capacity(s.len());
