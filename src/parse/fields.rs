@@ -252,7 +252,7 @@ pub fn priority(raw: &str, cell: Option<&str>) -> Option<Priority> {
 }
 
 /// Open, done or dropped.
-pub fn status(raw: &str, checked: Option<bool>, cells: &Cells) -> Status {
+pub fn status(raw: &str, checked: Option<bool>, cells: &Cells, group: Option<Status>) -> Status {
     for cell in [cells.status.as_deref(), cells.issue.as_deref()]
         .into_iter()
         .flatten()
@@ -299,7 +299,106 @@ pub fn status(raw: &str, checked: Option<bool>, cells: &Cells) -> Status {
     {
         return Status::Dropped;
     }
+    if let Some(s) = marked(t) {
+        return s;
+    }
+    // A checkbox is the item's own word; else its group may state it
+    // (`Immediate actions (completed)`, `**Done:**`).
+    if checked.is_none() {
+        if let Some(s) = group {
+            return s;
+        }
+    }
     Status::Open
+}
+
+/// What a team writes on an item to say it is resolved: a ✅ / ✔ / ☑ at
+/// its start or end, an inline `(done)` / `(completed)` (more words may
+/// follow inside the parentheses: `(Done as of 2021-06-30)`), or `Will not
+/// do` / `Won't do` / `Won't fix` (as the item's first or last words, or
+/// in parentheses) for dropped.
+fn marked(t: &str) -> Option<Status> {
+    let b = t.as_bytes();
+    // Checks only where their characters are: most items have none.
+    let non_ascii = !t.is_ascii();
+    if non_ascii {
+        let check = ['✅', '✔', '☑'];
+        let head = t.trim_start_matches(|c: char| c == '*' || c == '_' || c.is_whitespace());
+        let tail = t.trim_end_matches(|c: char| {
+            matches!(c, '*' | '_' | '.' | '!' | '\u{fe0f}') || c.is_whitespace()
+        });
+        if head.starts_with(check) || tail.ends_with(check) {
+            return Some(Status::Done);
+        }
+    }
+    if b.contains(&b'(') {
+        for (p, _) in t.match_indices('(') {
+            let inner = t[p + 1..].trim_start();
+            if starts_word(inner, &["done", "completed", "complete"]) {
+                return Some(Status::Done);
+            }
+            if starts_word(inner, &WONT) {
+                return Some(Status::Dropped);
+            }
+        }
+    }
+    // `Will not do` / `Won't fix` first or last: only worth a look when the
+    // item starts with a `w` or ends with an `o` or an `x`.
+    let words = t.trim_matches(|c: char| !c.is_alphanumeric());
+    let wb = words.as_bytes();
+    if wb.first().is_some_and(|c| c | 0x20 == b'w') && starts_word(words, &WONT)
+        || wb.last().is_some_and(|c| matches!(c | 0x20, b'o' | b'x'))
+            && WONT.iter().any(|w| ends_word(words, w))
+    {
+        return Some(Status::Dropped);
+    }
+    None
+}
+
+/// How teams write "dropped" on an item.
+const WONT: [&str; 5] = [
+    "will not do",
+    "won't do",
+    "won\u{2019}t do",
+    "won't fix",
+    "wont fix",
+];
+
+/// Whether `s` starts with one of `words` (lower case; letter case
+/// ignored), followed by a non-letter.
+fn starts_word(s: &str, words: &[&str]) -> bool {
+    words.iter().any(|w| {
+        s.get(..w.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(w))
+            && !s[w.len()..].starts_with(|c: char| c.is_alphabetic())
+    })
+}
+
+/// Whether `s` ends with `word` (letter case ignored), preceded by a
+/// non-letter.
+fn ends_word(s: &str, word: &str) -> bool {
+    s.len() >= word.len()
+        && s.is_char_boundary(s.len() - word.len())
+        && s[s.len() - word.len()..].eq_ignore_ascii_case(word)
+        && !s[..s.len() - word.len()].ends_with(|c: char| c.is_alphabetic())
+}
+
+/// The state an enclosing group label states for every item under it:
+/// `Immediate actions (completed)`, `Done`, `Completed:` → done; `Won't do`
+/// → dropped. Anything else (`Next steps (planned or in progress)`) says
+/// nothing.
+pub fn group_status(group: &str) -> Option<Status> {
+    if group.is_empty() {
+        return None;
+    }
+    let g = group.trim().trim_end_matches(':').trim();
+    if ["done", "completed", "complete", "finished", "resolved"]
+        .iter()
+        .any(|w| g.eq_ignore_ascii_case(w))
+    {
+        return Some(Status::Done);
+    }
+    marked(g).filter(|s| *s != Status::Open)
 }
 
 /// The first issue reference: an issues URL, `owner/repo#123`, or `#123`.
@@ -433,18 +532,73 @@ mod tests {
         assert_eq!(priority("fix", Some("Low")), Some(Priority::P3));
         assert_eq!(priority("upgrade to HTTP2", None), None);
         let none = Cells::default();
-        assert_eq!(status("x", Some(true), &none), Status::Done);
-        assert_eq!(status("~~old idea~~", None, &none), Status::Dropped);
+        assert_eq!(status("x", Some(true), &none, None), Status::Done);
+        assert_eq!(status("~~old idea~~", None, &none, None), Status::Dropped);
         let bug = Cells {
             issue: Some("**DONE**".into()),
             ..Cells::default()
         };
-        assert_eq!(status("x", None, &bug), Status::Done);
+        assert_eq!(status("x", None, &bug, None), Status::Done);
         let todo = Cells {
             issue: Some("(Jira Issue No: X-1)**TODO**".into()),
             ..Cells::default()
         };
-        assert_eq!(status("x", None, &todo), Status::Open);
+        assert_eq!(status("x", None, &todo, None), Status::Open);
+    }
+
+    #[test]
+    fn statuses_as_teams_write_them() {
+        let none = Cells::default();
+        let st = |raw: &str| status(raw, None, &none, None);
+        // A check mark at the start or the end.
+        for raw in [
+            "✅ Rotate the keys",
+            "Rotate the keys ✅",
+            "**Rotate the keys** ✔️",
+            "☑ Rotate the keys.",
+        ] {
+            assert_eq!(st(raw), Status::Done, "{raw}");
+        }
+        assert_eq!(st("Rotate the ✅ keys"), Status::Open, "only at an end");
+        // An inline (done), more words allowed inside.
+        for raw in [
+            "Make sure everybody gets emailed (DONE)",
+            "Turn actions back on. **(Done as of 2021-06-30)**",
+            "Add alerts (done in #12)",
+            "Add alerts ( completed )",
+        ] {
+            assert_eq!(st(raw), Status::Done, "{raw}");
+        }
+        for raw in [
+            "Add alerts (in progress)",
+            "Add alerts (doneness check)",
+            "We fixed and deployed the patch",
+            "Make sure deploys won't do harm",
+        ] {
+            assert_eq!(st(raw), Status::Open, "{raw}");
+        }
+        // Will not do.
+        for raw in [
+            "Rewrite the proxy (will not do)",
+            "Will not do: rewrite the proxy",
+            "Rewrite the proxy - won't fix",
+            "Rewrite the proxy (Won\u{2019}t do, too costly)",
+        ] {
+            assert_eq!(st(raw), Status::Dropped, "{raw}");
+        }
+        // The group says it for every item under it, unless the item has a
+        // checkbox of its own.
+        let under = |group: &str, checked| status("x", checked, &none, group_status(group));
+        for group in ["Immediate actions (completed)", "Done", "Completed:"] {
+            assert_eq!(under(group, None), Status::Done, "{group}");
+        }
+        assert_eq!(under("Done", Some(false)), Status::Open);
+        assert_eq!(
+            under("Next steps (planned or in progress)", None),
+            Status::Open
+        );
+        assert_eq!(under("Won't do", None), Status::Dropped);
+        assert_eq!(under("Short term", None), Status::Open);
     }
 
     #[test]

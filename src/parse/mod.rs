@@ -16,7 +16,7 @@ pub mod lines;
 pub mod text;
 pub mod vocab;
 
-use crate::model::{DocFormat, Postmortem, Section, Span, Task, TaskKey, Warning};
+use crate::model::{DocFormat, Postmortem, Section, Span, Status, Task, TaskKey, Warning};
 use lines::Kind;
 use std::collections::HashMap;
 
@@ -92,12 +92,25 @@ pub fn parse(path: &str, src: &str) -> Postmortem {
                 end,
             },
         });
-        let mut horizon: (String, Option<crate::model::Horizon>) = (String::new(), None);
+        // What a group says (its horizon, a status for all its items), read
+        // once per group.
+        let mut by_group: (String, Option<crate::model::Horizon>, Option<Status>) =
+            (String::new(), None, None);
         for raw in scan.tasks {
-            if raw.group != horizon.0 {
-                horizon = (raw.group.clone(), vocab::horizon_of(&raw.group));
+            if raw.group != by_group.0 {
+                by_group = (
+                    raw.group.clone(),
+                    vocab::horizon_of(&raw.group),
+                    fields::group_status(&raw.group),
+                );
             }
-            tasks.push(build_task(&lines, raw, horizon.1, &mut warnings));
+            tasks.push(build_task(
+                &lines,
+                raw,
+                by_group.1,
+                by_group.2,
+                &mut warnings,
+            ));
         }
         i = scan.end.max(i + 1);
     }
@@ -172,6 +185,7 @@ fn build_task(
     lines: &[lines::Line<'_>],
     raw: items::RawTask,
     horizon: Option<crate::model::Horizon>,
+    group_status: Option<Status>,
     warnings: &mut Vec<Warning>,
 ) -> Task {
     let line = &lines[raw.line];
@@ -186,7 +200,7 @@ fn build_task(
             None
         }
     };
-    let status = fields::status(&raw.raw, raw.checked, &raw.cells);
+    let status = fields::status(&raw.raw, raw.checked, &raw.cells, group_status);
     Task {
         key: TaskKey(String::new()),
         horizon,

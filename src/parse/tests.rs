@@ -291,3 +291,27 @@ fn streamed_key_hash_equals_hashing_the_normalised_text() {
         super::task_key("pm/a.md", "Add alerts", "")
     );
 }
+
+#[test]
+fn statuses_written_on_items_and_on_their_group() {
+    let pm = parse(
+        "pm/a.md",
+        "# Outage\n\n## Action Items\n\n### Immediate actions (completed)\n\n- Roll back the deploy\n- [ ] Tell customers\n\n### Long term\n\n- Add alerts ✅\n- Page the DB team (Done as of 2021-06-30)\n- Rewrite the proxy (will not do)\n- Add canaries\n",
+    );
+    let got: Vec<(&str, Status)> = pm
+        .tasks
+        .iter()
+        .map(|t| (t.title.as_str(), t.status))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("Roll back the deploy", Status::Done),
+            ("Tell customers", Status::Open),
+            ("Add alerts ✅", Status::Done),
+            ("Page the DB team (Done as of 2021-06-30)", Status::Done),
+            ("Rewrite the proxy (will not do)", Status::Dropped),
+            ("Add canaries", Status::Open),
+        ]
+    );
+}
