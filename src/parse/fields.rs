@@ -21,7 +21,7 @@ pub fn owners(raw: &str, cell: Option<&str>) -> Vec<String> {
             out.push(s.to_string());
         }
     };
-    if let Some(cell) = cell {
+    if let Some(cell) = cell.filter(|c| !is_placeholder(&super::text::clean(c))) {
         let logins_only = cell
             .split_whitespace()
             .all(|w| w.starts_with('@') || matches!(w, "," | "and" | "&"));
@@ -36,12 +36,7 @@ pub fn owners(raw: &str, cell: Option<&str>) -> Vec<String> {
         };
         for part in parts {
             let p = super::text::clean(part);
-            if !p.is_empty()
-                && !matches!(
-                    p.to_lowercase().as_str(),
-                    "tbd" | "-" | "n/a" | "none" | "?"
-                )
-            {
+            if !is_placeholder(&p) {
                 add(&p);
             }
         }
@@ -54,7 +49,9 @@ pub fn owners(raw: &str, cell: Option<&str>) -> Vec<String> {
     if !noted || (!contains_ci(raw, "owner") && !contains_ci(raw, "assignee")) {
         return out;
     }
-    let lower = raw.to_lowercase();
+    // ASCII lower case keeps every byte where it was, so positions found in
+    // `lower` are positions in `raw`.
+    let lower = raw.to_ascii_lowercase();
     for key in ["owner:", "owners:", "assignee:", "assignees:", "owner -"] {
         if let Some(p) = lower.find(key) {
             let rest = &raw[p + key.len()..];
@@ -66,7 +63,7 @@ pub fn owners(raw: &str, cell: Option<&str>) -> Vec<String> {
                 .unwrap_or("")
                 .trim();
             let word = super::text::clean(word);
-            if !word.is_empty() && super::text::word_count(&word) <= 3 {
+            if !is_placeholder(&word) && super::text::word_count(&word) <= 3 {
                 for w in word.split_whitespace().filter(|w| w.starts_with('@')) {
                     add(w);
                 }
@@ -77,6 +74,16 @@ pub fn owners(raw: &str, cell: Option<&str>) -> Vec<String> {
         }
     }
     out
+}
+
+/// No owner written: empty, `TBD`, `???`, `n/a`, `none`, `-`.
+fn is_placeholder(s: &str) -> bool {
+    let t = s.trim();
+    t.is_empty()
+        || t.chars().all(|c| matches!(c, '?' | '-' | '—' | '–' | '.'))
+        || ["tbd", "tba", "n/a", "na", "none", "unassigned", "nobody"]
+            .iter()
+            .any(|p| t.eq_ignore_ascii_case(p))
 }
 
 /// `@login` mentions (GitHub login syntax) written as such: not in an
@@ -494,6 +501,16 @@ mod tests {
             ["describe the handling"]
         );
         assert_eq!(owners("x", Some("Dana, @erin")), ["Dana", "erin"]);
+        // Placeholders are no owner, in a cell or after `Owner:`.
+        for p in ["???", "??", "TBD", "tba", "N/A", "-", "—", ""] {
+            assert!(owners("x", Some(p)).is_empty(), "{p:?}");
+            assert!(
+                owners(&format!("Fix it. Owner: {p}"), None).is_empty(),
+                "{p:?}"
+            );
+        }
+        // Text whose lower case is longer than itself before the key.
+        assert_eq!(owners("İİ Fix it. Owner: @kim", None), ["kim"]);
         assert_eq!(owners("x", Some("@alice @bob")), ["alice", "bob"]);
     }
 
