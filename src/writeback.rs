@@ -1815,6 +1815,25 @@ someone typed here\n\
     }
 
     #[test]
+    fn an_item_on_the_line_that_opens_its_html_list_gets_its_anchor() {
+        let text = "## Action items\n<ol><li>Add alerts</li>\n<li>Rotate keys</li>\n</ol>\n";
+        let out = run(
+            "pm.md",
+            text,
+            &[("Add alerts", 1, Open), ("Rotate keys", 2, Open)],
+            false,
+        );
+        assert!(
+            out.contains(
+                "<ol><li>Add alerts (<a href=\"https://github.com/o/r/issues/1\">#1</a>)</li>\n"
+            ),
+            "{out}"
+        );
+        let re = parse("pm.md", &out);
+        assert_eq!(re.tasks[0].issue.as_ref().map(|i| i.number), Some(1));
+    }
+
+    #[test]
     fn a_repeated_item_gets_the_reference_on_every_copy() {
         let text = "## Action items\n- Add alerts: on disk\n\n# Copy\n\n## Action items\n- Add alerts: on disk\n";
         let out = run("pm.md", text, &[("Add alerts", 1, Open)], false);

@@ -406,10 +406,21 @@ fn list_item(line: &str, indent: usize) -> Option<Item> {
                     }
                 }
             }
-            let lower = t.get(..4).map(|s| s.to_ascii_lowercase());
-            if lower.as_deref() == Some("<li>") || lower.as_deref() == Some("<li ") {
+            let opens = |s: &str, tags: &[&str]| {
+                s.get(..4)
+                    .is_some_and(|h| tags.iter().any(|t| h.eq_ignore_ascii_case(t)))
+            };
+            // `<ol><li>…`: the list may open on its first item's line.
+            let mut skip = 0;
+            if opens(t, &["<ol>", "<ol ", "<ul>", "<ul "]) {
                 let close = t.find('>')? + 1;
-                return finish_item(line, indent, lead + close, None);
+                let rest = &t[close..];
+                skip = close + (rest.len() - rest.trim_start().len());
+            }
+            let t = &t[skip..];
+            if opens(t, &["<li>", "<li "]) {
+                let close = t.find('>')? + 1;
+                return finish_item(line, indent, lead + skip + close, None);
             }
             return None;
         }

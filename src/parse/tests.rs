@@ -315,3 +315,18 @@ fn statuses_written_on_items_and_on_their_group() {
         ]
     );
 }
+
+#[test]
+fn an_html_list_may_open_on_its_first_items_line() {
+    for open in ["<ol><li>", "<ul> <li>", "<OL class=\"x\"><li>"] {
+        let pm = parse(
+            "pm/a.md",
+            &format!(
+                "# X\n\n## Action Items\n\n{open}Fix the pool</li>\n<li>Add alerts</li>\n</ol>\n"
+            ),
+        );
+        let titles: Vec<&str> = pm.tasks.iter().map(|t| t.title.as_str()).collect();
+        assert_eq!(titles, ["Fix the pool", "Add alerts"], "{open}");
+        assert_eq!(pm.tasks[0].line, 5);
+    }
+}
