@@ -486,11 +486,21 @@ fn emit_list(units: &[Unit], idxs: &[usize], group: &str, out: &mut Vec<RawTask>
             }
         }
         while let Some(&top) = stack.last() {
-            if item_of(units, nodes[top].unit).indent >= item.indent {
-                stack.pop();
-            } else {
+            let t = item_of(units, nodes[top].unit);
+            if t.indent < item.indent {
                 break;
             }
+            // A numbered bold title's bullets describe it, even unindented
+            // (`1. **Fix the pool**` then `- make it bigger`).
+            if item.number.is_none()
+                && t.number.is_some()
+                && t.indent.abs_diff(item.indent) <= 1
+                && crate::parse::lines::label_text(text_of(units, nodes[top].unit).0.trim())
+                    .is_some()
+            {
+                break;
+            }
+            stack.pop();
         }
         let id = nodes.len();
         nodes.push(Node {

@@ -330,3 +330,29 @@ fn an_html_list_may_open_on_its_first_items_line() {
         assert_eq!(pm.tasks[0].line, 5);
     }
 }
+
+#[test]
+fn bullets_under_a_numbered_bold_title_describe_it_even_unindented() {
+    let pm = parse(
+        "pm/a.md",
+        "# X\n\n## Action Items\n\n1. **Resize the pool**\n- make it bigger\n- and faster\n2. **Add alerts**\n- on latency\n\n## Other\n",
+    );
+    let got: Vec<(&str, &str)> = pm
+        .tasks
+        .iter()
+        .map(|t| (t.title.as_str(), t.detail.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("Resize the pool", "make it bigger and faster"),
+            ("Add alerts", "on latency")
+        ]
+    );
+    // Bullets after a numbered item that is not a bold title stay items.
+    let pm = parse(
+        "pm/a.md",
+        "# X\n\n## Action Items\n\n1. Resize the pool\n- Add alerts\n- Page the team\n",
+    );
+    assert_eq!(pm.tasks.len(), 3);
+}
