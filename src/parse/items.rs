@@ -206,7 +206,10 @@ pub fn scan_section(
                         desc.push(clean(lines[k].text));
                         k += 1;
                     }
-                    if desc.is_empty() {
+                    // A group word (`Short term:`) names a group even when its
+                    // items are indented under it: they are its items, not
+                    // its description.
+                    if desc.is_empty() || vocab::is_group_word(&key) {
                         units.push(Unit::Group(group_text(raw)));
                     } else {
                         units.push(Unit::Titled {

@@ -356,3 +356,32 @@ fn bullets_under_a_numbered_bold_title_describe_it_even_unindented() {
     );
     assert_eq!(pm.tasks.len(), 3);
 }
+
+#[test]
+fn indented_plain_groups_hold_their_items_and_final_thoughts_end_the_section() {
+    let pm = parse(
+        "pm/a.txt",
+        "Outage\n\nAction Items\n\n  Short term:\n    Resize the pool\n    Add alerts\n  Long term:\n    Rewrite the proxy\n\nFinal thoughts\n\nWe learned a lot here and more.\n",
+    );
+    let got: Vec<(&str, &str)> = pm
+        .tasks
+        .iter()
+        .map(|t| (t.title.as_str(), t.group.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("Resize the pool", "Short term"),
+            ("Add alerts", "Short term"),
+            ("Rewrite the proxy", "Long term"),
+        ]
+    );
+    // A colon title that is not a group word is still described by its
+    // indented lines.
+    let pm = parse(
+        "pm/a.txt",
+        "Outage\n\nAction Items\n\n  Resize the pool:\n    make it bigger\n",
+    );
+    assert_eq!(pm.tasks.len(), 1);
+    assert_eq!(pm.tasks[0].detail, "make it bigger");
+}

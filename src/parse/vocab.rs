@@ -96,7 +96,7 @@ pub fn is_section_name(key: &str) -> bool {
 
 /// Does this heading/label start a part that is clearly not the measures?
 pub fn is_terminal(key: &str) -> bool {
-    const STARTS: [&str; 70] = [
+    const STARTS: [&str; 75] = [
         "attachments",
         "further reading",
         "resources",
@@ -125,7 +125,12 @@ pub fn is_terminal(key: &str) -> bool {
         "incident summary",
         "issue summary",
         "final thought",
+        "final thoughts",
         "final word",
+        "final words",
+        "final note",
+        "final notes",
+        "final remarks",
         "closing",
         "lessons",
         "lesson learned",
