@@ -1834,6 +1834,35 @@ someone typed here\n\
     }
 
     #[test]
+    fn a_title_with_a_spaced_colon_and_its_description_below_settles() {
+        // Plain lines get no inline reference: the status block carries
+        // their issues, and the items read back the same.
+        let text =
+            "## Action items\n\nResize the pool :\nmake it bigger\n\nAdd alerts :\non latency\n";
+        let out = run(
+            "pm.md",
+            text,
+            &[("Resize the pool", 1, Open), ("Add alerts", 2, Open)],
+            true,
+        );
+        assert!(out.contains("| Resize the pool | [#1](https://github.com/o/r/issues/1) |"));
+        let re = parse("pm.md", &out);
+        let got: Vec<(&str, &str)> = re
+            .tasks
+            .iter()
+            .map(|t| (t.title.as_str(), t.detail.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("Resize the pool", "make it bigger"),
+                ("Add alerts", "on latency")
+            ],
+            "{out}"
+        );
+    }
+
+    #[test]
     fn a_repeated_item_gets_the_reference_on_every_copy() {
         let text = "## Action items\n- Add alerts: on disk\n\n# Copy\n\n## Action items\n- Add alerts: on disk\n";
         let out = run("pm.md", text, &[("Add alerts", 1, Open)], false);

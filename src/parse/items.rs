@@ -206,6 +206,18 @@ pub fn scan_section(
                         desc.push(clean(lines[k].text));
                         k += 1;
                     }
+                    // `Title :` (a space before the colon, as some write
+                    // it) with its description on the next lines, not
+                    // indented: a title, not a group.
+                    if desc.is_empty()
+                        && raw.trim_end().ends_with(" :")
+                        && !vocab::is_group_word(&key)
+                    {
+                        while k < lines.len() && matches!(kinds.get(k), Kind::Plain) {
+                            desc.push(clean(lines[k].text));
+                            k += 1;
+                        }
+                    }
                     // A group word (`Short term:`) names a group even when its
                     // items are indented under it: they are its items, not
                     // its description.

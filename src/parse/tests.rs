@@ -385,3 +385,33 @@ fn indented_plain_groups_hold_their_items_and_final_thoughts_end_the_section() {
     assert_eq!(pm.tasks.len(), 1);
     assert_eq!(pm.tasks[0].detail, "make it bigger");
 }
+
+#[test]
+fn a_title_with_a_spaced_colon_takes_the_next_lines_as_its_detail() {
+    for title in ["Resize the pool :", "**Resize the pool** :"] {
+        let pm = parse(
+            "pm/a.md",
+            &format!("# X\n\n## Action Items\n\n{title}\nmake it bigger\nand faster\n\nAdd alerts :\non latency\n"),
+        );
+        let got: Vec<(&str, &str)> = pm
+            .tasks
+            .iter()
+            .map(|t| (t.title.as_str(), t.detail.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("Resize the pool", "make it bigger and faster"),
+                ("Add alerts", "on latency")
+            ],
+            "{title}"
+        );
+    }
+    // `Short term:` (no space) over unindented lines stays a group.
+    let pm = parse(
+        "pm/a.md",
+        "# X\n\n## Action Items\n\nShort term:\nResize the pool\nAdd alerts\n",
+    );
+    assert_eq!(pm.tasks.len(), 2);
+    assert_eq!(pm.tasks[0].group, "Short term");
+}
