@@ -18,6 +18,8 @@ pub struct Workspace {
     pub repo: Option<Repo>,
     /// The configuration (defaults when there is no file).
     pub config: Config,
+    /// Names files relative to the root (resolved once).
+    paths: Paths,
 }
 
 /// One document read and parsed.
@@ -54,7 +56,12 @@ impl Workspace {
                 })
             }
         };
-        Ok(Workspace { root, repo, config })
+        Ok(Workspace {
+            paths: Paths::new(&root),
+            root,
+            repo,
+            config,
+        })
     }
 
     /// The files to read: the given paths (files taken as they are, folders
@@ -72,12 +79,7 @@ impl Workspace {
     /// The `/`-separated path of `file` relative to the root, or as given
     /// when outside it.
     pub fn display_path(&self, file: &Path) -> String {
-        self.paths().display(file)
-    }
-
-    /// What naming files needs, shareable between threads.
-    fn paths(&self) -> Paths {
-        Paths::new(&self.root)
+        self.paths.display(file)
     }
 
     /// Read and parse each file. Unreadable files become errors in the second
@@ -110,7 +112,7 @@ impl Workspace {
         work: impl Fn(Result<Loaded>) -> T + Sync,
         each: impl FnMut(T) -> bool,
     ) {
-        let paths = self.paths();
+        let paths = &self.paths;
         let max = self.config.max_file_size;
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
         ordered_map(

@@ -570,22 +570,18 @@ impl<'a> Builder<'a> {
     }
 
     /// [`Builder::add`] for the items of one document, read together: their
-    /// postmortem's list is sized once, without spare room.
+    /// postmortem's list is left without spare room.
     pub fn add_all(&mut self, items: &[Item]) {
-        for (path, n) in runs(items) {
-            if let Some((_, _, listed)) = self.by_path.get_mut(path) {
-                listed.reserve_exact(n);
-            } else {
-                self.by_path
-                    .insert(path.clone(), (0, 0, Vec::with_capacity(n)));
-            }
-        }
         for i in items {
             self.add(i);
         }
-        for (path, _) in runs(items) {
-            if let Some((_, _, listed)) = self.by_path.get_mut(path) {
-                listed.shrink_to_fit();
+        let mut last: Option<&Arc<str>> = None;
+        for path in items.iter().map(|i| &i.postmortem) {
+            if last != Some(path) {
+                if let Some((_, _, listed)) = self.by_path.get_mut(path) {
+                    listed.shrink_to_fit();
+                }
+                last = Some(path);
             }
         }
     }
@@ -685,18 +681,6 @@ impl<'a> Builder<'a> {
             not_tracked: self.opts.not_tracked.cloned(),
         }
     }
-}
-
-/// Consecutive items of one postmortem: its path and how many.
-fn runs(items: &[Item]) -> Vec<(&Arc<str>, usize)> {
-    let mut out: Vec<(&Arc<str>, usize)> = Vec::new();
-    for i in items {
-        match out.last_mut() {
-            Some((p, n)) if **p == i.postmortem => *n += 1,
-            _ => out.push((&i.postmortem, 1)),
-        }
-    }
-    out
 }
 
 /// Groups listed items by owner, case-insensitively (the first spelling
