@@ -461,6 +461,7 @@ mod tests {
 
     fn task(title: &str) -> Task {
         Task {
+            issue_from_group: false,
             key: TaskKey("0123456789abcdef".into()),
             title: title.into(),
             detail: String::new(),

@@ -129,14 +129,109 @@ pub enum Status {
     Dropped,
 }
 
-/// A reference to a GitHub issue written in the document.
+/// A tracker reference written on an item (or on its group label): a
+/// GitHub issue or pull request, here or in another repository, a Jira key,
+/// or another tracker's URL. Serialised with a `kind` tag:
+/// `{"kind": "github", "repo"?, "number", "pull"?, "url"?}`,
+/// `{"kind": "jira", "key", "url"?}`, `{"kind": "url", "url"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TrackerRef {
+    /// A GitHub issue or pull request.
+    Github(IssueRef),
+    /// A Jira issue key (`OPS-17`), with its browse URL when written.
+    Jira {
+        /// `PROJECT-123`.
+        key: String,
+        /// The link written, when the key came from one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        url: Option<String>,
+    },
+    /// Another tracker's issue URL (GitLab, Bugzilla, Linear …).
+    Url {
+        /// As written.
+        url: String,
+    },
+}
+
+/// A GitHub issue or pull request named in a document.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct IssueRef {
-    /// `owner/name` when the reference names another repository.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// `owner/name` when the reference names a repository.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repo: Option<String>,
-    /// Issue number.
+    /// Issue or pull request number.
     pub number: u64,
+    /// A pull request (`/pull/12`), not an issue.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pull: bool,
+    /// The link written, when the reference came from one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+impl IssueRef {
+    /// `#12` or `owner/name#12`: a bare number, in this repository.
+    pub fn number(repo: Option<String>, number: u64) -> IssueRef {
+        IssueRef {
+            repo,
+            number,
+            pull: false,
+            url: None,
+        }
+    }
+
+    /// Whether it names an issue of `repo` (`owner/name`), the repository
+    /// pmtrack syncs: then that issue is the item's issue. A pull request,
+    /// or an issue of another repository, tracks the item elsewhere.
+    pub fn is_issue_of(&self, repo: &str) -> bool {
+        !self.pull
+            && self
+                .repo
+                .as_deref()
+                .is_none_or(|r| r.eq_ignore_ascii_case(repo))
+    }
+
+    /// `owner/name#12` (or `#12`), as people write it.
+    pub fn short(&self) -> String {
+        match &self.repo {
+            Some(r) => format!("{r}#{}", self.number),
+            None => format!("#{}", self.number),
+        }
+    }
+}
+
+impl TrackerRef {
+    /// The GitHub reference, when it is one.
+    pub fn github(&self) -> Option<&IssueRef> {
+        match self {
+            TrackerRef::Github(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// The GitHub issue or pull request number, when it is one.
+    pub fn number(&self) -> Option<u64> {
+        self.github().map(|r| r.number)
+    }
+
+    /// The link written with it, when there is one.
+    pub fn url(&self) -> Option<&str> {
+        match self {
+            TrackerRef::Github(r) => r.url.as_deref(),
+            TrackerRef::Jira { url, .. } => url.as_deref(),
+            TrackerRef::Url { url } => Some(url),
+        }
+    }
+
+    /// How people write it: `owner/name#12`, `#12`, `OPS-17`, or the URL.
+    pub fn short(&self) -> String {
+        match self {
+            TrackerRef::Github(r) => r.short(),
+            TrackerRef::Jira { key, .. } => key.clone(),
+            TrackerRef::Url { url } => url.clone(),
+        }
+    }
 }
 
 /// What syntax an item was written in: decides how write-back annotates it.
@@ -191,8 +286,12 @@ pub struct Task {
     pub priority: Option<Priority>,
     /// Open / done / dropped, as written.
     pub status: Status,
-    /// An issue reference already on the item.
-    pub issue: Option<IssueRef>,
+    /// A tracker reference already on the item, or on its group label.
+    pub issue: Option<TrackerRef>,
+    /// The reference came from the group label, for every item under it:
+    /// a tracking issue, never one item's own issue.
+    #[serde(skip)]
+    pub issue_from_group: bool,
     /// 1-based lines of word-for-word repeats of this item in the same
     /// document, counted as this one item (write-back links them too).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -262,6 +361,17 @@ pub enum TrackState {
     NotPlanned,
 }
 
+impl TrackState {
+    /// As a document writes it: open, done, dropped.
+    pub fn of(status: Status) -> TrackState {
+        match status {
+            Status::Open => TrackState::Open,
+            Status::Done => TrackState::Done,
+            Status::Dropped => TrackState::NotPlanned,
+        }
+    }
+}
+
 /// A task's issue after sync: what write-back and the report need.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Link {
@@ -281,4 +391,49 @@ pub struct Link {
     pub created_at: Option<chrono::DateTime<chrono::Utc>>,
     /// When it was closed.
     pub closed_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Tracked elsewhere: the reference written on the item (another
+    /// repository's issue or pull request, a Jira key, another tracker's
+    /// URL). `number` and `url` are then the referenced GitHub issue's or
+    /// pull request's (`number` 0 and the written link for other trackers),
+    /// and `state` is theirs as read (the document's when unread).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub elsewhere: Option<TrackerRef>,
+}
+
+/// Where an item tracked outside pmtrack's issues is tracked, as the
+/// status block and the report show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ElsewhereLink {
+    /// As people write it: `org/other#12`, `OPS-17`, or the URL.
+    pub reference: String,
+    /// Its link, when known.
+    pub url: Option<String>,
+    /// A GitHub issue or pull request (pmtrack reads its state); `false`:
+    /// another tracker ("tracked externally").
+    pub github: bool,
+}
+
+impl ElsewhereLink {
+    /// The link of `r`, with `url` (a read web URL) before the written one.
+    pub fn of(r: &TrackerRef, url: Option<&str>) -> ElsewhereLink {
+        ElsewhereLink {
+            reference: r.short(),
+            url: url
+                .filter(|u| !u.is_empty())
+                .or(r.url())
+                .map(str::to_string),
+            github: r.github().is_some(),
+        }
+    }
+}
+
+/// An issue or pull request pmtrack does not manage, read because an item
+/// is tracked there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Referenced {
+    /// Open; done (closed as completed, or a merged pull request); not
+    /// planned (closed otherwise).
+    pub state: TrackState,
+    /// Its web URL.
+    pub url: String,
 }

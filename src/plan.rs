@@ -28,8 +28,8 @@ use serde::Serialize;
 use crate::config::{Config, Labels, MilestoneMode, RemovedPolicy};
 use crate::issue_text::{self, BodyContext, Marker};
 use crate::model::{
-    CloseReason, Horizon, Issue, IssueState, Link, Postmortem, Priority, Status, Task, TaskKey,
-    TrackState,
+    CloseReason, Horizon, Issue, IssueState, Link, Postmortem, Priority, Referenced, Status, Task,
+    TaskKey, TrackState, TrackerRef,
 };
 use crate::parse::text::{collapse, normalize, without_refs};
 
@@ -279,6 +279,13 @@ pub struct Plan {
     /// The existing issue each task maps to (tasks to be created are absent;
     /// [`Plan::links`] finds them by marker after apply).
     pub issue_of: BTreeMap<TaskKey, u64>,
+    /// Tasks tracked elsewhere, with the reference written on them: no
+    /// issue is created for them ([`Plan::to_read`] lists the GitHub ones).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub elsewhere: BTreeMap<TaskKey, Elsewhere>,
+    /// The repository synced (`owner/name`): where `#12` points.
+    #[serde(skip)]
+    pub repo: String,
     /// Problems worth telling the user (`path:line: what; how to fix`).
     pub warnings: Vec<String>,
 }
@@ -302,16 +309,46 @@ impl Plan {
             .all(|c| matches!(c, Change::Noop { .. }))
     }
 
+    /// The GitHub issues and pull requests items are tracked in, outside
+    /// pmtrack's issues (`owner/name`, number): each is read once for its
+    /// state ([`Plan::links`]). Sorted, without repeats.
+    pub fn to_read(&self) -> Vec<(String, u64)> {
+        let mut out: Vec<(String, u64)> = self
+            .elsewhere
+            .values()
+            .filter_map(|e| e.reference.github())
+            .map(|r| (self.repo_of(r.repo.as_deref()), r.number))
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// The repository a reference names, lower-cased (`#12`: this one).
+    fn repo_of(&self, repo: Option<&str>) -> String {
+        repo.unwrap_or(&self.repo).to_ascii_lowercase()
+    }
+
     /// The [`Link`] of every task in scope whose issue is among `issues`
     /// (the managed issues after apply, created ones included: they are
-    /// found by their marker). Ordered by task key.
-    pub fn links(&self, issues: &[Issue]) -> Vec<Link> {
+    /// found by their marker), and of every task tracked elsewhere, with
+    /// the state read of the GitHub issues and pull requests it names
+    /// (`referenced`, by [`Plan::to_read`]'s keys). Ordered by task key.
+    pub fn links(
+        &self,
+        issues: &[Issue],
+        referenced: &HashMap<(String, u64), Referenced>,
+    ) -> Vec<Link> {
         // Looked up by number, and (only when an item has no mapped issue)
         // by marker key: linear in items and issues, never their product.
         let by_number: HashMap<u64, &Issue> = issues.iter().map(|i| (i.number, i)).collect();
         let mut by_marker: Option<HashMap<TaskKey, &Issue>> = None;
         let mut out = Vec::new();
         for (key, due) in &self.due {
+            if let Some(e) = self.elsewhere.get(key) {
+                out.push(self.elsewhere_link(key, *due, e, referenced));
+                continue;
+            }
             let issue = match self.issue_of.get(key) {
                 Some(n) => by_number.get(n).copied(),
                 None => by_marker
@@ -354,10 +391,48 @@ impl Plan {
                 owners: issue.assignees.clone(),
                 created_at: Some(issue.created_at),
                 closed_at: issue.closed_at,
+                elsewhere: None,
             });
         }
         out
     }
+
+    fn elsewhere_link(
+        &self,
+        key: &TaskKey,
+        due: Option<NaiveDate>,
+        e: &Elsewhere,
+        referenced: &HashMap<(String, u64), Referenced>,
+    ) -> Link {
+        let r = &e.reference;
+        let read = r
+            .github()
+            .and_then(|g| referenced.get(&(self.repo_of(g.repo.as_deref()), g.number)));
+        Link {
+            key: key.clone(),
+            number: r.github().map_or(0, |g| g.number),
+            url: read
+                .map(|x| x.url.clone())
+                .or_else(|| r.url().map(str::to_string))
+                .unwrap_or_default(),
+            // Unread (another tracker, or no access): the document's.
+            state: read.map_or(e.written, |x| x.state),
+            due,
+            owners: Vec::new(),
+            created_at: None,
+            closed_at: None,
+            elsewhere: Some(r.clone()),
+        }
+    }
+}
+
+/// A task tracked elsewhere ([`Plan::elsewhere`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Elsewhere {
+    /// The reference written on the item (or its group label).
+    pub reference: TrackerRef,
+    /// Its state as the document writes it.
+    pub written: TrackState,
 }
 
 /// A managed issue with its marker read.
@@ -375,8 +450,9 @@ enum Target {
     Existing(u64, How),
     /// Referenced, but the issue is not among the managed issues.
     Outside(u64),
-    /// Referenced in another repository: tracked there.
-    Foreign(String),
+    /// Tracked elsewhere: another repository's issue or pull request,
+    /// another tracker, or the group's tracking issue.
+    Elsewhere(TrackerRef),
     /// Its reference names an issue another item already maps to.
     Shared(u64),
 }
@@ -409,7 +485,10 @@ impl Item<'_> {
 /// documents in scope. See the module docs of [`crate::plan`] and the tests
 /// below for the rules.
 pub fn plan(input: &PlanInput) -> Plan {
-    let mut out = Plan::default();
+    let mut out = Plan {
+        repo: input.repo.to_string(),
+        ..Plan::default()
+    };
     let mut pms: Vec<&Postmortem> = input.postmortems.iter().collect();
     pms.sort_by(|a, b| a.path.cmp(&b.path));
     let scope_docs: BTreeSet<&str> = pms.iter().map(|p| p.path.as_str()).collect();
@@ -459,13 +538,19 @@ pub fn plan(input: &PlanInput) -> Plan {
 
     // (1) An issue reference written on the item wins.
     for item in &mut items {
-        let Some(r) = &item.task.issue else { continue };
-        if let Some(repo) = &r.repo {
-            if !repo.eq_ignore_ascii_case(input.repo) {
-                item.target = Target::Foreign(format!("{repo}#{}", r.number));
-                continue;
-            }
-        }
+        let Some(reference) = &item.task.issue else {
+            continue;
+        };
+        // Another repository's issue, a pull request, another tracker, or
+        // a tracking issue named on the group label: tracked there, never
+        // created here.
+        let Some(r) = reference
+            .github()
+            .filter(|r| r.is_issue_of(input.repo) && !item.task.issue_from_group)
+        else {
+            item.target = Target::Elsewhere(reference.clone());
+            continue;
+        };
         let n = r.number;
         if let Some(other) = claimed.get(&n) {
             out.warnings.push(format!(
@@ -689,7 +774,17 @@ pub fn plan(input: &PlanInput) -> Plan {
                 out.changes.push(Change::Noop { key, number: *n });
                 tracked_in = Some(format!("#{n}"));
             }
-            Target::Foreign(r) => tracked_in = Some(r.clone()),
+            Target::Elsewhere(r) => {
+                let written = TrackState::of(item.task.status);
+                out.elsewhere.insert(
+                    key,
+                    Elsewhere {
+                        reference: r.clone(),
+                        written,
+                    },
+                );
+                tracked_in = Some(r.short());
+            }
         }
         // Never two open issues for one task.
         for &si in by_key.get(&item.task.key).into_iter().flatten() {
@@ -1915,7 +2010,10 @@ mod tests {
                 &format!("Add disk usage alerts (#{n}) |"),
             )),
         )];
-        assert_eq!(pms[0].tasks[0].issue.as_ref().map(|r| r.number), Some(n));
+        assert_eq!(
+            pms[0].tasks[0].issue.as_ref().and_then(|r| r.number()),
+            Some(n)
+        );
         let p = sim.sync(&pms, &Config::default());
         assert_eq!(creates(&p).len(), 1, "only the other item is created");
         match &p.changes[0] {
@@ -2243,7 +2341,7 @@ mod tests {
         let with_new = [doc("pm.md", &src)];
         assert_eq!(with_new[0].tasks.len(), 4);
         let p = sim.sync(&with_new, &Config::default());
-        let links = p.links(&sim.issues);
+        let links = p.links(&sim.issues, &HashMap::new());
         assert_eq!(links.len(), 4);
         let by_title = |t: &str| {
             let key = &with_new[0]

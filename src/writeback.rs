@@ -24,7 +24,10 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 
-use crate::model::{DocFormat, ItemKind, Link, Postmortem, Span, Status, Task, TrackState};
+use crate::model::{
+    DocFormat, ElsewhereLink, ItemKind, Link, Postmortem, Span, Status, Task, TrackState,
+    TrackerRef,
+};
 use crate::parse::lines::{self, Kind, Line, STATUS_BEGIN, STATUS_END};
 use crate::parse::text::{base_title, cut, without_refs};
 
@@ -93,6 +96,8 @@ pub struct BlockRow {
     pub title: String,
     /// Its issue number, when it had one.
     pub issue: Option<u64>,
+    /// Where it is tracked instead, when not in pmtrack's issues.
+    pub elsewhere: Option<ElsewhereLink>,
     /// Owners shown.
     pub owners: Vec<String>,
     /// Due date shown.
@@ -177,9 +182,11 @@ pub fn read_status_block(text: &str) -> Vec<BlockRow> {
             {
                 continue;
             }
+            let (issue, elsewhere) = RowRef::read(&cells[1]);
             rows.push(BlockRow {
                 title: cells[0].clone(),
-                issue: issue_number(&cells[1]),
+                issue,
+                elsewhere,
                 owners: read_owners(&cells[2]),
                 due: NaiveDate::parse_from_str(cells[3].trim(), "%Y-%m-%d").ok(),
                 state: read_state(&cells[4]),
@@ -190,9 +197,11 @@ pub fn read_status_block(text: &str) -> Vec<BlockRow> {
                 continue;
             }
             let due = parts[1].trim().strip_prefix("due ").unwrap_or("");
+            let (issue, elsewhere) = RowRef::read(parts[3]);
             rows.push(BlockRow {
                 title: parts[4].trim().to_string(),
-                issue: issue_number(parts[3]),
+                issue,
+                elsewhere,
                 owners: read_owners(parts[2]),
                 due: NaiveDate::parse_from_str(due.trim(), "%Y-%m-%d").ok(),
                 state: read_state(parts[0]),
@@ -511,15 +520,24 @@ fn item_edits(doc: &Doc<'_>, pm: &Postmortem, by_key: &HashMap<&str, &Link>) -> 
         let reference = Ref::of(link);
         let cands = candidates(doc, i, task, markdown);
         let ref_stages = cands.len().max(1);
-        let already = task.issue.as_ref().is_some_and(|r| {
-            r.number == link.number
-                && match (&r.repo, &reference.repo) {
-                    (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
-                    _ => true,
-                }
-        }) || item_lines(doc, i, task)
-            .iter()
-            .any(|&k| carries(doc.lines[k].text, &reference));
+        // An item tracked elsewhere already carries its reference: only
+        // its checkbox may change.
+        let elsewhere = link.elsewhere.is_some();
+        let already = elsewhere
+            || task
+                .issue
+                .as_ref()
+                .and_then(TrackerRef::github)
+                .is_some_and(|r| {
+                    r.number == link.number
+                        && match (&r.repo, &reference.repo) {
+                            (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+                            _ => true,
+                        }
+                })
+            || item_lines(doc, i, task)
+                .iter()
+                .any(|&k| carries(doc.lines[k].text, &reference));
         let tick = match (&doc.kinds[i], task.kind, link.state) {
             (Kind::Item(item), ItemKind::ListItem, TrackState::Done)
                 if item.checked == Some(false) =>
@@ -538,7 +556,8 @@ fn item_edits(doc: &Doc<'_>, pm: &Postmortem, by_key: &HashMap<&str, &Link>) -> 
             .iter()
             .map(|l| l.saturating_sub(1))
             .filter(|&k| {
-                k < doc.lines.len()
+                !elsewhere
+                    && k < doc.lines.len()
                     && !doc.lines[k].hidden
                     && !matches!(doc.kinds[k], Kind::TableRow | Kind::TableDelim)
                     && !carries(doc.lines[k].text, &reference)
@@ -965,7 +984,7 @@ fn find_blocks(doc: &Doc<'_>) -> Vec<Block> {
 /// One task as the block shows it.
 struct Row {
     title: String,
-    reference: Option<(u64, String)>,
+    reference: Option<RowRef>,
     owners: Vec<String>,
     due: Option<NaiveDate>,
     state: TrackState,
@@ -973,6 +992,80 @@ struct Row {
     /// days: its text changes with state, not with the calendar).
     overdue: bool,
 }
+
+/// What a status block row says of where an item is tracked.
+enum RowRef {
+    /// Its issue: number, web URL.
+    Issue(u64, String),
+    /// Tracked elsewhere.
+    Elsewhere(ElsewhereLink),
+}
+
+impl RowRef {
+    /// The row's cell: `[#12](url)`, `tracked in [org/other#3](url)`,
+    /// `tracked externally: [OPS-17](url)`; in plain text without links
+    /// (and an external reference's URL in parentheses).
+    fn cell(&self, markdown: bool) -> String {
+        let linkable = |url: &str| !url.is_empty() && !url.contains([' ', '(', ')', '|']);
+        match self {
+            RowRef::Issue(n, url) if markdown && linkable(url) => format!("[#{n}]({url})"),
+            RowRef::Issue(n, _) => format!("#{n}"),
+            RowRef::Elsewhere(e) => {
+                let shown = match e.url.as_deref() {
+                    Some(url) if markdown && linkable(url) && *url != e.reference => {
+                        format!("[{}]({url})", e.reference)
+                    }
+                    Some(url) if !markdown && linkable(url) && *url != e.reference => {
+                        format!("{} ({url})", e.reference)
+                    }
+                    _ => e.reference.clone(),
+                };
+                if e.github {
+                    format!("{TRACKED_IN}{shown}")
+                } else {
+                    format!("{TRACKED_EXTERNALLY}{shown}")
+                }
+            }
+        }
+    }
+
+    /// Reads a cell [`RowRef::cell`] wrote: the issue number, or where the
+    /// item is tracked.
+    fn read(cell: &str) -> (Option<u64>, Option<ElsewhereLink>) {
+        let t = cell.trim();
+        let (rest, github) = match (
+            t.strip_prefix(TRACKED_IN),
+            t.strip_prefix(TRACKED_EXTERNALLY),
+        ) {
+            (Some(r), _) => (r, true),
+            (_, Some(r)) => (r, false),
+            _ => return (issue_number(t), None),
+        };
+        let rest = rest.trim();
+        let (reference, url) = match rest.strip_prefix('[').and_then(|r| r.split_once("](")) {
+            Some((text, url)) => (text, Some(url.trim_end_matches(')'))),
+            None => match rest.strip_suffix(')').and_then(|r| r.rsplit_once(" (")) {
+                Some((text, url)) => (text, Some(url)),
+                None => (rest, None),
+            },
+        };
+        let url = url.or_else(|| reference.starts_with("http").then_some(reference));
+        (
+            None,
+            Some(ElsewhereLink {
+                reference: reference.to_string(),
+                url: url.map(str::to_string),
+                github,
+            }),
+        )
+    }
+}
+
+/// How a status block row names an item tracked in a GitHub issue or pull
+/// request pmtrack does not manage.
+const TRACKED_IN: &str = "tracked in ";
+/// How a status block row names an item tracked in another tracker.
+const TRACKED_EXTERNALLY: &str = "tracked externally: ";
 
 fn rows(pm: &Postmortem, by_key: &HashMap<&str, &Link>, today: NaiveDate) -> Vec<Row> {
     pm.tasks
@@ -995,7 +1088,10 @@ fn rows(pm: &Postmortem, by_key: &HashMap<&str, &Link>, today: NaiveDate) -> Vec
             let overdue = state == TrackState::Open && due.is_some_and(|d| d < today);
             Row {
                 title: cut(&without_refs(&t.title), BLOCK_TITLE),
-                reference: link.map(|l| (l.number, l.url.trim().to_string())),
+                reference: link.map(|l| match &l.elsewhere {
+                    Some(r) => RowRef::Elsewhere(ElsewhereLink::of(r, Some(l.url.trim()))),
+                    None => RowRef::Issue(l.number, l.url.trim().to_string()),
+                }),
                 owners,
                 due,
                 state,
@@ -1082,13 +1178,7 @@ fn block_lines(rows: &[Row], format: DocFormat, date: NaiveDate) -> Vec<String> 
             out.push("| Action item | Issue | Owner | Due | State |".into());
             out.push("| --- | --- | --- | --- | --- |".into());
             for r in rows {
-                let issue = match &r.reference {
-                    Some((n, url)) if !url.is_empty() && !url.contains([' ', '(', ')', '|']) => {
-                        format!("[#{n}]({url})")
-                    }
-                    Some((n, _)) => format!("#{n}"),
-                    None => "—".into(),
-                };
+                let issue = r.reference.as_ref().map_or("—".into(), |x| x.cell(true));
                 let state = if r.overdue {
                     format!("**{}**", state_text(r))
                 } else {
@@ -1110,10 +1200,7 @@ fn block_lines(rows: &[Row], format: DocFormat, date: NaiveDate) -> Vec<String> 
                 "Status: {total} {noun}, {open}, {done} done, {dropped} not planned; {UPDATED} {date}"
             ));
             for r in rows {
-                let issue = r
-                    .reference
-                    .as_ref()
-                    .map_or("—".into(), |(n, _)| format!("#{n}"));
+                let issue = r.reference.as_ref().map_or("—".into(), |x| x.cell(false));
                 let due = r.due.map_or("no due date".into(), |d| format!("due {d}"));
                 out.push(format!(
                     "- {} | {issue} | {} | {due} | {}",
@@ -1244,6 +1331,7 @@ mod tests {
                     .find(|t| t.title.contains(needle))
                     .unwrap_or_else(|| panic!("no task `{needle}` in {:#?}", pm.tasks));
                 Link {
+                    elsewhere: None,
                     key: t.key.clone(),
                     number,
                     url: format!("https://github.com/o/r/issues/{number}"),
@@ -1357,7 +1445,7 @@ mod tests {
 | Action | Owner | Bug |\n\
 | --- | --- | --- |\n\
 | Add alerts | alice |  |\n\
-| Fix DNS | bob | JIRA-7 |\n\
+| Fix DNS | bob | flaky |\n\
 | Rotate keys | carol ||\n";
         let out = run(
             "pm.md",
@@ -1375,14 +1463,14 @@ mod tests {
 | Action | Owner | Bug |\n\
 | --- | --- | --- |\n\
 | Add alerts | alice | [#1](https://github.com/o/r/issues/1)  |\n\
-| Fix DNS | bob | JIRA-7 [#2](https://github.com/o/r/issues/2) |\n\
+| Fix DNS | bob | flaky [#2](https://github.com/o/r/issues/2) |\n\
 | Rotate keys | carol | [#3](https://github.com/o/r/issues/3) |\n"
         );
         let re = parse("pm.md", &out);
         assert!(re
             .tasks
             .iter()
-            .map(|t| t.issue.as_ref().unwrap().number)
+            .map(|t| t.issue.as_ref().unwrap().number().unwrap())
             .eq([1, 2, 3]));
     }
 
@@ -1555,6 +1643,7 @@ mod tests {
             rows,
             [
                 BlockRow {
+                    elsewhere: None,
                     title: "Add alerts @alice due 2024-06-10".into(),
                     issue: Some(1),
                     owners: vec!["alice".into()],
@@ -1562,6 +1651,7 @@ mod tests {
                     state: Open
                 },
                 BlockRow {
+                    elsewhere: None,
                     title: "Fix DNS | now".into(),
                     issue: Some(2),
                     owners: vec![],
@@ -1569,6 +1659,7 @@ mod tests {
                     state: Done
                 },
                 BlockRow {
+                    elsewhere: None,
                     title: "Drop the cache".into(),
                     issue: None,
                     owners: vec![],
@@ -1830,7 +1921,7 @@ someone typed here\n\
             "{out}"
         );
         let re = parse("pm.md", &out);
-        assert_eq!(re.tasks[0].issue.as_ref().map(|i| i.number), Some(1));
+        assert_eq!(re.tasks[0].issue.as_ref().and_then(|i| i.number()), Some(1));
     }
 
     #[test]

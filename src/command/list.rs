@@ -4,7 +4,7 @@
 use super::workspace::Workspace;
 use super::{Outcome, Stdout};
 use crate::error::Result;
-use crate::model::{Horizon, IssueRef, ItemKind, Postmortem, Status};
+use crate::model::{Horizon, ItemKind, Postmortem, Status, TrackerRef};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -60,7 +60,7 @@ pub struct TaskJson<'a> {
     /// `open`, `done` or `dropped`.
     pub status: Status,
     /// `{repo?, number}` or null.
-    pub issue: Option<&'a IssueRef>,
+    pub issue: Option<&'a TrackerRef>,
 }
 
 /// The JSON view of a postmortem.
@@ -441,7 +441,10 @@ fn table_entry(pm: &Postmortem) -> String {
         let issue = t
             .issue
             .as_ref()
-            .map(|i| format!("{}#{}", i.repo.as_deref().unwrap_or(""), i.number))
+            .map(|i| match i {
+                TrackerRef::Url { .. } => "link".to_string(),
+                _ => i.short(),
+            })
             .unwrap_or_else(|| "-".into());
         let group = if t.group.is_empty() { "-" } else { &t.group };
         s.push_str(&format!(

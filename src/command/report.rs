@@ -196,7 +196,8 @@ pub fn run(
                 .map(|t| (t.key.clone(), plan::due_of(t, &pm, cfg)))
                 .collect();
             let rows = read_status_block(&loaded.document.text);
-            let items = report::items_from_documents(&[(&pm, rows)], &due, &url);
+            let items =
+                report::items_from_documents(&[(&pm, rows)], &due, full_name.as_deref(), &url);
             Ok(Read::Items(report::Heading::of(&pm), items))
         },
         |read: Result<Read>| {
@@ -251,7 +252,8 @@ pub fn run(
                     branch: &target.branch,
                     assignable: None,
                 });
-                let links = plan.links(&listing.issues);
+                let referenced = gh.read_referenced(&plan.to_read(), &Notes).await;
+                let links = plan.links(&listing.issues, &referenced);
                 let items = report::items_from_github(&postmortems, &plan.due, &links);
                 let mut report = report::build(&postmortems, &items, &opts);
                 report.not_tracked = not_tracked.clone();

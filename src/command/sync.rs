@@ -20,6 +20,7 @@ use crate::plan::{self, Change, Plan, PlanInput};
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
@@ -500,7 +501,14 @@ pub fn run(
                 by_year: plan::creates_by_year(&postmortems, &plan),
                 suggested_since: plan::suggested_since(&postmortems, &plan, today),
             });
-            return Ok((plan, None, first, gh.requests(), gh.points_spent()));
+            return Ok((
+                plan,
+                None,
+                first,
+                gh.requests(),
+                gh.points_spent(),
+                HashMap::new(),
+            ));
         }
         // SIGINT / SIGTERM: finish the request in flight, then stop, so no
         // create is left with an unknown outcome.
@@ -511,11 +519,26 @@ pub fn run(
         });
         let report = gh.apply(&plan.changes, &plan.labels, &progress).await;
         watcher.abort();
+        let report = report?;
+        // Where items tracked elsewhere stand: read after the changes, for
+        // write-back and the links (never for planning).
+        let referenced = if has_token && report.not_applied == 0 {
+            gh.read_referenced(&plan.to_read(), &progress).await
+        } else {
+            HashMap::new()
+        };
         progress.finish();
-        Ok((plan, Some(report?), None, gh.requests(), gh.points_spent()))
+        Ok((
+            plan,
+            Some(report),
+            None,
+            gh.requests(),
+            gh.points_spent(),
+            referenced,
+        ))
     });
     progress.finish();
-    let (plan, report, first, requests, points) = result?;
+    let (plan, report, first, requests, points, referenced) = result?;
     for w in &plan.warnings {
         out.stderr.push(format!("warning: {w}"));
     }
@@ -589,7 +612,7 @@ pub fn run(
         }
     }
     let issues: Vec<Issue> = report.issues.values().cloned().collect();
-    let links = plan.links(&issues);
+    let links = plan.links(&issues, &referenced);
     let (wb_note, wb_failed) = write_back(
         &ws,
         &loaded,

@@ -18,6 +18,7 @@ pub mod etag_cache;
 mod http;
 pub mod journal;
 pub mod pacing;
+mod referenced;
 pub mod report_ops;
 mod wire;
 

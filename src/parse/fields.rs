@@ -1,12 +1,11 @@
 //! Metadata on one item: owners (`@login`, `Owner: x`, a table column), a due
 //! date (`due 2024-07-01`, `(due: July 1, 2024)`, `by 2024-07-01`, a column),
 //! a priority (`P0`–`P3`, `priority: high`), a status (`[x]`, ~~struck~~, a
-//! status column, `**DONE**`) and an existing issue reference (`#123`,
-//! `owner/repo#123`, an issues URL). Pure.
+//! status column, `**DONE**`). Tracker references are [`super::refs`]'s. Pure.
 
 use super::dates::{find_date, Found};
 use super::items::Cells;
-use crate::model::{IssueRef, Priority, Status};
+use crate::model::{Priority, Status};
 use chrono::NaiveDate;
 
 /// Owners from `@login` mentions and `owner:` notes, in order, deduplicated.
@@ -408,79 +407,6 @@ pub fn group_status(group: &str) -> Option<Status> {
     marked(g).filter(|s| *s != Status::Open)
 }
 
-/// The first issue reference: an issues URL, `owner/repo#123`, or `#123`.
-pub fn issue_ref(raw: &str, cell: Option<&str>) -> Option<IssueRef> {
-    cell.and_then(find_issue_ref)
-        .or_else(|| find_issue_ref(raw))
-}
-
-fn find_issue_ref(s: &str) -> Option<IssueRef> {
-    if !s.contains('#') && !s.contains("/issues/") {
-        return None;
-    }
-    // URLs: https://host/owner/repo/issues/123
-    let mut from = 0;
-    while let Some(p) = s[from..].find("/issues/") {
-        let at = from + p;
-        from = at + 8;
-        let num: String = s[from..]
-            .chars()
-            .take_while(|c| c.is_ascii_digit())
-            .collect();
-        if num.is_empty() {
-            continue;
-        }
-        let head = &s[..at];
-        let segs: Vec<&str> = head.rsplit('/').take(2).collect();
-        if segs.len() == 2 && s[..at].contains("://") {
-            let repo = format!("{}/{}", segs[1], segs[0]);
-            return Some(IssueRef {
-                repo: Some(repo),
-                number: num.parse().ok()?,
-            });
-        }
-    }
-    let b = s.as_bytes();
-    for (i, &c) in b.iter().enumerate() {
-        // `&#39;` is an apostrophe, never issue #39.
-        if c != b'#' || (i > 0 && b[i - 1] == b'&') {
-            continue;
-        }
-        let num: String = s[i + 1..]
-            .chars()
-            .take_while(|c| c.is_ascii_digit())
-            .collect();
-        if num.is_empty()
-            || b.get(i + 1 + num.len())
-                .is_some_and(|c| c.is_ascii_alphanumeric())
-        {
-            continue;
-        }
-        // owner/repo#123
-        let head = &s[..i];
-        let word_start = head
-            .rfind(|c: char| {
-                !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' || c == '/')
-            })
-            .map(|p| p + 1)
-            .unwrap_or(0);
-        let word = &head[word_start..];
-        let repo =
-            if word.matches('/').count() == 1 && !word.starts_with('/') && !word.ends_with('/') {
-                Some(word.to_string())
-            } else if word.is_empty() {
-                None
-            } else {
-                continue; // `abc#12` is not a reference
-            };
-        return Some(IssueRef {
-            repo,
-            number: num.parse().ok()?,
-        });
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -616,46 +542,5 @@ mod tests {
         );
         assert_eq!(under("Won't do", None), Status::Dropped);
         assert_eq!(under("Short term", None), Status::Open);
-    }
-
-    #[test]
-    fn issue_references_in_all_forms() {
-        assert_eq!(
-            issue_ref("fix (#12)", None),
-            Some(IssueRef {
-                repo: None,
-                number: 12
-            })
-        );
-        assert_eq!(
-            issue_ref("see o/r#7", None),
-            Some(IssueRef {
-                repo: Some("o/r".into()),
-                number: 7
-            })
-        );
-        assert_eq!(
-            issue_ref(
-                "([#12829](https://github.com/kubernetes/test-infra/issues/12829))",
-                None
-            ),
-            Some(IssueRef {
-                repo: Some("kubernetes/test-infra".into()),
-                number: 12829
-            })
-        );
-        assert_eq!(issue_ref("C# code and abc#12", None), None);
-    }
-
-    /// F1: `- Don&#39;t deploy on Fridays` renamed issue #39; `&#64;` read
-    /// as "tracked in #64".
-    #[test]
-    fn f1_a_number_inside_an_html_entity_is_never_an_issue_reference() {
-        assert_eq!(issue_ref("Don&#39;t deploy on Fridays", None), None);
-        assert_eq!(issue_ref("mail ops&#64;example.com", None), None);
-        assert_eq!(
-            issue_ref("Don&#39;t deploy (#7)", None).map(|r| r.number),
-            Some(7)
-        );
     }
 }

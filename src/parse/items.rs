@@ -43,6 +43,8 @@ pub struct Cells {
     pub status: Option<String>,
     /// Bug / issue / ticket column.
     pub issue: Option<String>,
+    /// The row's other cells, joined: where a reference may also be.
+    pub rest: Option<String>,
 }
 
 /// What the section scan found.
@@ -626,8 +628,14 @@ fn emit_nodes(units: &[Unit], nodes: &[Node], ids: &[usize], group: &str, out: &
             }
             continue;
         }
+        // A lone nested line of prose (several sentences) explains its
+        // parent rather than adding an action of its own.
+        let lone_explanation = node.children.len() == 1 && {
+            let ch = &nodes[node.children[0]];
+            ch.children.is_empty() && is_explanation(&clean(text_of(units, ch.unit).0))
+        };
         let (t, d) = split_title_with(raw, &c);
-        if !d.is_empty() || children_are_notes {
+        if !d.is_empty() || children_are_notes || lone_explanation {
             let (parts, all_raw) = described();
             let mut detail = d;
             for p in parts {
@@ -642,6 +650,13 @@ fn emit_nodes(units: &[Unit], nodes: &[Node], ids: &[usize], group: &str, out: &
             emit_nodes(units, nodes, &node.children, &sib_group, out);
         }
     }
+}
+
+/// Prose that explains rather than orders: two or more sentences.
+fn is_explanation(c: &str) -> bool {
+    let b = c.as_bytes();
+    b.windows(3)
+        .any(|w| matches!(w[0], b'.' | b'!' | b'?') && w[1] == b' ' && w[2].is_ascii_uppercase())
 }
 
 fn emit_table(
@@ -735,6 +750,15 @@ fn emit_table(
                 priority: get(priority),
                 status: get(status),
                 issue: get(issue),
+                rest: Some(
+                    cells
+                        .iter()
+                        .enumerate()
+                        .filter(|&(i, _)| i != action && Some(i) != issue)
+                        .map(|(_, c)| c.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" | "),
+                ),
             },
         });
     }

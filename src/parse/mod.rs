@@ -13,10 +13,13 @@ pub mod dates;
 pub mod fields;
 pub mod items;
 pub mod lines;
+pub mod refs;
 pub mod text;
 pub mod vocab;
 
-use crate::model::{DocFormat, Postmortem, Section, Span, Status, Task, TaskKey, Warning};
+use crate::model::{
+    DocFormat, Postmortem, Section, Span, Status, Task, TaskKey, TrackerRef, Warning,
+};
 use lines::Kind;
 use std::collections::HashMap;
 
@@ -42,6 +45,7 @@ pub fn parse(path: &str, src: &str) -> Postmortem {
     let mut tasks: Vec<Task> = Vec::new();
     let mut section = None;
     let mut section_found = false;
+    let mut defs: Option<refs::Defs> = None;
     let mut first_section_line = None;
     let mut i = 0;
     while i < lines.len() {
@@ -92,25 +96,28 @@ pub fn parse(path: &str, src: &str) -> Postmortem {
                 end,
             },
         });
-        // What a group says (its horizon, a status for all its items), read
-        // once per group.
-        let mut by_group: (String, Option<crate::model::Horizon>, Option<Status>) =
-            (String::new(), None, None);
-        for raw in scan.tasks {
-            if raw.group != by_group.0 {
-                by_group = (
-                    raw.group.clone(),
-                    vocab::horizon_of(&raw.group),
-                    fields::group_status(&raw.group),
-                );
+        // Reference-style link definitions, read once, when a document has
+        // some (`[label]: url`).
+        let defs = defs.get_or_insert_with(|| {
+            if memchr::memmem::find(src.as_bytes(), b"]:").is_some() {
+                refs::Defs::of(lines.iter().filter(|l| !l.hidden).map(|l| l.text))
+            } else {
+                refs::Defs::default()
             }
-            tasks.push(build_task(
-                &lines,
-                raw,
-                by_group.1,
-                by_group.2,
-                &mut warnings,
-            ));
+        });
+        // What a group says (its horizon, a status and a tracker reference
+        // for all its items), read once per group.
+        let mut by_group = Group::default();
+        for raw in scan.tasks {
+            if raw.group != by_group.name {
+                by_group = Group {
+                    horizon: vocab::horizon_of(&raw.group),
+                    status: fields::group_status(&raw.group),
+                    issue: refs::on_group(&raw.group),
+                    name: raw.group.clone(),
+                };
+            }
+            tasks.push(build_task(&lines, raw, &by_group, defs, &mut warnings));
         }
         i = scan.end.max(i + 1);
     }
@@ -181,11 +188,20 @@ fn opens_section(line: &lines::Line<'_>, kind: &Kind) -> Option<u8> {
     }
 }
 
+/// What a group label says for every item under it.
+#[derive(Default)]
+struct Group {
+    name: String,
+    horizon: Option<crate::model::Horizon>,
+    status: Option<Status>,
+    issue: Option<TrackerRef>,
+}
+
 fn build_task(
     lines: &[lines::Line<'_>],
     raw: items::RawTask,
-    horizon: Option<crate::model::Horizon>,
-    group_status: Option<Status>,
+    group: &Group,
+    defs: &refs::Defs,
     warnings: &mut Vec<Warning>,
 ) -> Task {
     let line = &lines[raw.line];
@@ -200,15 +216,21 @@ fn build_task(
             None
         }
     };
-    let status = fields::status(&raw.raw, raw.checked, &raw.cells, group_status);
+    let status = fields::status(&raw.raw, raw.checked, &raw.cells, group.status);
+    let own = refs::on_item(&raw.raw, raw.cells.issue.as_deref(), defs).or_else(|| {
+        let rest = raw.cells.rest.as_deref()?;
+        refs::find(rest, defs, false)
+    });
+    let issue_from_group = own.is_none() && group.issue.is_some();
     Task {
         key: TaskKey(String::new()),
-        horizon,
+        horizon: group.horizon,
         owners: fields::owners(&raw.raw, raw.cells.owner.as_deref()),
         due,
         priority: fields::priority(&raw.raw, raw.cells.priority.as_deref()),
         status,
-        issue: fields::issue_ref(&raw.raw, raw.cells.issue.as_deref()),
+        issue: own.or_else(|| group.issue.clone()),
+        issue_from_group,
         repeats: Vec::new(),
         title: raw.title,
         detail: raw.detail,

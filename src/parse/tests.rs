@@ -109,7 +109,7 @@ fn metadata_on_items() {
         (Status::Done, vec!["alice".to_string()], Some(Priority::P1))
     );
     assert_eq!(a.due.map(|d| d.to_string()), Some("2024-07-01".into()));
-    assert_eq!(a.issue.as_ref().map(|i| i.number), Some(12));
+    assert_eq!(a.issue.as_ref().and_then(|i| i.number()), Some(12));
     assert_eq!(pm.tasks[1].priority, Some(Priority::P3));
     assert_eq!(
         pm.tasks[1].due.map(|d| d.to_string()),

@@ -29,7 +29,10 @@ use chrono::{Days, NaiveDate};
 use serde::Serialize;
 
 use crate::issue_text;
-use crate::model::{Issue, IssueState, Link, Postmortem, Status, TaskKey, TrackState};
+use crate::model::{
+    ElsewhereLink, Issue, IssueState, Link, Postmortem, Status, Task, TaskKey, TrackState,
+    TrackerRef,
+};
 use crate::parse::text::{collapse, without_refs};
 use crate::writeback::BlockRow;
 
@@ -94,6 +97,8 @@ pub struct Item {
     pub state: TrackState,
     /// Its issue, when it has one.
     pub issue: Option<IssueLink>,
+    /// Tracked outside pmtrack's issues (then `issue` is `None`).
+    pub elsewhere: Option<ElsewhereLink>,
     /// When it first counts as open: the incident start (or its issue's
     /// creation, when earlier or the incident date is unknown).
     pub opened: Option<NaiveDate>,
@@ -128,31 +133,29 @@ pub fn items_from_github(
                     },
                     due: link.due.or(effective),
                     state: link.state,
-                    issue: Some(IssueLink {
+                    issue: link.elsewhere.is_none().then(|| IssueLink {
                         number: link.number,
                         url: Some(link.url.clone()).filter(|u| !u.is_empty()),
                     }),
+                    elsewhere: link
+                        .elsewhere
+                        .as_ref()
+                        .map(|r| ElsewhereLink::of(r, Some(&link.url))),
                     opened: first_seen(pm.incident_start, link.created_at.map(|t| t.date_naive())),
                     closed: link.closed_at.map(|t| t.date_naive()),
                 },
-                None => {
-                    Item {
-                        postmortem: path.clone(),
-                        line: task.line,
-                        title: display_title(&task.title).into(),
-                        owners: task.owners.clone(),
-                        due: effective,
-                        state: state_of(task.status),
-                        issue: task.issue.as_ref().filter(|r| r.repo.is_none()).map(|r| {
-                            IssueLink {
-                                number: r.number,
-                                url: None,
-                            }
-                        }),
-                        opened: pm.incident_start,
-                        closed: None,
-                    }
-                }
+                None => Item {
+                    postmortem: path.clone(),
+                    line: task.line,
+                    title: display_title(&task.title).into(),
+                    owners: task.owners.clone(),
+                    due: effective,
+                    state: state_of(task.status),
+                    issue: here(task, None).map(|number| IssueLink { number, url: None }),
+                    elsewhere: elsewhere(task, None),
+                    opened: pm.incident_start,
+                    closed: None,
+                },
             };
             out.push(item);
         }
@@ -163,11 +166,12 @@ pub fn items_from_github(
 /// The items of each postmortem with the state its document last recorded:
 /// the rows of its status block (matched by issue number, else by title),
 /// and its own `[x]` / struck-through / status cells, which win when they
-/// say resolved. `issue_url` makes an issue's web URL from its number, when
-/// the repository is known.
+/// say resolved. `repo` (`owner/name`) and `issue_url` (an issue's web URL
+/// from its number) when the repository is known.
 pub fn items_from_documents(
     documents: &[(&Postmortem, Vec<BlockRow>)],
     due: &BTreeMap<TaskKey, Option<NaiveDate>>,
+    repo: Option<&str>,
     issue_url: &dyn Fn(u64) -> Option<String>,
 ) -> Vec<Item> {
     let mut out = Vec::new();
@@ -175,11 +179,7 @@ pub fn items_from_documents(
         let path: Arc<str> = pm.path.as_str().into();
         let mut used = vec![false; rows.len()];
         for task in &pm.tasks {
-            let number = task
-                .issue
-                .as_ref()
-                .filter(|r| r.repo.is_none())
-                .map(|r| r.number);
+            let number = here(task, repo);
             let wanted = normalise(&task.title);
             let found = rows
                 .iter()
@@ -216,12 +216,45 @@ pub fn items_from_documents(
                     number: n,
                     url: issue_url(n),
                 }),
+                elsewhere: elsewhere(task, repo).or_else(|| row.and_then(|r| r.elsewhere.clone())),
                 opened: pm.incident_start,
                 closed: None,
             });
         }
     }
     out
+}
+
+/// The number of the issue written on `task` when it names one of the
+/// synced repository's issues (`#12`, or `owner/name#12` of `repo` when
+/// known); not a pull request, not a group's tracking issue.
+fn here(task: &Task, repo: Option<&str>) -> Option<u64> {
+    task.issue
+        .as_ref()
+        .and_then(TrackerRef::github)
+        .filter(|r| !r.pull && !task.issue_from_group)
+        .filter(|r| match (&r.repo, repo) {
+            (None, _) => true,
+            (Some(r), Some(repo)) => r.eq_ignore_ascii_case(repo),
+            (Some(_), None) => false,
+        })
+        .map(|r| r.number)
+}
+
+/// Where `task` says it is tracked when that is not the synced
+/// repository's issues (its state is the document's: no token reads it).
+/// Without a known `repo`, `owner/name#12` is neither.
+fn elsewhere(task: &Task, repo: Option<&str>) -> Option<ElsewhereLink> {
+    let r = task.issue.as_ref()?;
+    let away = match r.github() {
+        None => true,
+        Some(g) if g.pull || task.issue_from_group => true,
+        Some(g) => match (&g.repo, repo) {
+            (Some(a), Some(b)) => !a.eq_ignore_ascii_case(b),
+            _ => false,
+        },
+    };
+    away.then(|| ElsewhereLink::of(r, None))
 }
 
 /// When an item first counts as open: its postmortem's incident date (an
@@ -292,6 +325,10 @@ pub struct ReportItem {
     pub age_days: Option<i32>,
     /// Its issue, or `null` when it has none.
     pub issue: Option<IssueLink>,
+    /// Where it is tracked instead, outside pmtrack's issues (absent when
+    /// not).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub elsewhere: Option<ElsewhereLink>,
 }
 
 /// The items of one postmortem.
@@ -482,6 +519,7 @@ impl Item {
             days_overdue,
             age_days: self.opened.map(|o| days_between(o, as_of).max(0)),
             issue: self.issue.clone(),
+            elsewhere: self.elsewhere.clone(),
         }
     }
 }
@@ -600,7 +638,8 @@ impl<'a> Builder<'a> {
         t.items += 1;
         t.open += usize::from(v.state == TrackState::Open);
         t.overdue += usize::from(v.overdue);
-        t.without_issue += usize::from(v.state == TrackState::Open && v.issue.is_none());
+        t.without_issue +=
+            usize::from(v.state == TrackState::Open && v.issue.is_none() && v.elsewhere.is_none());
         t.done_this_week += usize::from(
             item.state == TrackState::Done
                 && item.closed.is_some_and(|c| c > self.week_ago && c <= as_of),
@@ -918,6 +957,7 @@ mod tests {
 
     fn item(pm: &str, line: usize, title: &str, due: Option<NaiveDate>) -> Item {
         Item {
+            elsewhere: None,
             postmortem: pm.into(),
             line,
             title: title.into(),
@@ -1092,6 +1132,7 @@ mod tests {
             .iter()
             .enumerate()
             .map(|(i, t)| Link {
+                elsewhere: None,
                 key: t.key.clone(),
                 number: i as u64 + 1,
                 url: String::new(),
@@ -1248,6 +1289,7 @@ mod tests {
         let pm = crate::parse::parse("pm.md", text);
         let rows = vec![
             BlockRow {
+                elsewhere: None,
                 title: "Add alerts @alice".into(),
                 issue: Some(4),
                 owners: vec!["alice".into()],
@@ -1255,6 +1297,7 @@ mod tests {
                 state: TrackState::Done,
             },
             BlockRow {
+                elsewhere: None,
                 title: "Fix pool".into(),
                 issue: Some(5),
                 owners: vec![],
@@ -1268,7 +1311,7 @@ mod tests {
             .map(|t| (t.key.clone(), Some(date(2024, 2, 9))))
             .collect();
         let url = |n: u64| Some(format!("https://github.com/o/r/issues/{n}"));
-        let items = items_from_documents(&[(&pm, rows)], &due, &url);
+        let items = items_from_documents(&[(&pm, rows)], &due, None, &url);
         let states: Vec<TrackState> = items.iter().map(|i| i.state).collect();
         assert_eq!(
             states,

@@ -536,6 +536,7 @@ mod tests {
         );
         let items = vec![
             Item {
+                elsewhere: None,
                 postmortem: "postmortems/db.md".into(),
                 line: 7,
                 title: "Rotate keys | now @carol".into(),
@@ -550,6 +551,7 @@ mod tests {
                 closed: None,
             },
             Item {
+                elsewhere: None,
                 postmortem: "postmortems/db.md".into(),
                 line: 8,
                 title: "Write runbook".into(),

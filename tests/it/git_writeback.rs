@@ -55,6 +55,7 @@ fn links_for(ws: &Workspace) -> (Vec<pmtrack::command::workspace::Loaded>, Vec<L
         .flat_map(|l| l.postmortem.tasks.iter())
         .enumerate()
         .map(|(i, t)| Link {
+            elsewhere: None,
             key: t.key.clone(),
             number: 10 + i as u64,
             url: format!("https://github.com/acme/db/issues/{}", 10 + i),

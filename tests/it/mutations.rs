@@ -209,7 +209,7 @@ fn round_trip(path: &str, text: &str) -> Result<(), TestCaseError> {
     let pm = parse(path, text);
     let mut p = tracker.plan(&pm, &config, today);
     tracker.apply(&mut p);
-    let links = p.links(&tracker.issues);
+    let links = p.links(&tracker.issues, &Default::default());
     let edits = writeback::plan_edits(text, &pm, &links, today, &opts);
     let out = writeback::apply(text, &edits);
 
@@ -264,7 +264,7 @@ fn round_trip(path: &str, text: &str) -> Result<(), TestCaseError> {
         .collect();
     prop_assert!(sends.is_empty(), "second run sends {:#?}\n{}", sends, out);
     tracker.apply(&mut p2);
-    let links2 = p2.links(&tracker.issues);
+    let links2 = p2.links(&tracker.issues, &Default::default());
     prop_assert_eq!(writeback::render(&out, &re, &links2, today, &opts), out);
     prop_assert!(tracker
         .issues

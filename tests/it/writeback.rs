@@ -26,6 +26,7 @@ fn synth_links(pm: &Postmortem, first: u64) -> Vec<Link> {
         .map(|(i, t)| {
             let number = first + i as u64;
             Link {
+                elsewhere: None,
                 key: t.key.clone(),
                 number,
                 url: format!("https://github.com/acme/infra/issues/{number}"),
@@ -79,7 +80,7 @@ fn check_document(name: &str, text: &str) -> usize {
         assert_eq!(a.group, b.group, "{name}");
         if a.issue.is_none() {
             assert_eq!(
-                b.issue.as_ref().map(|r| r.number),
+                b.issue.as_ref().and_then(|r| r.number()),
                 Some(link.number),
                 "{name}: line {} `{}` does not carry #{}\n{out}",
                 a.line,
@@ -332,6 +333,7 @@ fn the_samples_in_docs_writeback_md_are_what_pmtrack_writes() {
             .zip(states)
             .enumerate()
             .map(|(i, (t, state))| Link {
+                elsewhere: None,
                 key: t.key.clone(),
                 number: 41 + i as u64,
                 url: format!("https://github.com/acme/db/issues/{}", 41 + i),
