@@ -413,7 +413,61 @@ pub struct ElsewhereLink {
     pub github: bool,
 }
 
+/// How a status block row or a report names an item tracked in a GitHub
+/// issue or pull request pmtrack does not manage.
+pub const TRACKED_IN: &str = "tracked in ";
+/// How a status block row or a report names an item tracked in another
+/// tracker.
+pub const TRACKED_EXTERNALLY: &str = "tracked externally: ";
+
 impl ElsewhereLink {
+    /// `tracked in [org/other#3](url)`, `tracked externally: [OPS-17](url)`;
+    /// without `markdown`, `tracked in org/other#3` and `tracked externally:
+    /// OPS-17 (url)`. A URL that would break a table cell or a link is
+    /// left out.
+    pub fn words(&self, markdown: bool) -> String {
+        let linkable = |url: &&String| {
+            !url.is_empty() && !url.contains([' ', '(', ')', '|']) && **url != self.reference
+        };
+        let shown = match self.url.as_ref().filter(linkable) {
+            Some(url) if markdown => format!("[{}]({url})", self.reference),
+            Some(url) if !self.github => format!("{} ({url})", self.reference),
+            _ => self.reference.clone(),
+        };
+        let lead = if self.github {
+            TRACKED_IN
+        } else {
+            TRACKED_EXTERNALLY
+        };
+        format!("{lead}{shown}")
+    }
+
+    /// Reads what [`ElsewhereLink::words`] wrote; `None` when `s` is not that.
+    pub fn read(s: &str) -> Option<ElsewhereLink> {
+        let t = s.trim();
+        let (rest, github) = match (
+            t.strip_prefix(TRACKED_IN),
+            t.strip_prefix(TRACKED_EXTERNALLY),
+        ) {
+            (Some(r), _) => (r.trim(), true),
+            (_, Some(r)) => (r.trim(), false),
+            _ => return None,
+        };
+        let (reference, url) = match rest.strip_prefix('[').and_then(|r| r.split_once("](")) {
+            Some((text, url)) => (text, Some(url.trim_end_matches(')'))),
+            None => match rest.strip_suffix(')').and_then(|r| r.rsplit_once(" (")) {
+                Some((text, url)) => (text, Some(url)),
+                None => (rest, None),
+            },
+        };
+        let url = url.or_else(|| reference.starts_with("http").then_some(reference));
+        Some(ElsewhereLink {
+            reference: reference.to_string(),
+            url: url.map(str::to_string),
+            github,
+        })
+    }
+
     /// The link of `r`, with `url` (a read web URL) before the written one.
     pub fn of(r: &TrackerRef, url: Option<&str>) -> ElsewhereLink {
         ElsewhereLink {

@@ -1002,70 +1002,29 @@ enum RowRef {
 }
 
 impl RowRef {
-    /// The row's cell: `[#12](url)`, `tracked in [org/other#3](url)`,
-    /// `tracked externally: [OPS-17](url)`; in plain text without links
-    /// (and an external reference's URL in parentheses).
+    /// The row's cell: `[#12](url)`, or where the item is tracked
+    /// ([`ElsewhereLink::words`]); in plain text without links.
     fn cell(&self, markdown: bool) -> String {
-        let linkable = |url: &str| !url.is_empty() && !url.contains([' ', '(', ')', '|']);
         match self {
-            RowRef::Issue(n, url) if markdown && linkable(url) => format!("[#{n}]({url})"),
-            RowRef::Issue(n, _) => format!("#{n}"),
-            RowRef::Elsewhere(e) => {
-                let shown = match e.url.as_deref() {
-                    Some(url) if markdown && linkable(url) && *url != e.reference => {
-                        format!("[{}]({url})", e.reference)
-                    }
-                    Some(url) if !markdown && linkable(url) && *url != e.reference => {
-                        format!("{} ({url})", e.reference)
-                    }
-                    _ => e.reference.clone(),
-                };
-                if e.github {
-                    format!("{TRACKED_IN}{shown}")
-                } else {
-                    format!("{TRACKED_EXTERNALLY}{shown}")
-                }
+            RowRef::Issue(n, url)
+                if markdown && !url.is_empty() && !url.contains([' ', '(', ')', '|']) =>
+            {
+                format!("[#{n}]({url})")
             }
+            RowRef::Issue(n, _) => format!("#{n}"),
+            RowRef::Elsewhere(e) => e.words(markdown),
         }
     }
 
     /// Reads a cell [`RowRef::cell`] wrote: the issue number, or where the
     /// item is tracked.
     fn read(cell: &str) -> (Option<u64>, Option<ElsewhereLink>) {
-        let t = cell.trim();
-        let (rest, github) = match (
-            t.strip_prefix(TRACKED_IN),
-            t.strip_prefix(TRACKED_EXTERNALLY),
-        ) {
-            (Some(r), _) => (r, true),
-            (_, Some(r)) => (r, false),
-            _ => return (issue_number(t), None),
-        };
-        let rest = rest.trim();
-        let (reference, url) = match rest.strip_prefix('[').and_then(|r| r.split_once("](")) {
-            Some((text, url)) => (text, Some(url.trim_end_matches(')'))),
-            None => match rest.strip_suffix(')').and_then(|r| r.rsplit_once(" (")) {
-                Some((text, url)) => (text, Some(url)),
-                None => (rest, None),
-            },
-        };
-        let url = url.or_else(|| reference.starts_with("http").then_some(reference));
-        (
-            None,
-            Some(ElsewhereLink {
-                reference: reference.to_string(),
-                url: url.map(str::to_string),
-                github,
-            }),
-        )
+        match ElsewhereLink::read(cell) {
+            Some(e) => (None, Some(e)),
+            None => (issue_number(cell), None),
+        }
     }
 }
-
-/// How a status block row names an item tracked in a GitHub issue or pull
-/// request pmtrack does not manage.
-const TRACKED_IN: &str = "tracked in ";
-/// How a status block row names an item tracked in another tracker.
-const TRACKED_EXTERNALLY: &str = "tracked externally: ";
 
 fn rows(pm: &Postmortem, by_key: &HashMap<&str, &Link>, today: NaiveDate) -> Vec<Row> {
     pm.tasks

@@ -355,6 +355,9 @@ fn annotations(all: &[report::ReportItem]) -> Vec<String> {
             if let Some(issue) = &i.issue {
                 msg.push_str(&format!("; issue #{}", issue.number));
             }
+            if let Some(e) = &i.elsewhere {
+                msg.push_str(&format!("; {}", e.words(false)));
+            }
             workflow::annotation(
                 Level::Warning,
                 &i.postmortem,

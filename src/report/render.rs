@@ -313,7 +313,10 @@ pub fn markdown_spilling(report: &Report, opts: &MarkdownOptions, spill: Spill<'
                 s,
                 "| {} | {} | {} | {} | {} | {} | {} |",
                 cell(&i.title),
-                issue_md(&i.issue),
+                match &i.elsewhere {
+                    Some(e) => cell(&e.words(true)),
+                    None => issue_md(&i.issue),
+                },
                 owners,
                 i.due.map_or_else(|| "—".to_owned(), |d| d.to_string()),
                 i.days_overdue.map_or_else(String::new, |d| d.to_string()),
@@ -490,7 +493,10 @@ pub fn table_spilling(report: &Report, spill: Spill<'_>) -> String {
                 i.due.map_or_else(|| "-".to_owned(), |d| d.to_string()),
                 i.days_overdue.map_or_else(String::new, |d| format!("{d}d")),
                 i.age_days.map_or_else(String::new, |d| format!("{d}d")),
-                state_word(i)
+                match &i.elsewhere {
+                    Some(e) => format!("{}, {}", state_word(i), e.words(false)),
+                    None => state_word(i).to_string(),
+                }
             );
             spill(&mut s);
         }

@@ -537,3 +537,117 @@ fn the_samples_in_docs_report_md_are_what_pmtrack_prints() {
         );
     }
 }
+
+/// Items tracked elsewhere are in the report with where they are tracked:
+/// with a token, a merged pull request in another repository counts as
+/// done and an open issue there as open; without one, the documents' own
+/// status blocks say it. Jira keys show as tracked externally.
+#[test]
+fn items_tracked_elsewhere_show_where_with_and_without_a_token() {
+    let w = World::new();
+    w.gh.add_repo("org", "other");
+    let pr = w.gh.open_pull("org", "other", "Fix the reflector");
+    let (_, made) = w.gh.act(
+        "POST",
+        "/repos/org/other/issues",
+        json!({"title": "Retry budget"}),
+    );
+    let issue = made["number"].as_u64().unwrap();
+    w.write(
+        "postmortems/2024-01-10-cache.md",
+        &format!(
+            "# Cache outage\n\n**Start Time:** 2024-01-10\n\n## Action Items\n\n\
+- [ ] Add a retry budget (https://github.com/org/other/issues/{issue})\n\
+- [ ] Fix the reflector (org/other#{pr} is the fix, a pull request: https://github.com/org/other/pull/{pr})\n\
+- [ ] Rotate the cache keys (Jira: OPS-17)\n"
+        ),
+    );
+    w.gh.merge_pull("org", "other", pr);
+    w.ok("sync", &["--write"]);
+    let run = w.ok(
+        "report",
+        &["--format", "json", "--all", "--as-of", "2024-03-01"],
+    );
+    let v: Value = serde_json::from_str(&run.stdout).unwrap();
+    let items = v["postmortems"][0]["items"].as_array().unwrap();
+    let by_title = |t: &str| {
+        items
+            .iter()
+            .find(|i| i["title"].as_str().unwrap().starts_with(t))
+            .unwrap_or_else(|| panic!("{t}: {items:#?}"))
+    };
+    let budget = by_title("Add a retry budget");
+    assert_eq!(budget["state"], "open");
+    assert_eq!(budget["issue"], Value::Null);
+    assert_eq!(
+        budget["elsewhere"]["reference"],
+        format!("org/other#{issue}")
+    );
+    assert_eq!(budget["elsewhere"]["github"], true);
+    assert_eq!(
+        by_title("Fix the reflector")["state"],
+        "done",
+        "a merged pull request"
+    );
+    let jira = by_title("Rotate the cache keys");
+    assert_eq!(jira["elsewhere"]["reference"], "OPS-17");
+    assert_eq!(jira["elsewhere"]["github"], false);
+    assert_eq!(v["totals"]["without_issue"], 0, "{v:#}");
+
+    // No token: the status block sync wrote says the same.
+    let offline = w.run(
+        None,
+        &[
+            "report",
+            "--format",
+            "json",
+            "--all",
+            "--as-of",
+            "2024-03-01",
+        ],
+    );
+    let v2: Value = serde_json::from_str(&offline.stdout).unwrap();
+    let items2 = v2["postmortems"][0]["items"].as_array().unwrap();
+    let states: Vec<(&str, &str)> = items2
+        .iter()
+        .map(|i| {
+            (
+                i["state"].as_str().unwrap(),
+                i["elsewhere"]["reference"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("open", format!("org/other#{issue}").as_str()),
+            ("done", format!("org/other#{pr}").as_str()),
+            ("open", "OPS-17"),
+        ]
+    );
+    // In Markdown, the link.
+    let md = w.run(
+        None,
+        &[
+            "report",
+            "--format",
+            "markdown",
+            "--all",
+            "--as-of",
+            "2024-03-01",
+        ],
+    );
+    assert!(
+        md.stdout.contains(&format!(
+            "tracked in [org/other#{issue}](https://github.com/org/other/issues/{issue})"
+        )),
+        "{}",
+        md.stdout
+    );
+    assert!(
+        md.stdout.contains("tracked externally: OPS-17"),
+        "{}",
+        md.stdout
+    );
+    w.gh.assert_clean();
+}

@@ -703,3 +703,153 @@ fn a_repeated_noop_sync_is_free_at_any_page_count() {
         w.gh.assert_clean();
     }
 }
+
+/// Items already tracked elsewhere: another repository's issue, a pull
+/// request, a Jira key. Never created here; the GitHub ones are read (one
+/// conditional GET each, free when repeated), shown in the status block,
+/// and a merged pull request ticks the item's box.
+#[test]
+fn items_tracked_elsewhere_are_never_created_and_show_their_state() {
+    let w = World::new();
+    w.gh.add_repo("org", "other");
+    let issue = w.gh.open_pull("org", "other", "placeholder");
+    // Issue numbers are shared with pull requests: #1 is a pull request
+    // here, so make #2 an issue.
+    let (_, created) = w.gh.act(
+        "POST",
+        "/repos/org/other/issues",
+        serde_json::json!({"title": "Retry budget"}),
+    );
+    let other_issue = created["number"].as_u64().unwrap();
+    let pr = issue;
+    let path = "postmortems/cache.md";
+    w.write(
+        path,
+        &format!(
+            "# Cache outage\n\n## Action Items\n\n\
+- [ ] Add a retry budget (org/other#{other_issue})\n\
+- [ ] Fix the reflector [Pull Request](https://github.com/org/other/pull/{pr})\n\
+- [ ] Rotate the cache keys (Jira: OPS-17)\n\
+- [ ] Write the cache runbook\n"
+        ),
+    );
+    let run = w.sync(&["--write"]);
+    assert!(run.stdout.contains("1 created"), "{}", run.stdout);
+    let mine = w.issues();
+    assert_eq!(
+        mine.len(),
+        1,
+        "only the untracked item gets an issue: {mine:#?}"
+    );
+    assert!(mine[0]["title"]
+        .as_str()
+        .unwrap()
+        .starts_with("Write the cache runbook"));
+    let reads: Vec<String> =
+        w.gh.requests()
+            .into_iter()
+            .filter(|e| e.method == "GET" && e.path.starts_with("/repos/org/other/issues/"))
+            .map(|e| e.path)
+            .collect();
+    assert_eq!(
+        reads,
+        [
+            format!("/repos/org/other/issues/{pr}"),
+            format!("/repos/org/other/issues/{other_issue}")
+        ],
+        "one read each, sorted by repository and number"
+    );
+    let text = std::fs::read_to_string(w.dir.path().join(path)).unwrap();
+    assert!(
+        text.contains(&format!(
+            "| Add a retry budget | tracked in [org/other#{other_issue}](https://github.com/org/other/issues/{other_issue}) | — | — | open |"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "tracked in [org/other#{pr}](https://github.com/org/other/pull/{pr})"
+        )),
+        "{text}"
+    );
+    assert!(text.contains("| tracked externally: OPS-17 |"), "{text}");
+    // The items themselves are left as written: no link of ours added.
+    assert!(
+        text.contains(&format!(
+            "- [ ] Add a retry budget (org/other#{other_issue})\n"
+        )),
+        "{text}"
+    );
+
+    // Nothing changed: a repeat writes nothing, and once the listing has
+    // seen the issue created, spends no point.
+    w.sync(&["--write"]);
+    w.gh.reset_log();
+    w.sync(&["--write"]);
+    assert!(
+        w.gh.mutating_requests().is_empty(),
+        "{:#?}",
+        w.gh.mutating_requests()
+    );
+    assert_eq!(w.gh.rate_points_spent(), 0, "{:#?}", w.gh.requests());
+    assert_eq!(
+        std::fs::read_to_string(w.dir.path().join(path)).unwrap(),
+        text
+    );
+
+    // The pull request is merged and the other issue closed as not planned:
+    // the box of the first is ticked, both rows say so, still no write here.
+    w.gh.merge_pull("org", "other", pr);
+    w.gh.close_issue("org", "other", other_issue, "not_planned");
+    w.gh.reset_log();
+    w.sync(&["--write"]);
+    assert!(
+        w.gh.mutating_requests().is_empty(),
+        "{:#?}",
+        w.gh.mutating_requests()
+    );
+    let after = std::fs::read_to_string(w.dir.path().join(path)).unwrap();
+    assert!(
+        after.contains(&format!(
+            "- [x] Fix the reflector [Pull Request](https://github.com/org/other/pull/{pr})"
+        )),
+        "{after}"
+    );
+    assert!(
+        after.contains(&format!("org/other#{other_issue}](https://github.com/org/other/issues/{other_issue}) | — | — | not planned |")),
+        "{after}"
+    );
+    assert_eq!(w.issues().len(), 1);
+    // And then it settles.
+    w.sync(&["--write"]);
+    assert_eq!(
+        std::fs::read_to_string(w.dir.path().join(path)).unwrap(),
+        after
+    );
+    w.gh.assert_clean();
+}
+
+/// A reference the token cannot read (no such repository) keeps the
+/// document's state, says why, and creates nothing.
+#[test]
+fn an_unreadable_reference_is_said_and_creates_nothing() {
+    let w = World::new();
+    w.write(
+        "postmortems/x.md",
+        "# X\n\n## Action Items\n\n- [ ] Add a retry budget (https://github.com/gone/away/issues/4)\n",
+    );
+    let run = w.sync(&["--write"]);
+    assert!(w.issues().is_empty(), "{:#?}", w.issues());
+    assert!(
+        run.stderr.contains("cannot read gone/away#4")
+            && run.stderr.contains("give the token read access"),
+        "{}",
+        run.stderr
+    );
+    let text = std::fs::read_to_string(w.dir.path().join("postmortems/x.md")).unwrap();
+    assert!(
+        text.contains("tracked in [gone/away#4](https://github.com/gone/away/issues/4)"),
+        "{text}"
+    );
+    w.gh.assert_clean();
+}

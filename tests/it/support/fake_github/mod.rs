@@ -247,6 +247,34 @@ impl FakeGitHub {
         );
     }
 
+    /// A human opens a pull request in `owner/repo` (which must exist);
+    /// returns its number (shared with the issues, as on GitHub).
+    pub fn open_pull(&self, owner: &str, repo: &str, title: &str) -> u64 {
+        let created = self.act_ok(
+            "POST",
+            format!("/repos/{owner}/{repo}/issues"),
+            json!({ "title": title }),
+        );
+        let number = created["number"].as_u64().expect("a number");
+        let mut inner = self.lock();
+        let idx = inner.world.repo_index(owner, repo).expect("add_repo first");
+        let pull = inner.world.repos[idx].issue_mut(number).expect("just made");
+        pull.pull = Some(None);
+        number
+    }
+
+    /// A human merges pull request `number`: closed, with `merged_at`.
+    pub fn merge_pull(&self, owner: &str, repo: &str, number: u64) {
+        self.close_issue(owner, repo, number, "completed");
+        let mut inner = self.lock();
+        let idx = inner.world.repo_index(owner, repo).expect("add_repo first");
+        let pull = inner.world.repos[idx]
+            .issue_mut(number)
+            .expect("a pull request");
+        pull.pull = Some(pull.closed_at.clone());
+        pull.state_reason = None;
+    }
+
     /// A human reopens an issue.
     pub fn reopen_issue(&self, owner: &str, repo: &str, number: u64) {
         let path = format!("/repos/{owner}/{repo}/issues/{number}");

@@ -505,6 +505,7 @@ fn create_issue(w: &mut World, idx: usize, body: &Value, actor: &str) -> Reply {
         updated_at: t,
         closed_at: None,
         closed_by: None,
+        pull: None,
     });
     issue_reply(w, idx, Some(number), 201).with_location()
 }

@@ -84,6 +84,8 @@ pub struct Issue {
     pub updated_at: String,
     pub closed_at: Option<String>,
     pub closed_by: Option<String>,
+    /// A pull request (the issues endpoints serve them too): when merged.
+    pub pull: Option<Option<String>>,
 }
 
 pub struct Milestone {
@@ -340,11 +342,16 @@ impl World {
             .milestone
             .and_then(|id| repo.milestones.iter().find(|m| m.id == id))
             .map(|m| self.milestone_json(repo, m));
-        json!({
+        let kind = if i.pull.is_some() { "pull" } else { "issues" };
+        let html = format!(
+            "https://github.com/{}/{}/{kind}/{}",
+            repo.owner, repo.name, i.number
+        );
+        let mut v = json!({
             "url": u, "repository_url": self.repo_url(repo),
             "labels_url": format!("{u}/labels{{/name}}"), "comments_url": format!("{u}/comments"),
             "events_url": format!("{u}/events"),
-            "html_url": format!("https://github.com/{}/{}/issues/{}", repo.owner, repo.name, i.number),
+            "html_url": html,
             "id": i.id, "node_id": format!("I_fake{}", i.id), "number": i.number,
             "title": i.title, "user": self.user_json(&i.user), "labels": labels,
             "state": i.state, "locked": false, "assignee": assignees.first(),
@@ -355,7 +362,15 @@ impl World {
             "reactions": reactions(&format!("{u}/reactions")),
             "timeline_url": format!("{u}/timeline"), "performed_via_github_app": null,
             "state_reason": i.state_reason
-        })
+        });
+        if let Some(merged_at) = &i.pull {
+            let pulls = format!("{}/pulls/{}", self.repo_url(repo), i.number);
+            v["pull_request"] = json!({
+                "url": pulls, "html_url": html, "diff_url": format!("{html}.diff"),
+                "patch_url": format!("{html}.patch"), "merged_at": merged_at,
+            });
+        }
+        v
     }
 }
 
