@@ -2036,6 +2036,77 @@ mod tests {
     }
 
     #[test]
+    fn items_tracked_elsewhere_are_never_created_and_their_github_references_are_read() {
+        let mut sim = Sim::default();
+        let src = "# X\n\n## Action items\n\n### Follow-ups, tracked in #88\n\n- Add alerts\n- Fix pool\n\n### Later\n\n- Retry budget (other/repo#5)\n- Rotate keys (Jira: OPS-4)\n- Review the [pull request](https://github.com/acme/ops/pull/7)\n- Write the runbook\n";
+        let pms = [doc("pm.md", src)];
+        let p = sim.sync(&pms, &Config::default());
+        let made: Vec<&str> = creates(&p).iter().map(|f| f.title.as_str()).collect();
+        assert_eq!(made, ["Write the runbook"]);
+        assert_eq!(p.elsewhere.len(), 5);
+        // `#88` on a group label is the group's tracking issue (this
+        // repository's), and a pull request here is not an issue.
+        assert_eq!(
+            p.to_read(),
+            [
+                ("acme/ops".to_string(), 7),
+                ("acme/ops".to_string(), 88),
+                ("other/repo".to_string(), 5)
+            ]
+        );
+        let mut read = HashMap::new();
+        read.insert(
+            ("other/repo".to_string(), 5),
+            Referenced {
+                state: TrackState::Done,
+                url: "https://github.com/other/repo/issues/5".into(),
+            },
+        );
+        let links = p.links(&sim.issues, &read);
+        let of = |title: &str| {
+            let key = &pms[0]
+                .tasks
+                .iter()
+                .find(|t| t.title.starts_with(title))
+                .unwrap()
+                .key;
+            links.iter().find(|l| &l.key == key).unwrap()
+        };
+        assert_eq!(of("Retry budget").state, TrackState::Done);
+        assert_eq!(
+            of("Retry budget").url,
+            "https://github.com/other/repo/issues/5"
+        );
+        assert_eq!(
+            of("Rotate keys").state,
+            TrackState::Open,
+            "unread: as written"
+        );
+        assert!(of("Write the runbook").elsewhere.is_none());
+        assert_settled(&sim, &pms, &Config::default());
+    }
+
+    #[test]
+    fn an_item_that_gains_a_reference_elsewhere_closes_its_own_issue_as_a_duplicate() {
+        let mut sim = Sim::default();
+        let before = [doc("pm.md", "# X\n\n## Action items\n\n- Retry budget\n")];
+        sim.sync(&before, &Config::default());
+        let n = sim.issues[0].number;
+        let after = [doc(
+            "pm.md",
+            "# X\n\n## Action items\n\n- Retry budget (other/repo#5)\n",
+        )];
+        let p = sim.sync(&after, &Config::default());
+        assert!(creates(&p).is_empty());
+        assert!(
+            p.changes.iter().any(|c| matches!(c, Change::Close { number, reason: CloseReason::Duplicate, comment: Some(m), .. } if *number == n && m == "duplicate of other/repo#5")),
+            "{:#?}",
+            p.changes
+        );
+        assert_settled(&sim, &after, &Config::default());
+    }
+
+    #[test]
     fn reference_to_an_issue_outside_the_label_is_a_noop_with_a_warning() {
         let pms = [doc(
             "pm.md",

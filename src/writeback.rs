@@ -1323,6 +1323,53 @@ mod tests {
     use TrackState::{Done, NotPlanned, Open};
 
     #[test]
+    fn items_tracked_elsewhere_keep_their_text_and_the_block_says_where_in_both_formats() {
+        for (path, want) in [
+            (
+                "pm.md",
+                [
+                    "| Retry budget | tracked in [other/repo#5](https://github.com/other/repo/pull/5) | — | — | done |",
+                    "| Rotate keys OPS-4 | tracked externally: [OPS-4](https://acme.atlassian.net/browse/OPS-4) | — | — | open |",
+                ],
+            ),
+            (
+                "pm.txt",
+                [
+                    "- Retry budget | tracked in other/repo#5 | — | no due date | done",
+                    "- Rotate keys OPS-4 | tracked externally: OPS-4 (https://acme.atlassian.net/browse/OPS-4) | — | no due date | open",
+                ],
+            ),
+        ] {
+            let text = "## Action items\n- [ ] Retry budget (other/repo#5)\n- Rotate keys [OPS-4](https://acme.atlassian.net/browse/OPS-4)\n";
+            let pm = parse(path, text);
+            let mut l = links(&pm, &[("Retry budget", 5, Done), ("Rotate keys", 0, Open)]);
+            l[0].url = "https://github.com/other/repo/pull/5".into();
+            l[1].url = String::new();
+            for (link, task) in l.iter_mut().zip(&pm.tasks) {
+                link.elsewhere = task.issue.clone();
+            }
+            let out = render(text, &pm, &l, today(), &Options::default());
+            // Ticked, and no link of ours on either item.
+            assert!(out.starts_with("## Action items\n- [x] Retry budget (other/repo#5)\n- Rotate keys [OPS-4](https://acme.atlassian.net/browse/OPS-4)\n"), "{out}");
+            for w in want {
+                assert!(out.contains(w), "{path}: no `{w}` in\n{out}");
+            }
+            let re = parse(path, &out);
+            assert_eq!(render(&out, &re, &l, today(), &Options::default()), out, "settles");
+            let rows = read_status_block(&out);
+            let back: Vec<_> = rows.iter().map(|r| (r.issue, r.elsewhere.clone().map(|e| e.reference), r.state)).collect();
+            assert_eq!(
+                back,
+                [
+                    (None, Some("other/repo#5".to_string()), Done),
+                    (None, Some("OPS-4".to_string()), Open),
+                ],
+                "{path}"
+            );
+        }
+    }
+
+    #[test]
     fn list_item_gets_a_markdown_link_at_the_end_of_its_first_line() {
         let out = run(
             "pm.md",

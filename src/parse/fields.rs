@@ -76,6 +76,160 @@ pub fn owners(raw: &str, cell: Option<&str>) -> Vec<String> {
 }
 
 /// No owner written: empty, `TBD`, `???`, `n/a`, `none`, `-`.
+/// The team a `Team: action` item names as the one doing the work
+/// (`Payments: add a retry budget` → `Payments`): the title (rule 4's part
+/// before the colon) names a team — a known team name, an acronym team
+/// (`SRE`), or `… team` / `squad` / `on-call` — and the detail starts with
+/// an action verb. A topic (`Monitoring: add alerts`) names nobody.
+pub fn team_owner<'a>(title: &'a str, detail: &str) -> Option<&'a str> {
+    let t = title.trim();
+    if t.is_empty() || t.len() > 40 || t.split_whitespace().count() > 4 || detail.is_empty() {
+        return None;
+    }
+    let verb = detail
+        .split(|c: char| !c.is_alphabetic())
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if !ACTION_VERBS.contains(&verb.as_str()) {
+        return None;
+    }
+    let lower = t.to_ascii_lowercase();
+    let last = lower.rsplit(' ').next().unwrap_or("");
+    let names_team = TEAMS.contains(&lower.as_str())
+        || (t.contains(' ') && TEAM_WORDS.contains(&last))
+        || TEAM_ACRONYMS.contains(&t);
+    names_team.then_some(t)
+}
+
+/// Verbs an action item starts with.
+const ACTION_VERBS: [&str; 72] = [
+    "add",
+    "alert",
+    "audit",
+    "automate",
+    "backfill",
+    "build",
+    "change",
+    "check",
+    "clean",
+    "communicate",
+    "configure",
+    "consider",
+    "coordinate",
+    "create",
+    "decommission",
+    "define",
+    "deploy",
+    "deprecate",
+    "design",
+    "disable",
+    "document",
+    "enable",
+    "ensure",
+    "establish",
+    "evaluate",
+    "explore",
+    "expose",
+    "extend",
+    "fix",
+    "follow",
+    "harden",
+    "implement",
+    "improve",
+    "increase",
+    "instrument",
+    "introduce",
+    "investigate",
+    "limit",
+    "make",
+    "migrate",
+    "monitor",
+    "move",
+    "patch",
+    "prepare",
+    "provide",
+    "publish",
+    "reduce",
+    "refactor",
+    "remove",
+    "replace",
+    "review",
+    "rewrite",
+    "rotate",
+    "run",
+    "schedule",
+    "set",
+    "ship",
+    "split",
+    "switch",
+    "test",
+    "track",
+    "train",
+    "update",
+    "upgrade",
+    "use",
+    "validate",
+    "verify",
+    "write",
+    "adopt",
+    "tune",
+    "revisit",
+    "reach",
+];
+
+/// Team names people write as the prefix of an action.
+const TEAMS: [&str; 40] = [
+    "android",
+    "api team",
+    "backend",
+    "billing",
+    "core",
+    "customer success",
+    "data",
+    "data engineering",
+    "database",
+    "dba",
+    "design",
+    "devops",
+    "engineering",
+    "finance",
+    "frontend",
+    "identity",
+    "infra",
+    "infrastructure",
+    "ios",
+    "legal",
+    "marketing",
+    "mobile",
+    "network",
+    "networking",
+    "observability",
+    "on-call",
+    "oncall",
+    "operations",
+    "ops",
+    "payments",
+    "platform",
+    "product",
+    "release engineering",
+    "reliability",
+    "sales",
+    "search",
+    "security",
+    "storage",
+    "support",
+    "web",
+];
+
+/// The last word of a team's name (`Checkout team`, `Core squad`).
+const TEAM_WORDS: [&str; 8] = [
+    "team", "squad", "crew", "guild", "group", "oncall", "on-call", "owners",
+];
+
+/// Teams named by an acronym, written in capitals.
+const TEAM_ACRONYMS: [&str; 9] = ["SRE", "SRES", "DBA", "DBAS", "QA", "IT", "NOC", "SOC", "PM"];
+
 fn is_placeholder(s: &str) -> bool {
     let t = s.trim();
     t.is_empty()
@@ -410,6 +564,27 @@ pub fn group_status(group: &str) -> Option<Status> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_team_prefix_names_the_owner_a_topic_does_not() {
+        for (title, detail, want) in [
+            ("Payments", "add a retry budget", Some("Payments")),
+            ("SRE", "Rotate the pager keys", Some("SRE")),
+            (
+                "Checkout team",
+                "fix the cart timeout",
+                Some("Checkout team"),
+            ),
+            ("Infra", "upgrade the load balancers", Some("Infra")),
+            ("Monitoring", "add alerts on lag", None),
+            ("DNS", "add monitoring", None),
+            ("Payments", "the retry budget was too small", None),
+            ("Payments", "", None),
+            ("Security review of the payments team", "add tests", None),
+        ] {
+            assert_eq!(team_owner(title, detail), want, "{title}: {detail}");
+        }
+    }
 
     #[test]
     fn owners_from_mentions_notes_and_cells() {

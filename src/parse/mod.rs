@@ -217,6 +217,12 @@ fn build_task(
         }
     };
     let status = fields::status(&raw.raw, raw.checked, &raw.cells, group.status);
+    let mut owners = fields::owners(&raw.raw, raw.cells.owner.as_deref());
+    if let Some(team) = fields::team_owner(&raw.title, &raw.detail) {
+        if !owners.iter().any(|o| o.eq_ignore_ascii_case(team)) {
+            owners.insert(0, team.to_string());
+        }
+    }
     let own = refs::on_item(&raw.raw, raw.cells.issue.as_deref(), defs).or_else(|| {
         let rest = raw.cells.rest.as_deref()?;
         refs::find(rest, defs, false)
@@ -225,7 +231,7 @@ fn build_task(
     Task {
         key: TaskKey(String::new()),
         horizon: group.horizon,
-        owners: fields::owners(&raw.raw, raw.cells.owner.as_deref()),
+        owners,
         due,
         priority: fields::priority(&raw.raw, raw.cells.priority.as_deref()),
         status,

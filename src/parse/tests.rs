@@ -415,3 +415,75 @@ fn a_title_with_a_spaced_colon_takes_the_next_lines_as_its_detail() {
     assert_eq!(pm.tasks.len(), 2);
     assert_eq!(pm.tasks[0].group, "Short term");
 }
+
+#[test]
+fn a_lone_nested_paragraph_explains_its_parent_and_a_lone_action_stays_one() {
+    let src = "## Action Items\n\n- [Migrate the stack into Pulumi](https://github.com/o/infra/issues/9)\n  - Nothing was managed as code. That slowed the fix.\n- Add alerts\n  - Page on lag\n";
+    let pm = parse("pm.md", src);
+    let got: Vec<_> = pm
+        .tasks
+        .iter()
+        .map(|t| (t.title.as_str(), t.detail.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "Migrate the stack into Pulumi",
+                "Nothing was managed as code. That slowed the fix."
+            ),
+            ("Add alerts", ""),
+            ("Page on lag", ""),
+        ]
+    );
+    assert_eq!(pm.tasks[0].issue.as_ref().and_then(|r| r.number()), Some(9));
+}
+
+#[test]
+fn tracker_references_on_items_rows_and_group_labels() {
+    use crate::model::TrackerRef;
+    let src = "## Action Items\n\n### Follow-ups, tracked in #88\n\n- Add alerts\n- Fix pool (OPS-4)\n\n### Later\n\n- Retry budget [#123]\n\n| Action | Owner | Status |\n| --- | --- | --- |\n| Rotate keys | kim | <https://gitlab.com/a/b/-/issues/5> |\n\n[#123]: https://github.com/o/other/pull/123\n";
+    let pm = parse("pm.md", src);
+    let refs: Vec<(Option<String>, bool)> = pm
+        .tasks
+        .iter()
+        .map(|t| (t.issue.as_ref().map(TrackerRef::short), t.issue_from_group))
+        .collect();
+    assert_eq!(
+        refs,
+        [
+            (Some("#88".into()), true),
+            (Some("OPS-4".into()), false),
+            (Some("o/other#123".into()), false),
+            (Some("https://gitlab.com/a/b/-/issues/5".into()), false),
+        ]
+    );
+    assert!(matches!(
+        &pm.tasks[2].issue,
+        Some(TrackerRef::Github(r)) if r.pull
+    ));
+}
+
+#[test]
+fn a_team_prefix_is_the_owner_and_the_title_stays() {
+    let pm = parse(
+        "pm.md",
+        "## Action Items\n\n- Payments: add a retry budget\n- Monitoring: add lag alerts\n",
+    );
+    let got: Vec<_> = pm
+        .tasks
+        .iter()
+        .map(|t| (t.title.as_str(), t.detail.as_str(), t.owners.clone()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "Payments",
+                "add a retry budget",
+                vec!["Payments".to_string()]
+            ),
+            ("Monitoring", "add lag alerts", vec![]),
+        ]
+    );
+}
