@@ -98,7 +98,7 @@ pub struct Item {
     /// Its issue, when it has one.
     pub issue: Option<IssueLink>,
     /// Tracked outside pmtrack's issues (then `issue` is `None`).
-    pub elsewhere: Option<ElsewhereLink>,
+    pub elsewhere: Option<Box<ElsewhereLink>>,
     /// When it first counts as open: the incident start (or its issue's
     /// creation, when earlier or the incident date is unknown).
     pub opened: Option<NaiveDate>,
@@ -140,7 +140,7 @@ pub fn items_from_github(
                     elsewhere: link
                         .elsewhere
                         .as_ref()
-                        .map(|r| ElsewhereLink::of(r, Some(&link.url))),
+                        .map(|r| Box::new(ElsewhereLink::of(r, Some(&link.url)))),
                     opened: first_seen(pm.incident_start, link.created_at.map(|t| t.date_naive())),
                     closed: link.closed_at.map(|t| t.date_naive()),
                 },
@@ -216,7 +216,8 @@ pub fn items_from_documents(
                     number: n,
                     url: issue_url(n),
                 }),
-                elsewhere: elsewhere(task, repo).or_else(|| row.and_then(|r| r.elsewhere.clone())),
+                elsewhere: elsewhere(task, repo)
+                    .or_else(|| row.and_then(|r| r.elsewhere.clone().map(Box::new))),
                 opened: pm.incident_start,
                 closed: None,
             });
@@ -244,7 +245,7 @@ fn here(task: &Task, repo: Option<&str>) -> Option<u64> {
 /// Where `task` says it is tracked when that is not the synced
 /// repository's issues (its state is the document's: no token reads it).
 /// Without a known `repo`, `owner/name#12` is neither.
-fn elsewhere(task: &Task, repo: Option<&str>) -> Option<ElsewhereLink> {
+fn elsewhere(task: &Task, repo: Option<&str>) -> Option<Box<ElsewhereLink>> {
     let r = task.issue.as_ref()?;
     let away = match r.github() {
         None => true,
@@ -254,7 +255,7 @@ fn elsewhere(task: &Task, repo: Option<&str>) -> Option<ElsewhereLink> {
             _ => false,
         },
     };
-    away.then(|| ElsewhereLink::of(r, None))
+    away.then(|| Box::new(ElsewhereLink::of(r, None)))
 }
 
 /// When an item first counts as open: its postmortem's incident date (an
@@ -328,7 +329,7 @@ pub struct ReportItem {
     /// Where it is tracked instead, outside pmtrack's issues (absent when
     /// not).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub elsewhere: Option<ElsewhereLink>,
+    pub elsewhere: Option<Box<ElsewhereLink>>,
 }
 
 /// The items of one postmortem.
