@@ -181,15 +181,24 @@ impl IssueRef {
         }
     }
 
-    /// Whether it names an issue of `repo` (`owner/name`), the repository
-    /// pmtrack syncs: then that issue is the item's issue. A pull request,
+    /// Whether it names an issue of `repo` (`owner/name`) on `host` (the
+    /// web host, `github.com`), the repository pmtrack syncs: then that
+    /// issue is the item's issue. A pull request,
     /// or an issue of another repository, tracks the item elsewhere.
-    pub fn is_issue_of(&self, repo: &str) -> bool {
+    pub fn is_issue_of(&self, repo: &str, host: &str) -> bool {
         !self.pull
             && self
                 .repo
                 .as_deref()
                 .is_none_or(|r| r.eq_ignore_ascii_case(repo))
+            && self.host().is_none_or(|h| h.eq_ignore_ascii_case(host))
+    }
+
+    /// The host of its link (`github.com`), lower case; `None` for `#12`.
+    pub fn host(&self) -> Option<String> {
+        let url = self.url.as_deref()?;
+        let rest = url.split_once("://").map_or(url, |(_, r)| r);
+        Some(rest.split('/').next().unwrap_or("").to_ascii_lowercase())
     }
 
     /// `owner/name#12` (or `#12`), as people write it.

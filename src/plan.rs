@@ -316,6 +316,7 @@ impl Plan {
         let mut out: Vec<(String, u64)> = self
             .elsewhere
             .values()
+            .filter(|e| e.readable)
             .filter_map(|e| e.reference.github())
             .map(|r| (self.repo_of(r.repo.as_deref()), r.number))
             .collect();
@@ -433,6 +434,17 @@ pub struct Elsewhere {
     pub reference: TrackerRef,
     /// Its state as the document writes it.
     pub written: TrackState,
+    /// A GitHub issue or pull request on the synced repository's host,
+    /// whose state can be read ([`Plan::to_read`]).
+    #[serde(skip)]
+    pub readable: bool,
+}
+
+/// The lower-case host of a server URL (`https://github.com` →
+/// `github.com`).
+fn web_host(server_url: &str) -> String {
+    let rest = server_url.split_once("://").map_or(server_url, |(_, r)| r);
+    rest.split('/').next().unwrap_or("").to_ascii_lowercase()
 }
 
 /// A managed issue with its marker read.
@@ -533,6 +545,9 @@ pub fn plan(input: &PlanInput) -> Plan {
     }
     let task_keys: BTreeSet<&TaskKey> = items.iter().map(|i| &i.task.key).collect();
 
+    // The web host of this repository's issues, for references by URL.
+    let host = web_host(input.server_url);
+
     // Which issue numbers are taken, and by which item (`path:line`).
     let mut claimed: BTreeMap<u64, String> = BTreeMap::new();
 
@@ -544,10 +559,14 @@ pub fn plan(input: &PlanInput) -> Plan {
         // Another repository's issue, a pull request, another tracker, or
         // a tracking issue named on the group label: tracked there, never
         // created here.
-        let Some(r) = reference
-            .github()
-            .filter(|r| r.is_issue_of(input.repo) && !item.task.issue_from_group)
-        else {
+        let Some(r) = reference.github().filter(|r| {
+            // By URL on another host only when it names a managed
+            // issue (a test server, a proxy): never one's own duplicate.
+            let managed = index.contains_key(&r.number);
+            (r.is_issue_of(input.repo, &host)
+                || (managed && r.is_issue_of(input.repo, &r.host().unwrap_or_default())))
+                && !item.task.issue_from_group
+        }) else {
             item.target = Target::Elsewhere(reference.clone());
             continue;
         };
@@ -776,11 +795,16 @@ pub fn plan(input: &PlanInput) -> Plan {
             }
             Target::Elsewhere(r) => {
                 let written = TrackState::of(item.task.status);
+                // Read through this API: GitHub references on this host.
+                let readable = r
+                    .github()
+                    .is_some_and(|g| g.host().is_none_or(|h| h == host));
                 out.elsewhere.insert(
                     key,
                     Elsewhere {
                         reference: r.clone(),
                         written,
+                        readable,
                     },
                 );
                 tracked_in = Some(r.short());
@@ -2084,6 +2108,36 @@ mod tests {
         );
         assert!(of("Write the runbook").elsewhere.is_none());
         assert_settled(&sim, &pms, &Config::default());
+    }
+
+    #[test]
+    fn a_reference_by_url_is_this_repositorys_issue_only_on_this_host() {
+        let mut sim = Sim::default();
+        sim.sync(
+            &[doc("pm.md", "# X\n\n## Action items\n\n- Retry budget\n")],
+            &Config::default(),
+        );
+        let n = sim.issues[0].number;
+        let on = |host: &str, m: u64| {
+            let src = format!("# X\n\n## Action items\n\n- Retry budget ([#{m}](https://{host}/acme/ops/issues/{m}))\n");
+            sim.plan(&[doc("pm.md", &src)], &[], &Config::default())
+        };
+        let here = on("github.com", n);
+        assert!(here.is_noop() && here.elsewhere.is_empty(), "{here:#?}");
+        assert_eq!(here.issue_of.values().collect::<Vec<_>>(), [&n]);
+        // A link to a managed issue through another host name (a proxy, a
+        // test server) is still that issue: never its own duplicate.
+        let proxied = on("127.0.0.1:8080", n);
+        assert!(
+            proxied.is_noop() && proxied.elsewhere.is_empty(),
+            "{proxied:#?}"
+        );
+        // Another number of the same owner/name on another server (a
+        // GitHub Enterprise, a Gitea): tracked there, not read through
+        // this API, and the item's own issue is closed as a duplicate.
+        let there = on("git.example.com", n + 5);
+        assert_eq!(there.elsewhere.len(), 1);
+        assert!(there.to_read().is_empty());
     }
 
     #[test]

@@ -189,7 +189,8 @@ fn bare_url(s: &str) -> &str {
     s[..end].trim_end_matches(['.', ',', ';', ':', '!', '?'])
 }
 
-/// What a URL references, if it is an issue tracker's page.
+/// What a URL references, if it is an issue tracker's page. The host of
+/// a GitHub reference is in its `url`.
 pub fn of_url(url: &str) -> Option<TrackerRef> {
     let rest = url
         .strip_prefix("https://")
@@ -198,8 +199,10 @@ pub fn of_url(url: &str) -> Option<TrackerRef> {
     let host = host.to_ascii_lowercase();
     let path_only = path.split(['?', '#']).next().unwrap_or("");
     let segs: Vec<&str> = path_only.split('/').filter(|s| !s.is_empty()).collect();
-    // GitHub (and GitHub Enterprise): owner/repo/issues|pull/N.
-    if host.contains("github") && !host.starts_with("gist.") && segs.len() >= 4 {
+    // GitHub, and GitHub Enterprise on any host name: owner/repo/issues|pull/N
+    // (GitLab writes `/-/issues/`; the planner checks the host).
+    let other_forge = ["gitlab", "bitbucket"].iter().any(|f| host.contains(f));
+    if !other_forge && !host.starts_with("gist.") && segs.len() >= 4 {
         let pull = match segs[2] {
             "issues" => Some(false),
             "pull" | "pulls" => Some(true),
@@ -213,7 +216,6 @@ pub fn of_url(url: &str) -> Option<TrackerRef> {
                 url: Some(url.to_string()),
             }));
         }
-        return None;
     }
     // Jira: …/browse/KEY-12, or ?selectedIssue=KEY-12.
     let jira_key = segs
@@ -391,6 +393,9 @@ mod tests {
             gh(Some("kubernetes/test-infra"), 12829, false, Some(url))
         );
         assert_eq!(item("C# code and abc#12 and #12abc"), None);
+        // GitHub Enterprise on any host name.
+        let ghe = "https://git.acme.com/ops/db/issues/4";
+        assert_eq!(item(ghe), gh(Some("ops/db"), 4, false, Some(ghe)));
     }
 
     #[test]

@@ -71,6 +71,8 @@ impl World {
             .env("PMTRACK_WRITE_INTERVAL", "0")
             .env("PMTRACK_MAX_WAIT", "3")
             .env("PMTRACK_ETAG_CACHE", self.cache_file())
+            // The fake's issues say they live on github.com (`html_url`).
+            .env("GITHUB_SERVER_URL", "https://github.com")
             .env("NO_COLOR", "1");
         if let Some(t) = token {
             c.env("GITHUB_TOKEN", t);
@@ -93,6 +95,8 @@ impl World {
             .env("PMTRACK_WRITE_INTERVAL", interval)
             .env("PMTRACK_MAX_WAIT", "3")
             .env("PMTRACK_ETAG_CACHE", self.cache_file())
+            // The fake's issues say they live on github.com (`html_url`).
+            .env("GITHUB_SERVER_URL", "https://github.com")
             .args(["sync", "--api-url", &url, "--repo", "o/r"])
             .args(args)
             .stdout(std::process::Stdio::piped())
