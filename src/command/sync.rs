@@ -167,6 +167,28 @@ impl Summary {
     }
 }
 
+/// `3 action items are tracked elsewhere (org/other#12, OPS-17, …)`: why
+/// they get no issue here.
+fn elsewhere_note(plan: &Plan) -> String {
+    let mut shown: Vec<String> = plan
+        .elsewhere
+        .values()
+        .map(|e| e.reference.short())
+        .collect();
+    shown.sort();
+    shown.dedup();
+    let n = plan.elsewhere.len();
+    let more = shown.len() > 3;
+    shown.truncate(3);
+    format!(
+        "{n} action item{} tracked elsewhere ({}{}): no issue is made for {}",
+        if n == 1 { " is" } else { "s are" },
+        shown.join(", "),
+        if more { ", …" } else { "" },
+        if n == 1 { "it" } else { "them" },
+    )
+}
+
 /// The JSON printed by `sync --format json`.
 #[derive(Debug, Serialize)]
 struct SyncJson<'a> {
@@ -541,6 +563,9 @@ pub fn run(
     let (plan, report, first, requests, points, referenced) = result?;
     for w in &plan.warnings {
         out.stderr.push(format!("warning: {w}"));
+    }
+    if !plan.elsewhere.is_empty() {
+        out.stderr.push(elsewhere_note(&plan));
     }
 
     let Some(report) = report else {

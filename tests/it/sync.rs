@@ -735,6 +735,13 @@ fn items_tracked_elsewhere_are_never_created_and_show_their_state() {
     );
     let run = w.sync(&["--write"]);
     assert!(run.stdout.contains("1 created"), "{}", run.stdout);
+    assert!(
+        run.stderr.contains(&format!(
+            "3 action items are tracked elsewhere (OPS-17, org/other#{pr}, org/other#{other_issue}): no issue is made for them"
+        )),
+        "{}",
+        run.stderr
+    );
     let mine = w.issues();
     assert_eq!(
         mine.len(),
