@@ -83,23 +83,24 @@ pub fn owners(raw: &str, cell: Option<&str>) -> Vec<String> {
 /// an action verb. A topic (`Monitoring: add alerts`) names nobody.
 pub fn team_owner<'a>(title: &'a str, detail: &str) -> Option<&'a str> {
     let t = title.trim();
-    if t.is_empty() || t.len() > 40 || t.split_whitespace().count() > 4 || detail.is_empty() {
+    if t.is_empty() || t.len() > 40 || detail.is_empty() || t.split(' ').count() > 4 {
+        return None;
+    }
+    let last = t.rsplit(' ').next().unwrap_or("");
+    let names_team = TEAM_ACRONYMS.contains(&t)
+        || TEAMS.iter().any(|n| n.eq_ignore_ascii_case(t))
+        || (t.contains(' ') && TEAM_WORDS.iter().any(|w| w.eq_ignore_ascii_case(last)));
+    if !names_team {
         return None;
     }
     let verb = detail
         .split(|c: char| !c.is_alphabetic())
         .next()
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    if !ACTION_VERBS.contains(&verb.as_str()) {
-        return None;
-    }
-    let lower = t.to_ascii_lowercase();
-    let last = lower.rsplit(' ').next().unwrap_or("");
-    let names_team = TEAMS.contains(&lower.as_str())
-        || (t.contains(' ') && TEAM_WORDS.contains(&last))
-        || TEAM_ACRONYMS.contains(&t);
-    names_team.then_some(t)
+        .unwrap_or("");
+    ACTION_VERBS
+        .iter()
+        .any(|v| v.eq_ignore_ascii_case(verb))
+        .then_some(t)
 }
 
 /// Verbs an action item starts with.

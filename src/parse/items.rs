@@ -750,15 +750,24 @@ fn emit_table(
                 priority: get(priority),
                 status: get(status),
                 issue: get(issue),
-                rest: Some(
-                    cells
-                        .iter()
-                        .enumerate()
-                        .filter(|&(i, _)| i != action && Some(i) != issue)
-                        .map(|(_, c)| c.as_str())
-                        .collect::<Vec<_>>()
-                        .join(" | "),
-                ),
+                // Only a row that may hold a reference keeps its other
+                // cells (most rows hold none).
+                rest: {
+                    let others = || {
+                        cells
+                            .iter()
+                            .enumerate()
+                            .filter(move |&(i, _)| i != action && Some(i) != issue)
+                            .map(|(_, c)| c.as_str())
+                    };
+                    others()
+                        .any(|c| {
+                            let b = c.as_bytes();
+                            memchr::memchr3(b'#', b':', b'[', b).is_some()
+                                || memchr::memchr(b'-', b).is_some()
+                        })
+                        .then(|| others().collect::<Vec<_>>().join(" | "))
+                },
             },
         });
     }

@@ -99,7 +99,8 @@ pub fn parse(path: &str, src: &str) -> Postmortem {
         // Reference-style link definitions, read once, when a document has
         // some (`[label]: url`).
         let defs = defs.get_or_insert_with(|| {
-            if memchr::memmem::find(src.as_bytes(), b"]:").is_some() {
+            let b = src.as_bytes();
+            if memchr::memchr_iter(b']', b).any(|p| b.get(p + 1) == Some(&b':')) {
                 refs::Defs::of(lines.iter().filter(|l| !l.hidden).map(|l| l.text))
             } else {
                 refs::Defs::default()

@@ -64,7 +64,8 @@ pub fn on_item(raw: &str, cell: Option<&str>, defs: &Defs) -> Option<TrackerRef>
 /// (`Follow-ups, tracked in #88`): only when the label says it tracks
 /// (a bare `Phase #2` is not a reference).
 pub fn on_group(group: &str) -> Option<TrackerRef> {
-    if group.is_empty() {
+    // Every reference a label can state holds a digit.
+    if !group.bytes().any(|c| c.is_ascii_digit()) {
         return None;
     }
     let l = group.to_ascii_lowercase();
@@ -83,13 +84,35 @@ pub fn on_group(group: &str) -> Option<TrackerRef> {
 /// a bare Jira key counts without a hint around it.
 pub fn find(s: &str, defs: &Defs, cell: bool) -> Option<TrackerRef> {
     let b = s.as_bytes();
-    // Every form has one of these bytes: most item text has none.
-    if !b.iter().any(|&c| matches!(c, b'#' | b'[' | b':' | b'-')) {
+    // Which forms can be there at all, from one look each: most item text
+    // holds none, and the byte loop below then never runs.
+    let (mut links, mut numbers, mut urls, mut keys) = (false, false, false, false);
+    for p in memchr::memchr3_iter(b'[', b'<', b'#', b) {
+        match b[p] {
+            b'#' => numbers = true,
+            _ => links = true,
+        }
+        if links && numbers {
+            break;
+        }
+    }
+    for p in memchr::memchr2_iter(b':', b'-', b) {
+        match b[p] {
+            b':' => urls |= b[p + 1..].starts_with(b"//"),
+            _ => keys |= b.get(p + 1).is_some_and(u8::is_ascii_digit),
+        }
+        if urls && keys {
+            break;
+        }
+    }
+    if !(links || urls || numbers || keys) {
         return None;
     }
     let mut i = 0;
     while i < b.len() {
         match b[i] {
+            b'[' | b'<' | b'h' | b'#' if !(links || urls || numbers) => {}
+            c if c.is_ascii_uppercase() && !keys => {}
             b'[' => {
                 if let Some((found, next)) = link_at(s, i, defs) {
                     if found.is_some() {
