@@ -7,6 +7,49 @@
 //! `git`, `files`, `workflow`) do IO and know nothing of postmortems beyond
 //! the model; `command` joins edges to the core; `cli` parses arguments,
 //! prints and reads the clock.
+//!
+//! # Module map
+//!
+//! Who may use whom (`crate::…` outside tests); `tests/it/module_map.rs`
+//! keeps it true. Lower layers first; nothing uses a module above it.
+//!
+//! - `error` → nothing
+//! - `model` → nothing
+//! - `parse` → `model`
+//! - `config` → `model` `error`
+//! - `issue_text` → `model` `parse`
+//! - `plan` → `model` `parse` `config` `issue_text`
+//! - `writeback` → `model` `parse`
+//! - `report` → `model` `parse` `issue_text` `writeback`
+//! - `files` → `error`
+//! - `git` → `error`
+//! - `workflow` → `error`
+//! - `github` → `model` `error` `plan` `issue_text` `report` (the last two
+//!   are on their way out: the edge should apply plain changes)
+//! - `command` → `model` `error` `parse` `config` `issue_text` `plan`
+//!   `writeback` `report` `files` `git` `workflow` `github`
+//! - `cli` → `command` `workflow`
+//!
+//! # Glossary
+//!
+//! One name per concept:
+//!
+//! - **postmortem** ([`model::Postmortem`]): one document, parsed.
+//! - **action item** ([`model::Task`]): one corrective measure in it, with
+//!   its group, owners, due date, status and tracker reference.
+//! - **tracker reference** ([`model::TrackerRef`]): an issue, pull request,
+//!   Jira key or tracker URL written on an item; an item whose reference
+//!   points outside this repository's issues is **tracked elsewhere**.
+//! - **issue** ([`model::Issue`]): a GitHub issue pmtrack manages, found by
+//!   the hidden **marker** in its body ([`issue_text`]).
+//! - **change** ([`plan::Change`]): one thing to do to an issue; a **plan**
+//!   ([`plan::Plan`]) is every change of a run.
+//! - **link** ([`model::Link`]): after a sync, where an item is tracked and
+//!   in what state.
+//! - **write-back edit** ([`writeback::Edit`]): one splice into a document:
+//!   an issue reference, a ticked box, the **status block**.
+//! - **report** ([`report::Report`]): open and overdue items, by postmortem
+//!   and by owner.
 #![warn(missing_docs)]
 
 pub mod cli;

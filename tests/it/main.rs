@@ -4,6 +4,7 @@ mod budget;
 mod corpus;
 mod fake_github_selftest;
 mod guarantees;
+mod module_map;
 mod mutations;
 mod report;
 mod settle;
