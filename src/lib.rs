@@ -28,7 +28,7 @@
 //!   are on their way out: the edge should apply plain changes)
 //! - `command` → `model` `error` `parse` `config` `issue_text` `plan`
 //!   `writeback` `report` `files` `git` `workflow` `github`
-//! - `cli` → `command` `workflow`
+//! - `cli` → `command` `workflow` `github`
 //!
 //! # Glossary
 //!
@@ -51,6 +51,8 @@
 //! - **report** ([`report::Report`]): open and overdue items, by postmortem
 //!   and by owner.
 #![warn(missing_docs)]
+// Only the command line prints (`cli`, and `main.rs`, a crate of its own).
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod cli;
 pub mod command;

@@ -10,6 +10,23 @@ pub mod sync;
 pub mod workspace;
 pub mod writeback;
 
+/// What a command gets from the command line besides its own arguments.
+#[derive(Clone, Copy)]
+pub struct Request<'a> {
+    /// The folder pmtrack runs in.
+    pub cwd: &'a std::path::Path,
+    /// `--config FILE`.
+    pub config_path: Option<&'a std::path::Path>,
+    /// Today in UTC (or `PMTRACK_TODAY`): commands never read the clock.
+    pub today: chrono::NaiveDate,
+    /// `--verbose`.
+    pub verbose: bool,
+    /// The GitHub Actions runtime, when in Actions.
+    pub actions: Option<&'a crate::workflow::Runtime>,
+    /// Where waits, notes and per-change progress go, as they happen.
+    pub progress: &'a dyn crate::github::Progress,
+}
+
 /// Where a command's standard output goes, piece by piece, as it is
 /// produced: the CLI prints it. An error (a closed pipe) stops the command.
 pub type Stdout<'a> = &'a mut dyn FnMut(&str) -> std::io::Result<()>;

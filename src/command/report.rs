@@ -18,14 +18,14 @@
 use super::context::{self, Target};
 use super::sync::SyncEnv;
 use super::workspace::Workspace;
-use super::Outcome;
+use super::{Outcome, Request};
 use crate::error::{Error, Result};
 use crate::github::report_ops::ReportIssueOutcome;
-use crate::github::{Applied, GitHub, Progress};
+use crate::github::{GitHub, Progress};
 use crate::model::{Issue, Postmortem};
 use crate::plan::{self, LabelSpec, PlanInput};
 use crate::report::{self, render, Filter, Item, Report, Source};
-use crate::workflow::{self, Level, Runtime};
+use crate::workflow::{self, Level};
 use crate::writeback::read_status_block;
 use chrono::NaiveDate;
 
@@ -86,17 +86,6 @@ impl ReportArgs {
 /// Colour of the overdue label when pmtrack creates it.
 const OVERDUE_COLOR: &str = "d93f0b";
 
-/// Wait notes go straight to stderr: a rate-limit wait can be long.
-struct Notes;
-
-impl Progress for Notes {
-    fn note(&self, line: &str) {
-        let actions = crate::workflow::Runtime::from_process().is_some();
-        eprintln!("{}", crate::workflow::for_log(line, actions));
-    }
-    fn step(&self, _done: usize, _total: usize, _applied: &Applied, _line: &str) {}
-}
-
 /// What a worker keeps of one document.
 enum Read {
     /// Before `since`: only counted.
@@ -117,18 +106,20 @@ struct Posted {
 
 /// Runs `pmtrack report`, printing the report to `stdout` while it is
 /// rendered.
-// Eight parameters until the request struct of the structure step (issue 15).
-#[allow(clippy::too_many_arguments)]
 pub fn run(
-    cwd: &std::path::Path,
-    config_path: Option<&std::path::Path>,
+    req: &Request<'_>,
     args: &ReportArgs,
     env: &SyncEnv,
-    actions: Option<&Runtime>,
-    today: NaiveDate,
-    verbose: bool,
     mut stdout: super::Stdout<'_>,
 ) -> Result<Outcome> {
+    let Request {
+        cwd,
+        config_path,
+        today,
+        verbose,
+        actions,
+        progress,
+    } = *req;
     let as_of = args.as_of.unwrap_or(today);
     let token = context::token(
         args.github.github_token.as_deref(),
@@ -229,7 +220,7 @@ pub fn run(
                 .map_err(|e| Error::GitHub(format!("cannot start the async runtime: {e}")))?;
             runtime.block_on(async {
                 let mut gh = GitHub::new(gh_opts)?;
-                let listing = gh.list_managed(&cfg.labels.base, &Notes).await?;
+                let listing = gh.list_managed(&cfg.labels.base, progress).await?;
                 if verbose {
                     out.stderr.push(format!(
                         "listed {} managed issues of {} in {} pages ({} not modified, {} rate-limit points)",
@@ -252,7 +243,7 @@ pub fn run(
                     branch: &target.branch,
                     assignable: None,
                 });
-                let referenced = gh.read_referenced(&plan.to_read(), &Notes).await;
+                let referenced = gh.read_referenced(&plan.to_read(), progress).await;
                 let links = plan.links(&listing.issues, &referenced);
                 let items = report::items_from_github(&postmortems, &plan.due, &links);
                 let mut report = report::build(&postmortems, &items, &opts);
@@ -261,7 +252,7 @@ pub fn run(
                 let mut posted = Posted::default();
                 if args.post {
                     let md = render::markdown(&report, &md_opts);
-                    posted = post(&mut gh, &ws, &report, &items, &listing.issues, &md).await?;
+                    posted = post(&mut gh, &ws, &report, &items, &listing.issues, &md, progress).await?;
                 }
                 Ok::<_, Error>((report, posted))
             })?
@@ -378,6 +369,7 @@ async fn post(
     items: &[Item],
     issues: &[Issue],
     markdown: &str,
+    progress: &dyn Progress,
 ) -> Result<Posted> {
     let cfg = &ws.config;
     let label = cfg.report.overdue_label.clone();
@@ -393,15 +385,15 @@ async fn post(
             color: OVERDUE_COLOR.to_owned(),
             description: "A postmortem action item past its due date (pmtrack)".to_owned(),
         };
-        if gh.ensure_label(&spec, &Notes).await? {
+        if gh.ensure_label(&spec, progress).await? {
             posted.lines.push(format!("created label `{label}`"));
         }
     }
     for c in &changes {
         let done = if c.add {
-            gh.add_label(c.number, &label, &Notes).await?
+            gh.add_label(c.number, &label, progress).await?
         } else {
-            gh.remove_label(c.number, &label, &Notes).await?
+            gh.remove_label(c.number, &label, progress).await?
         };
         match done {
             Ok(()) => {
@@ -419,7 +411,7 @@ async fn post(
     let labels = vec![cfg.labels.base.clone(), report::REPORT_LABEL.to_owned()];
     let existing = report::find_report_issue(issues);
     let ri = gh
-        .post_report_issue(existing, &cfg.report.title, &body, &labels, &Notes)
+        .post_report_issue(existing, &cfg.report.title, &body, &labels, progress)
         .await?;
     let what = match ri.outcome {
         ReportIssueOutcome::Created => {

@@ -6,22 +6,20 @@
 //!
 //! It reads the process environment (GITHUB_*, PMTRACK_*) once, in
 //! [`SyncEnv::from_process`]; it never reads the clock (`today` comes from
-//! the CLI). Its only live output is progress on stderr (a bar on a
-//! terminal, plain lines otherwise); everything else is returned in the
-//! [`Outcome`] for the CLI to print.
+//! the CLI). Its live output (waits, per-change progress) goes to the
+//! request's [`crate::github::Progress`], which the CLI draws on stderr;
+//! everything else is returned in the [`Outcome`] for the CLI to print.
 
 use super::context;
 use super::workspace::{Loaded, Workspace};
-use super::Outcome;
+use super::{Outcome, Request};
 use crate::error::{Error, Result};
-use crate::github::{Applied, ApplyOutcome, GitHub, Progress};
+use crate::github::{Applied, ApplyOutcome, GitHub};
 use crate::model::{CloseReason, Issue, Link};
 use crate::plan::{self, Change, Plan, PlanInput};
 use chrono::NaiveDate;
 use serde::Serialize;
-use std::cell::RefCell;
 use std::collections::HashMap;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 /// Output format of `sync`.
@@ -309,78 +307,16 @@ fn select_scope(ws: &Workspace, args: &SyncArgs) -> Result<Scope> {
     })
 }
 
-/// Progress on stderr: a bar on a terminal, plain lines otherwise.
-struct StderrProgress {
-    bar: RefCell<Option<indicatif::ProgressBar>>,
-    tty: bool,
-    /// In GitHub Actions: lines are made inert ([`crate::workflow::inert`]).
-    actions: bool,
-}
-
-impl StderrProgress {
-    fn new() -> StderrProgress {
-        StderrProgress {
-            bar: RefCell::new(None),
-            tty: std::io::stderr().is_terminal(),
-            actions: crate::workflow::Runtime::from_process().is_some(),
-        }
-    }
-
-    fn line(&self, text: &str) {
-        let text = crate::workflow::for_log(text, self.actions);
-        match self.bar.borrow().as_ref() {
-            Some(bar) => bar.println(text),
-            None => eprintln!("{text}"),
-        }
-    }
-
-    fn finish(&self) {
-        if let Some(bar) = self.bar.borrow_mut().take() {
-            bar.finish_and_clear();
-        }
-    }
-}
-
-impl Progress for StderrProgress {
-    fn note(&self, line: &str) {
-        self.line(line);
-    }
-
-    fn step(&self, done: usize, total: usize, applied: &Applied, line: &str) {
-        if self.tty && self.bar.borrow().is_none() && total > 1 {
-            let bar = indicatif::ProgressBar::new(total as u64);
-            if let Ok(style) =
-                indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {wide_msg}")
-            {
-                bar.set_style(style);
-            }
-            bar.set_position(done.saturating_sub(1) as u64);
-            *self.bar.borrow_mut() = Some(bar);
-        }
-        if let Some(bar) = self.bar.borrow().as_ref() {
-            bar.set_position(done as u64);
-            bar.set_message(crate::workflow::printable(line).into_owned());
-        }
-        if applied.outcome != ApplyOutcome::Unchanged {
-            if self.tty {
-                self.line(line);
-            } else {
-                self.line(&format!("[{done}/{total}] {line}"));
-            }
-        }
-    }
-}
-
 /// Runs `pmtrack sync`.
-pub fn run(
-    cwd: &Path,
-    config_path: Option<&Path>,
-    args: &SyncArgs,
-    env: &SyncEnv,
-    today: NaiveDate,
-    verbose: bool,
-    actions: Option<&crate::workflow::Runtime>,
-) -> Result<Outcome> {
+pub fn run(req: &Request<'_>, args: &SyncArgs, env: &SyncEnv) -> Result<Outcome> {
+    let Request {
+        cwd,
+        config_path,
+        today,
+        verbose,
+        actions,
+        progress,
+    } = *req;
     let token = context::token(
         args.github.github_token.as_deref(),
         args.github.gh_token.as_deref(),
@@ -451,7 +387,6 @@ pub fn run(
         .enable_all()
         .build()
         .map_err(|e| Error::GitHub(format!("cannot start the async runtime: {e}")))?;
-    let progress = StderrProgress::new();
     let full_name = target.full_name();
     let base_label = ws.config.labels.base.clone();
 
@@ -463,7 +398,7 @@ pub fn run(
             ));
             Vec::new()
         } else {
-            let listing = gh.list_managed(&base_label, &progress).await?;
+            let listing = gh.list_managed(&base_label, progress).await?;
             if verbose {
                 out.stderr.push(format!(
                     "listed {} managed issues of {full_name} in {} pages ({} not modified, {} rate-limit points)",
@@ -508,7 +443,7 @@ pub fn run(
         if has_token && plan.adds_assignees() {
             // Someone new to assign: learn who can be, so a login GitHub
             // refuses is left out now and is not sent again on every run.
-            if let Some(set) = gh.assignable(&progress).await? {
+            if let Some(set) = gh.assignable(progress).await? {
                 plan = plan::plan(&PlanInput {
                     assignable: Some(&set),
                     ..input
@@ -539,13 +474,13 @@ pub fn run(
             stop_signal().await;
             stop.store(true, std::sync::atomic::Ordering::SeqCst);
         });
-        let report = gh.apply(&plan.changes, &plan.labels, &progress).await;
+        let report = gh.apply(&plan.changes, &plan.labels, progress).await;
         watcher.abort();
         let report = report?;
         // Where items tracked elsewhere stand: read after the changes, for
         // write-back and the links (never for planning).
         let referenced = if has_token && report.not_applied == 0 {
-            gh.read_referenced(&plan.to_read(), &progress).await
+            gh.read_referenced(&plan.to_read(), progress).await
         } else {
             HashMap::new()
         };

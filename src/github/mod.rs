@@ -118,6 +118,8 @@ pub trait Progress {
     /// Change `done` of `total` is finished: `applied` is its result and
     /// `line` says it in words (`created #12 postmortems/x.md:4 Rotate keys`).
     fn step(&self, done: usize, total: usize, applied: &Applied, line: &str);
+    /// The run's requests are over: a progress bar, if any, goes.
+    fn finish(&self) {}
 }
 
 /// A [`Progress`] that drops everything.

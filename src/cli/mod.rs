@@ -3,8 +3,13 @@
 //! (usage or configuration error). The only place that prints and reads the
 //! clock.
 
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod progress;
+
 use crate::command;
 use clap::{Parser, Subcommand, ValueEnum};
+use progress::StderrProgress;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -84,6 +89,16 @@ pub fn run() -> ExitCode {
     let actions = crate::workflow::Runtime::from_process().is_some();
     let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let mut print = |s: &str| stdout.write_all(crate::workflow::for_log(s, actions).as_bytes());
+    let progress = StderrProgress::new(actions);
+    let runtime = crate::workflow::Runtime::from_process();
+    let request = command::Request {
+        cwd: &cwd,
+        config_path: cli.config.as_deref(),
+        today,
+        verbose: cli.verbose,
+        actions: runtime.as_ref(),
+        progress: &progress,
+    };
     let result = match &cli.command {
         Command::List { paths, format } | Command::Parse { paths, format } => command::list::run(
             &cwd,
@@ -92,23 +107,13 @@ pub fn run() -> ExitCode {
             *format == DocFormatArg::Json,
             &mut print,
         ),
-        Command::Sync(args) => command::sync::run(
-            &cwd,
-            cli.config.as_deref(),
-            args,
-            &command::sync::SyncEnv::from_process(),
-            today,
-            cli.verbose,
-            crate::workflow::Runtime::from_process().as_ref(),
-        ),
+        Command::Sync(args) => {
+            command::sync::run(&request, args, &command::sync::SyncEnv::from_process())
+        }
         Command::Report(args) => command::report::run(
-            &cwd,
-            cli.config.as_deref(),
+            &request,
             args,
             &command::sync::SyncEnv::from_process(),
-            crate::workflow::Runtime::from_process().as_ref(),
-            today,
-            cli.verbose,
             &mut print,
         ),
         Command::Check(args) => command::check::run(
