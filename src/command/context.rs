@@ -1,7 +1,7 @@
 //! GLUE shared by the commands that talk to GitHub (`sync`, `report`):
 //! which repository and API (flags, then `.pmtrack.yml`, then
 //! `GITHUB_REPOSITORY` / `GITHUB_API_URL`, then the `origin` remote), which
-//! token (`GITHUB_TOKEN`, then `GH_TOKEN`), and the edge's [`Options`] (write
+//! token (`GITHUB_TOKEN`, then `GH_TOKEN`), and the edge's [`Connection`] (write
 //! pacing, waits, ETag cache) — the same order and the same environment
 //! ([`SyncEnv`]) for every command.
 //!
@@ -11,7 +11,7 @@
 use super::sync::{server_url_for, SyncEnv};
 use super::workspace::Workspace;
 use crate::error::{Error, Result};
-use crate::github::{etag_cache, Options, Token};
+use crate::github::{etag_cache, Connection, Token};
 use std::time::Duration;
 
 /// The command-line options every GitHub command shares.
@@ -169,8 +169,8 @@ pub fn github_options(
     target: &Target,
     token: Option<Token>,
     env: &SyncEnv,
-) -> Result<Options> {
-    let mut opts = Options::new(&target.api_url, &target.owner, &target.name, token);
+) -> Result<Connection> {
+    let mut opts = Connection::new(&target.api_url, &target.owner, &target.name, token);
     opts.write_interval = match seconds(
         "PMTRACK_WRITE_INTERVAL",
         env.write_interval.as_deref(),

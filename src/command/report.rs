@@ -145,7 +145,7 @@ pub fn run(
     let filter = args.filter();
     let full_name = target.as_ref().map(Target::full_name);
     let online = token.is_some() && target.is_some();
-    let opts = report::Options {
+    let opts = report::Spec {
         as_of,
         filter,
         weeks: cfg.report.weeks,

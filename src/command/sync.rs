@@ -690,7 +690,7 @@ fn pending_reopens_open(plan: &Plan, applied: &[Applied], links: &[Link]) -> Vec
 fn job_summary(
     repo: &str,
     summary: &Summary,
-    report: &crate::github::ApplyReport,
+    report: &crate::github::ApplyResult,
     budget: Option<&str>,
 ) -> String {
     let mut md = format!("## pmtrack sync of {repo}\n\n{}\n", summary.line());

@@ -2,7 +2,7 @@
 //! paced; a create never twice (looked for by its marker after an
 //! ambiguous failure, and through the journal of a killed run).
 
-use super::http::{encode_query, next_link, Failure, Kind, Reply};
+use super::http::{encode_query, next_link, Failure, Reply, RequestKind};
 use super::wire::{WireComment, WireIssue};
 use super::*;
 use crate::error::{Error, Result};
@@ -17,23 +17,23 @@ impl GitHub {
     /// Labels used but not known to exist are created first (from
     /// `labels`), milestones named by changes are found or created.
     ///
-    /// With a write budget ([`Options::max_writes`]) a change is started
+    /// With a write budget ([`Connection::max_writes`]) a change is started
     /// only when the writes it needs ([`writes_for`]) fit in what is left;
     /// from the first one that does not, the changes that need writes are
-    /// deferred whole (counted in [`ApplyReport::deferred`], nothing of them
+    /// deferred whole (counted in [`ApplyResult::deferred`], nothing of them
     /// sent) for the next run. A change once started is finished, so a retry
     /// inside it may take a write or two past the budget.
     ///
     /// Per-change failures are reported in the result; a rejected token or
     /// missing permission stops everything with an [`Error::Permission`].
-    /// [`ApplyReport::applied`] is in plan order.
+    /// [`ApplyResult::applied`] is in plan order.
     pub async fn apply(
         &mut self,
         changes: &[Change],
         labels: &[LabelSpec],
         progress: &dyn Progress,
-    ) -> Result<ApplyReport> {
-        let mut report = ApplyReport::default();
+    ) -> Result<ApplyResult> {
+        let mut report = ApplyResult::default();
         let writes0 = self.http.writes;
         let order = spending_order(changes);
         // The changes the budget lets this run start: only their labels,
@@ -260,7 +260,14 @@ impl GitHub {
         for _ in 0..CREATE_TRIES {
             match self
                 .http
-                .request(Method::POST, &url, Some(&body), None, Kind::Create, &note)
+                .request(
+                    Method::POST,
+                    &url,
+                    Some(&body),
+                    None,
+                    RequestKind::Create,
+                    &note,
+                )
                 .await
             {
                 Ok(reply) => {
@@ -417,7 +424,7 @@ impl GitHub {
             }
             let reply = self
                 .http
-                .request(Method::GET, &u, None, None, Kind::Read, &note)
+                .request(Method::GET, &u, None, None, RequestKind::Read, &note)
                 .await
                 .map_err(|f| self.error("list issues", &f))?;
             let raw: Vec<WireIssue> = serde_json::from_str(&reply.body)
@@ -472,7 +479,7 @@ impl GitHub {
                     &url,
                     Some(&body),
                     None,
-                    Kind::IdempotentWrite,
+                    RequestKind::IdempotentWrite,
                     &note,
                 )
                 .await;
@@ -526,7 +533,14 @@ impl GitHub {
         for _ in 0..CREATE_TRIES {
             match self
                 .http
-                .request(Method::POST, &url, Some(&body), None, Kind::Create, &note)
+                .request(
+                    Method::POST,
+                    &url,
+                    Some(&body),
+                    None,
+                    RequestKind::Create,
+                    &note,
+                )
                 .await
             {
                 Ok(_) => {
@@ -567,7 +581,7 @@ impl GitHub {
             }
             let reply = match self
                 .http
-                .request(Method::GET, &u, None, None, Kind::Read, &note)
+                .request(Method::GET, &u, None, None, RequestKind::Read, &note)
                 .await
             {
                 Ok(r) => r,

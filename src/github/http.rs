@@ -25,7 +25,7 @@ const MAX_LIMIT_WAITS: u32 = 8;
 
 /// What kind of request: decides what may be retried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub enum RequestKind {
     /// GET: retried on 5xx and lost connections.
     Read,
     /// PATCH (setting fields): retried like a read, paced like a write.
@@ -264,7 +264,7 @@ impl Http {
         url: &str,
         body: Option<&serde_json::Value>,
         if_none_match: Option<&str>,
-        kind: Kind,
+        kind: RequestKind,
         note: Note<'_>,
     ) -> std::result::Result<Reply, Failure> {
         let uri = self.resolve(url).map_err(Failure::Unreachable)?;
@@ -278,7 +278,7 @@ impl Http {
                 ));
                 self.sleep(wait).await;
             }
-            if kind != Kind::Read {
+            if kind != RequestKind::Read {
                 let (wait, full) = self.pacing.before_write(Instant::now());
                 if let (Some(w), true) = (full, wait >= Duration::from_secs(1)) {
                     note(&format!(
@@ -295,7 +295,7 @@ impl Http {
             let sent = self
                 .send_once(&method, uri.clone(), body, if_none_match)
                 .await;
-            if kind != Kind::Read {
+            if kind != RequestKind::Read {
                 self.pacing.wrote(Instant::now());
             }
             let reply = match sent {
@@ -304,7 +304,7 @@ impl Http {
                     // GitHub may have counted (and, for a write, applied) it.
                     self.points += 1;
                     let what = format!("{method} {}: no answer ({e})", uri.path());
-                    if kind == Kind::Create {
+                    if kind == RequestKind::Create {
                         return Err(Failure::Ambiguous(what));
                     }
                     server_tries += 1;
@@ -370,7 +370,7 @@ impl Http {
             self.points += 1;
             if reply.status >= 500 {
                 let what = format!("{method} {}: {} {message}", uri.path(), reply.status);
-                if kind == Kind::Create {
+                if kind == RequestKind::Create {
                     return Err(Failure::Ambiguous(what));
                 }
                 server_tries += 1;

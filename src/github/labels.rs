@@ -1,7 +1,7 @@
 //! Labels and milestones a plan needs: created once when missing, a
 //! milestone's due date kept.
 
-use super::http::Kind;
+use super::http::RequestKind;
 use super::wire::WireRepoLabel;
 use super::*;
 use crate::error::Result;
@@ -20,7 +20,7 @@ impl GitHub {
         changes: &[&Change],
         specs: &[LabelSpec],
         progress: &dyn Progress,
-        report: &mut ApplyReport,
+        report: &mut ApplyResult,
     ) -> Result<()> {
         let mut used = BTreeSet::new();
         for c in changes {
@@ -70,7 +70,7 @@ impl GitHub {
             });
             match self
                 .http
-                .request(Method::POST, &url, Some(&body), None, Kind::Create, &note)
+                .request(Method::POST, &url, Some(&body), None, RequestKind::Create, &note)
                 .await
             {
                 Ok(_) => report.labels_created.push(spec.name.clone()),
@@ -94,7 +94,7 @@ impl GitHub {
         &mut self,
         changes: &[&Change],
         progress: &dyn Progress,
-        report: &mut ApplyReport,
+        report: &mut ApplyResult,
     ) -> Result<HashMap<String, u64>> {
         let mut wanted: BTreeMap<String, &MilestoneSpec> = BTreeMap::new();
         for c in changes {
@@ -130,7 +130,14 @@ impl GitHub {
             }
             match self
                 .http
-                .request(Method::POST, &url, Some(&body), None, Kind::Create, &note)
+                .request(
+                    Method::POST,
+                    &url,
+                    Some(&body),
+                    None,
+                    RequestKind::Create,
+                    &note,
+                )
                 .await
             {
                 Ok(reply) => {

@@ -2,7 +2,7 @@
 //! every listing uses — the managed issues, the assignable users — with the
 //! pages' ETags kept between runs.
 
-use super::http::{encode_query, next_link, Failure, Kind, Reply};
+use super::http::{encode_query, next_link, Failure, Reply, RequestKind};
 use super::wire::WireIssue;
 use super::*;
 use crate::error::{Error, Result};
@@ -112,7 +112,7 @@ impl GitHub {
             let etag = cached.as_ref().map(|c| c.etag.as_str());
             let reply = match self
                 .http
-                .request(Method::GET, &u, None, etag, Kind::Read, &note)
+                .request(Method::GET, &u, None, etag, RequestKind::Read, &note)
                 .await
             {
                 Ok(r) => r,
@@ -291,7 +291,7 @@ impl GitHub {
             }
             let reply = self
                 .http
-                .request(Method::GET, &u, None, None, Kind::Read, &note)
+                .request(Method::GET, &u, None, None, RequestKind::Read, &note)
                 .await?;
             items.extend(serde_json::from_str::<Vec<T>>(&reply.body).unwrap_or_default());
             next = next_link(&reply.headers);

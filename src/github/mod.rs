@@ -73,7 +73,7 @@ impl std::fmt::Debug for Token {
 
 /// How to reach GitHub and how gently.
 #[derive(Debug, Clone)]
-pub struct Options {
+pub struct Connection {
     /// REST base URL: `https://api.github.com`, `https://HOST/api/v3`.
     pub api_url: String,
     /// Repository owner.
@@ -99,10 +99,10 @@ pub struct Options {
     pub max_writes: Option<u64>,
 }
 
-impl Options {
-    /// Options with pmtrack's defaults for `api_url` and `owner/repo`.
-    pub fn new(api_url: &str, owner: &str, repo: &str, token: Option<Token>) -> Options {
-        Options {
+impl Connection {
+    /// A connection with pmtrack's defaults for `api_url` and `owner/repo`.
+    pub fn new(api_url: &str, owner: &str, repo: &str, token: Option<Token>) -> Connection {
+        Connection {
             api_url: api_url.to_string(),
             owner: owner.to_string(),
             repo: repo.to_string(),
@@ -188,7 +188,7 @@ pub struct Applied {
 
 /// Everything `apply` did.
 #[derive(Debug, Clone, Default)]
-pub struct ApplyReport {
+pub struct ApplyResult {
     /// One entry per change, in plan order.
     pub applied: Vec<Applied>,
     /// The state of every known managed issue afterwards, by number.
@@ -222,7 +222,7 @@ pub struct GitHub {
     /// Set (by a signal) to stop before the next change; the request in
     /// flight is finished first.
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    /// The write budget ([`Options::max_writes`]).
+    /// The write budget ([`Connection::max_writes`]).
     max_writes: Option<u64>,
     issues: BTreeMap<u64, Issue>,
     comment_counts: HashMap<u64, u64>,
@@ -240,7 +240,7 @@ impl std::fmt::Debug for GitHub {
 impl GitHub {
     /// A client. Must be called inside a tokio runtime (octocrab spawns its
     /// worker). Fails on an unusable API URL or token text.
-    pub fn new(opts: Options) -> Result<GitHub> {
+    pub fn new(opts: Connection) -> Result<GitHub> {
         let pacing = pacing::Pacing::new(opts.write_interval, opts.max_wait);
         let token = opts.token.as_ref().map(|t| t.0.as_str());
         let http = Http::new(
@@ -440,7 +440,7 @@ mod tests {
 
     #[test]
     fn a_token_never_shows_in_debug() {
-        let opts = Options::new(
+        let opts = Connection::new(
             "https://api.github.com",
             "o",
             "r",

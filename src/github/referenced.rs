@@ -6,7 +6,7 @@
 //! `304`s and costs no rate-limit point. What cannot be read (no access, no
 //! such issue) keeps the document's state and is said once.
 
-use super::http::Kind;
+use super::http::RequestKind;
 use super::wire::WireIssue;
 use super::{etag_cache, GitHub, Progress};
 use crate::model::{CloseReason, IssueState, Referenced, TrackState};
@@ -49,7 +49,7 @@ impl GitHub {
             let etag = cached.as_ref().map(|c| c.etag.as_str());
             let reply = self
                 .http
-                .request(Method::GET, &url, None, etag, Kind::Read, &note)
+                .request(Method::GET, &url, None, etag, RequestKind::Read, &note)
                 .await;
             let page = match (reply, cached) {
                 (Ok(r), Some(c)) if r.status == 304 => c,

@@ -8,7 +8,7 @@
 //! ambiguous answer the report issue is looked for by its marker first.
 //! Never decides what to change (that is [`crate::report`]).
 
-use super::http::{encode_query, next_link, Failure, Kind};
+use super::http::{encode_query, next_link, Failure, RequestKind};
 use super::wire::WireIssue;
 use super::{GitHub, Progress, CREATE_TRIES, SETTLE};
 use crate::error::{Error, Result};
@@ -55,7 +55,7 @@ impl GitHub {
         let url = format!("{}/labels/{}", self.repo_path(), encode_query(&spec.name));
         match self
             .http
-            .request(Method::GET, &url, None, None, Kind::Read, &note)
+            .request(Method::GET, &url, None, None, RequestKind::Read, &note)
             .await
         {
             Ok(_) => return Ok(false),
@@ -71,7 +71,14 @@ impl GitHub {
         let url = format!("{}/labels", self.repo_path());
         match self
             .http
-            .request(Method::POST, &url, Some(&body), None, Kind::Create, &note)
+            .request(
+                Method::POST,
+                &url,
+                Some(&body),
+                None,
+                RequestKind::Create,
+                &note,
+            )
             .await
         {
             Ok(_) => Ok(true),
@@ -107,7 +114,7 @@ impl GitHub {
                 &url,
                 Some(&body),
                 None,
-                Kind::IdempotentWrite,
+                RequestKind::IdempotentWrite,
                 &note,
             )
             .await;
@@ -149,7 +156,7 @@ impl GitHub {
                 &url,
                 None,
                 None,
-                Kind::IdempotentWrite,
+                RequestKind::IdempotentWrite,
                 &note,
             )
             .await;
@@ -241,7 +248,7 @@ impl GitHub {
                 &url,
                 Some(&serde_json::Value::Object(patch)),
                 None,
-                Kind::IdempotentWrite,
+                RequestKind::IdempotentWrite,
                 &note,
             )
             .await
@@ -272,7 +279,7 @@ impl GitHub {
                     &url,
                     Some(&payload),
                     None,
-                    Kind::Create,
+                    RequestKind::Create,
                     &note,
                 )
                 .await
@@ -342,7 +349,7 @@ impl GitHub {
             }
             let reply = self
                 .http
-                .request(Method::GET, &u, None, None, Kind::Read, &note)
+                .request(Method::GET, &u, None, None, RequestKind::Read, &note)
                 .await
                 .map_err(|f| self.error("list issues", &f))?;
             let raw: Vec<WireIssue> = serde_json::from_str(&reply.body)

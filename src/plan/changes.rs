@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 
-use super::identity::{How, Item, Matching, Slot, Target};
+use super::identity::{How, Item, Mapping, Matching, Slot};
 use super::wanted::{describe_diff, merge_labels, same_set, wanted, Wanted};
 use super::{due_of, Change, Elsewhere, IssueFields, Plan, MAX_ASSIGNEES};
 use crate::config::{Config, RemovedPolicy};
@@ -39,7 +39,7 @@ pub(super) fn per_item(m: &Matching<'_>, out: &mut Plan) -> BTreeSet<u64> {
         let key = item.task.key.clone();
         let mut tracked_in = None;
         match &item.target {
-            Target::New => {
+            Mapping::New => {
                 if item.task.status == Status::Open {
                     out.changes.push(Change::Create {
                         key,
@@ -54,7 +54,7 @@ pub(super) fn per_item(m: &Matching<'_>, out: &mut Plan) -> BTreeSet<u64> {
                     });
                 }
             }
-            Target::Existing(n, how) => {
+            Mapping::Existing(n, how) => {
                 out.issue_of.insert(key, *n);
                 let slot = &m.slots[m.index[n]];
                 out.changes.extend(existing_changes(
@@ -66,12 +66,12 @@ pub(super) fn per_item(m: &Matching<'_>, out: &mut Plan) -> BTreeSet<u64> {
                 ));
                 tracked_in = Some(format!("#{n}"));
             }
-            Target::Outside(n) | Target::Shared(n) => {
+            Mapping::Outside(n) | Mapping::Shared(n) => {
                 out.issue_of.insert(key.clone(), *n);
                 out.changes.push(Change::Noop { key, number: *n });
                 tracked_in = Some(format!("#{n}"));
             }
-            Target::Elsewhere(r) => {
+            Mapping::Elsewhere(r) => {
                 let written = TrackState::of(item.task.status);
                 // Read through this API: GitHub references on this host.
                 let readable = r

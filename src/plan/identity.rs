@@ -26,7 +26,7 @@ pub(super) struct Slot<'a> {
 
 /// Which issue a task maps to.
 #[derive(Debug, Clone)]
-pub(super) enum Target {
+pub(super) enum Mapping {
     /// None yet: create one (open items only).
     New,
     /// A managed issue.
@@ -55,7 +55,7 @@ pub(super) enum How {
 pub(super) struct Item<'a> {
     pub(super) pm: &'a Postmortem,
     pub(super) task: &'a Task,
-    pub(super) target: Target,
+    pub(super) target: Mapping,
 }
 
 impl Item<'_> {
@@ -104,7 +104,7 @@ pub(super) struct Matching<'a> {
 }
 
 impl<'a> Matching<'a> {
-    /// Every item still [`Target::New`].
+    /// Every item still [`Mapping::New`].
     pub(super) fn new(input: PlanInput<'a>, slots: &'a [Slot<'a>]) -> Matching<'a> {
         let mut pms: Vec<&Postmortem> = input.postmortems.iter().collect();
         pms.sort_by(|a, b| a.path.cmp(&b.path));
@@ -132,7 +132,7 @@ impl<'a> Matching<'a> {
             items.extend(tasks.into_iter().map(|task| Item {
                 pm,
                 task,
-                target: Target::New,
+                target: Mapping::New,
             }));
         }
         let task_keys: BTreeSet<&TaskKey> = items.iter().map(|i| &i.task.key).collect();
@@ -169,7 +169,7 @@ impl<'a> Matching<'a> {
                     || (managed && r.is_issue_of(self.input.repo, &r.host().unwrap_or_default())))
                     && !item.task.issue_from_group
             }) else {
-                item.target = Target::Elsewhere(reference.clone());
+                item.target = Mapping::Elsewhere(reference.clone());
                 continue;
             };
             let n = r.number;
@@ -178,7 +178,7 @@ impl<'a> Matching<'a> {
                     "{}: #{n} is already the issue of {other}; give each item its own issue reference",
                     item.at()
                 ));
-                item.target = Target::Shared(n);
+                item.target = Mapping::Shared(n);
                 continue;
             }
             if !self.index.contains_key(&n) && self.by_key.contains_key(&item.task.key) {
@@ -193,14 +193,14 @@ impl<'a> Matching<'a> {
             }
             self.claimed.insert(n, item.at());
             if self.index.contains_key(&n) {
-                item.target = Target::Existing(n, How::Reference);
+                item.target = Mapping::Existing(n, How::Reference);
             } else {
                 warnings.push(format!(
                     "{}: tracked in #{n} outside pmtrack's label; add the `{}` label to #{n} to sync it",
                     item.at(),
                     self.input.config.labels.base
                 ));
-                item.target = Target::Outside(n);
+                item.target = Mapping::Outside(n);
             }
         }
     }
@@ -208,7 +208,7 @@ impl<'a> Matching<'a> {
     /// (2) The marker's key: the lowest open issue, else the lowest closed.
     pub(super) fn by_marker(&mut self, warnings: &mut Vec<String>) {
         for item in &mut self.items {
-            if !matches!(item.target, Target::New) {
+            if !matches!(item.target, Mapping::New) {
                 continue;
             }
             let same_key: Vec<&Slot> = self
@@ -238,7 +238,7 @@ impl<'a> Matching<'a> {
                 .or(free.first());
             if let Some(s) = pick {
                 self.claimed.insert(s.issue.number, item.at());
-                item.target = Target::Existing(s.issue.number, How::Marker);
+                item.target = Mapping::Existing(s.issue.number, How::Marker);
             }
         }
     }
@@ -255,7 +255,7 @@ impl<'a> Matching<'a> {
             .collect();
         if !gone.is_empty() {
             for item in &mut self.items {
-                if !matches!(item.target, Target::New) {
+                if !matches!(item.target, Mapping::New) {
                     continue;
                 }
                 for g in &gone {
@@ -278,7 +278,7 @@ impl<'a> Matching<'a> {
                     });
                     if let Some(n) = found {
                         self.claimed.insert(n, item.at());
-                        item.target = Target::Existing(n, How::Moved((*g).to_owned()));
+                        item.target = Mapping::Existing(n, How::Moved((*g).to_owned()));
                         break;
                     }
                 }
@@ -326,7 +326,7 @@ impl<'a> Matching<'a> {
             let mut pairs: Vec<(f64, usize, usize)> = Vec::new();
             for &ii in items_of.get(pm.path.as_str()).into_iter().flatten() {
                 let item = &self.items[ii];
-                if !matches!(item.target, Target::New) {
+                if !matches!(item.target, Mapping::New) {
                     continue;
                 }
                 let want = Bigrams::of(&without_refs(&item.task.title));
@@ -340,11 +340,11 @@ impl<'a> Matching<'a> {
             pairs.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
             for (score, ii, si) in pairs {
                 let n = self.slots[si].issue.number;
-                if self.claimed.contains_key(&n) || !matches!(self.items[ii].target, Target::New) {
+                if self.claimed.contains_key(&n) || !matches!(self.items[ii].target, Mapping::New) {
                     continue;
                 }
                 self.claimed.insert(n, self.items[ii].at());
-                self.items[ii].target = Target::Existing(n, How::Similar(score));
+                self.items[ii].target = Mapping::Existing(n, How::Similar(score));
             }
         }
     }

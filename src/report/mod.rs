@@ -288,7 +288,7 @@ fn normalise(title: &str) -> String {
 
 /// What the report is about.
 #[derive(Debug, Clone, Copy)]
-pub struct Options<'a> {
+pub struct Spec<'a> {
     /// The day the report is made for (UTC date).
     pub as_of: NaiveDate,
     /// Which items are listed.
@@ -553,7 +553,7 @@ impl Heading {
 }
 
 /// Applies `as_of` and the filter to `items` (of `postmortems`).
-pub fn build(postmortems: &[Postmortem], items: &[Item], opts: &Options) -> Report {
+pub fn build(postmortems: &[Postmortem], items: &[Item], opts: &Spec) -> Report {
     let mut b = Builder::new(opts);
     for i in items {
         b.add(i);
@@ -565,7 +565,7 @@ pub fn build(postmortems: &[Postmortem], items: &[Item], opts: &Options) -> Repo
 /// shows: the listed items, counts and the weekly points, never every item.
 /// [`build`] for items in hand; [`Builder::add`] for items as they are read.
 pub struct Builder<'a> {
-    opts: Options<'a>,
+    opts: Spec<'a>,
     week_ago: NaiveDate,
     week_ends: Vec<NaiveDate>,
     weeks: Vec<WeekPoint>,
@@ -577,7 +577,7 @@ pub struct Builder<'a> {
 
 impl<'a> Builder<'a> {
     /// An empty report.
-    pub fn new(opts: &Options<'a>) -> Builder<'a> {
+    pub fn new(opts: &Spec<'a>) -> Builder<'a> {
         let as_of = opts.as_of;
         let week_ends: Vec<NaiveDate> = (0..opts.weeks.max(1))
             .rev()
@@ -804,7 +804,7 @@ fn owner_groups<'a>(listed: impl Iterator<Item = &'a ReportItem> + Clone) -> Vec
 /// closing day is unknown (no token) is left out, since when it stopped
 /// being open cannot be told.
 pub fn weeks(items: &[Item], as_of: NaiveDate, n: u32) -> Vec<WeekPoint> {
-    let mut b = Builder::new(&Options {
+    let mut b = Builder::new(&Spec {
         as_of,
         filter: Filter::Overdue,
         weeks: n,
@@ -915,7 +915,7 @@ mod tests {
         items[1].closed = Some(date(2024, 2, 27));
         items[2].owners = vec!["Bob".into(), "bob".into(), "carol".into()];
         for filter in [Filter::All, Filter::Unresolved, Filter::Overdue] {
-            let opts = Options {
+            let opts = Spec {
                 as_of: date(2024, 3, 1),
                 filter,
                 weeks: 3,
@@ -932,7 +932,7 @@ mod tests {
         let r = build(
             &pms,
             &items,
-            &Options {
+            &Spec {
                 as_of: date(2024, 3, 1),
                 filter: Filter::All,
                 weeks: 3,
@@ -978,8 +978,8 @@ mod tests {
         crate::parse::parse(path, "# T\n\n## Action items\n\n- a\n")
     }
 
-    fn opts(as_of: NaiveDate, filter: Filter) -> Options<'static> {
-        Options {
+    fn opts(as_of: NaiveDate, filter: Filter) -> Spec<'static> {
+        Spec {
             as_of,
             filter,
             weeks: 4,

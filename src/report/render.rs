@@ -527,7 +527,7 @@ pub fn table_spilling(report: &Report, spill: Spill<'_>) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{build, Item, Options};
+    use super::super::{build, Item, Spec};
     use super::*;
     use chrono::NaiveDate;
 
@@ -572,7 +572,7 @@ mod tests {
         build(
             &[pm],
             &items,
-            &Options {
+            &Spec {
                 as_of: date(2024, 3, 1),
                 filter,
                 weeks: 3,
