@@ -19,22 +19,26 @@
 //! is the rolling report ([`find_report_issue`]).
 //!
 //! Must not: read files, the environment or the clock, or talk to GitHub.
+//!
+//! By job: `items` (each action item's state, from a sync's links or from
+//! the documents), `builder` (totals, chart, groups), [`render`] (text,
+//! Markdown, JSON); the types and the label decisions are here.
 
+mod builder;
+mod items;
 pub mod render;
 
-use std::collections::{BTreeMap, BTreeSet};
+pub use builder::{build, weeks, Builder};
+pub use items::{items_from_documents, items_from_github};
+
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use chrono::{Days, NaiveDate};
+use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::issue_text;
-use crate::model::{
-    ElsewhereLink, Issue, IssueState, Link, Postmortem, Status, Task, TaskKey, TrackState,
-    TrackerRef,
-};
-use crate::parse::text::{collapse, without_refs};
-use crate::writeback::BlockRow;
+use crate::model::{ElsewhereLink, Issue, IssueState, Postmortem, TrackState};
 
 /// The hidden line that marks the one rolling report issue.
 pub const REPORT_MARKER: &str = "<!-- pmtrack:report -->";
@@ -104,186 +108,6 @@ pub struct Item {
     pub opened: Option<NaiveDate>,
     /// When its issue was closed, when known.
     pub closed: Option<NaiveDate>,
-}
-
-/// The items of `postmortems` with their state on GitHub: `links` are the
-/// synced links ([`crate::plan::Plan::links`]); `due` the effective due
-/// dates ([`crate::plan::Plan::due`]). An item without a link takes its state
-/// from its document; a reference written on it is kept (without URL).
-pub fn items_from_github(
-    postmortems: &[Postmortem],
-    due: &BTreeMap<TaskKey, Option<NaiveDate>>,
-    links: &[Link],
-) -> Vec<Item> {
-    let by_key: BTreeMap<&TaskKey, &Link> = links.iter().map(|l| (&l.key, l)).collect();
-    let mut out = Vec::new();
-    for pm in postmortems {
-        let path: Arc<str> = pm.path.as_str().into();
-        for task in &pm.tasks {
-            let effective = due.get(&task.key).copied().flatten().or(task.due);
-            let item = match by_key.get(&task.key) {
-                Some(link) => Item {
-                    postmortem: path.clone(),
-                    line: task.line,
-                    title: display_title(&task.title).into(),
-                    owners: if link.owners.is_empty() {
-                        task.owners.clone()
-                    } else {
-                        link.owners.clone()
-                    },
-                    due: link.due.or(effective),
-                    state: link.state,
-                    issue: link.elsewhere.is_none().then(|| IssueLink {
-                        number: link.number,
-                        url: Some(link.url.clone()).filter(|u| !u.is_empty()),
-                    }),
-                    elsewhere: link
-                        .elsewhere
-                        .as_ref()
-                        .map(|r| Box::new(ElsewhereLink::of(r, Some(&link.url)))),
-                    opened: first_seen(pm.incident_start, link.created_at.map(|t| t.date_naive())),
-                    closed: link.closed_at.map(|t| t.date_naive()),
-                },
-                None => Item {
-                    postmortem: path.clone(),
-                    line: task.line,
-                    title: display_title(&task.title).into(),
-                    owners: task.owners.clone(),
-                    due: effective,
-                    state: state_of(task.status),
-                    issue: here(task, None).map(|number| IssueLink { number, url: None }),
-                    elsewhere: elsewhere(task, None),
-                    opened: pm.incident_start,
-                    closed: None,
-                },
-            };
-            out.push(item);
-        }
-    }
-    out
-}
-
-/// The items of each postmortem with the state its document last recorded:
-/// the rows of its status block (matched by issue number, else by title),
-/// and its own `[x]` / struck-through / status cells, which win when they
-/// say resolved. `repo` (`owner/name`) and `issue_url` (an issue's web URL
-/// from its number) when the repository is known.
-pub fn items_from_documents(
-    documents: &[(&Postmortem, Vec<BlockRow>)],
-    due: &BTreeMap<TaskKey, Option<NaiveDate>>,
-    repo: Option<&str>,
-    issue_url: &dyn Fn(u64) -> Option<String>,
-) -> Vec<Item> {
-    let mut out = Vec::new();
-    for (pm, rows) in documents {
-        let path: Arc<str> = pm.path.as_str().into();
-        let mut used = vec![false; rows.len()];
-        for task in &pm.tasks {
-            let number = here(task, repo);
-            let wanted = normalise(&task.title);
-            let found = rows
-                .iter()
-                .enumerate()
-                .position(|(i, r)| !used[i] && number.is_some() && r.issue == number)
-                .or_else(|| {
-                    rows.iter()
-                        .enumerate()
-                        .position(|(i, r)| !used[i] && normalise(&r.title) == wanted)
-                });
-            let row = found.map(|i| {
-                used[i] = true;
-                &rows[i]
-            });
-            let written = state_of(task.status);
-            let state = match (written, row) {
-                (TrackState::Open, Some(r)) => r.state,
-                (s, _) => s,
-            };
-            let number = number.or(row.and_then(|r| r.issue));
-            let effective = due.get(&task.key).copied().flatten().or(task.due);
-            let owners = match row {
-                Some(r) if !r.owners.is_empty() => r.owners.clone(),
-                _ => task.owners.clone(),
-            };
-            out.push(Item {
-                postmortem: path.clone(),
-                line: task.line,
-                title: display_title(&task.title).into(),
-                owners,
-                due: row.and_then(|r| r.due).or(effective),
-                state,
-                issue: number.map(|n| IssueLink {
-                    number: n,
-                    url: issue_url(n),
-                }),
-                elsewhere: elsewhere(task, repo)
-                    .or_else(|| row.and_then(|r| r.elsewhere.clone().map(Box::new))),
-                opened: pm.incident_start,
-                closed: None,
-            });
-        }
-    }
-    out
-}
-
-/// The number of the issue written on `task` when it names one of the
-/// synced repository's issues (`#12`, or `owner/name#12` of `repo` when
-/// known); not a pull request, not a group's tracking issue.
-fn here(task: &Task, repo: Option<&str>) -> Option<u64> {
-    task.issue
-        .as_ref()
-        .and_then(TrackerRef::github)
-        .filter(|r| !r.pull && !task.issue_from_group)
-        .filter(|r| match (&r.repo, repo) {
-            (None, _) => true,
-            (Some(r), Some(repo)) => r.eq_ignore_ascii_case(repo),
-            (Some(_), None) => false,
-        })
-        .map(|r| r.number)
-}
-
-/// Where `task` says it is tracked when that is not the synced
-/// repository's issues (its state is the document's: no token reads it).
-/// Without a known `repo`, `owner/name#12` is neither.
-fn elsewhere(task: &Task, repo: Option<&str>) -> Option<Box<ElsewhereLink>> {
-    let r = task.issue.as_ref()?;
-    let away = match r.github() {
-        None => true,
-        Some(g) if g.pull || task.issue_from_group => true,
-        Some(g) => match (&g.repo, repo) {
-            (Some(a), Some(b)) => !a.eq_ignore_ascii_case(b),
-            _ => false,
-        },
-    };
-    away.then(|| Box::new(ElsewhereLink::of(r, None)))
-}
-
-/// When an item first counts as open: its postmortem's incident date (an
-/// item exists from the postmortem that wrote it, not from the day pmtrack
-/// made its issue, so a first sync of old postmortems charts their real
-/// history), or its issue's creation when that is earlier or the incident
-/// date is unknown.
-fn first_seen(incident: Option<NaiveDate>, created: Option<NaiveDate>) -> Option<NaiveDate> {
-    match (incident, created) {
-        (Some(i), Some(c)) => Some(i.min(c)),
-        (i, c) => i.or(c),
-    }
-}
-
-fn state_of(status: Status) -> TrackState {
-    match status {
-        Status::Open => TrackState::Open,
-        Status::Done => TrackState::Done,
-        Status::Dropped => TrackState::NotPlanned,
-    }
-}
-
-fn display_title(title: &str) -> String {
-    collapse(&without_refs(title))
-}
-
-fn normalise(title: &str) -> String {
-    display_title(title).to_lowercase()
 }
 
 /// What the report is about.
@@ -495,41 +319,6 @@ impl NotTracked {
     }
 }
 
-impl Item {
-    fn is_open(&self) -> bool {
-        self.state == TrackState::Open
-    }
-
-    /// Days past the due date on `day`, when open and overdue.
-    fn days_overdue(&self, day: NaiveDate) -> Option<i32> {
-        let due = self.due?;
-        (self.is_open() && due < day).then(|| days_between(due, day))
-    }
-
-    /// With `as_of` applied (the strings are shared, not copied).
-    pub fn view(&self, as_of: NaiveDate) -> ReportItem {
-        let days_overdue = self.days_overdue(as_of);
-        ReportItem {
-            title: self.title.clone(),
-            postmortem: self.postmortem.clone(),
-            line: self.line,
-            owners: self.owners.clone(),
-            due: self.due,
-            state: self.state,
-            overdue: days_overdue.is_some(),
-            days_overdue,
-            age_days: self.opened.map(|o| days_between(o, as_of).max(0)),
-            issue: self.issue.clone(),
-            elsewhere: self.elsewhere.clone(),
-        }
-    }
-}
-
-/// Whole days from `from` to `to` (a calendar's span fits in an `i32`).
-fn days_between(from: NaiveDate, to: NaiveDate) -> i32 {
-    i32::try_from(to.signed_duration_since(from).num_days()).unwrap_or(i32::MAX)
-}
-
 /// A postmortem as the report names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Heading {
@@ -549,286 +338,6 @@ impl Heading {
             title: pm.title.clone(),
             incident_start: pm.incident_start,
         }
-    }
-}
-
-/// Applies `as_of` and the filter to `items` (of `postmortems`).
-pub fn build(postmortems: &[Postmortem], items: &[Item], opts: &Spec) -> Report {
-    let mut b = Builder::new(opts);
-    for i in items {
-        b.add(i);
-    }
-    b.finish(postmortems.iter().map(Heading::of))
-}
-
-/// Builds a [`Report`] one item at a time, keeping only what the report
-/// shows: the listed items, counts and the weekly points, never every item.
-/// [`build`] for items in hand; [`Builder::add`] for items as they are read.
-pub struct Builder<'a> {
-    opts: Spec<'a>,
-    week_ago: NaiveDate,
-    week_ends: Vec<NaiveDate>,
-    weeks: Vec<WeekPoint>,
-    totals: Totals,
-    oldest: Option<ReportItem>,
-    /// Per postmortem path: open and overdue counts, listed items.
-    by_path: BTreeMap<Arc<str>, (usize, usize, Vec<ReportItem>)>,
-}
-
-impl<'a> Builder<'a> {
-    /// An empty report.
-    pub fn new(opts: &Spec<'a>) -> Builder<'a> {
-        let as_of = opts.as_of;
-        let week_ends: Vec<NaiveDate> = (0..opts.weeks.max(1))
-            .rev()
-            .filter_map(|back| as_of.checked_sub_days(Days::new(7 * u64::from(back))))
-            .collect();
-        Builder {
-            opts: *opts,
-            week_ago: as_of.checked_sub_days(Days::new(7)).unwrap_or(as_of),
-            weeks: week_ends
-                .iter()
-                .map(|&week_end| WeekPoint {
-                    week_end,
-                    open: 0,
-                    overdue: 0,
-                })
-                .collect(),
-            week_ends,
-            totals: Totals {
-                items: 0,
-                open: 0,
-                overdue: 0,
-                without_issue: 0,
-                done_this_week: 0,
-                oldest_overdue: None,
-            },
-            oldest: None,
-            by_path: BTreeMap::new(),
-        }
-    }
-
-    /// [`Builder::add`] for the items of one document, read together: their
-    /// postmortem's list is left without spare room.
-    pub fn add_all(&mut self, items: &[Item]) {
-        for i in items {
-            self.add(i);
-        }
-        let mut last: Option<&Arc<str>> = None;
-        for path in items.iter().map(|i| &i.postmortem) {
-            if last != Some(path) {
-                if let Some((_, _, listed)) = self.by_path.get_mut(path) {
-                    listed.shrink_to_fit();
-                }
-                last = Some(path);
-            }
-        }
-    }
-
-    /// Counts `item` and keeps it when the filter lists it.
-    pub fn add(&mut self, item: &Item) {
-        let as_of = self.opts.as_of;
-        for (point, &end) in self.weeks.iter_mut().zip(&self.week_ends) {
-            if open_on(item, end) {
-                point.open += 1;
-                point.overdue += usize::from(item.due.is_some_and(|d| d < end));
-            }
-        }
-        let v = item.view(as_of);
-        let t = &mut self.totals;
-        t.items += 1;
-        t.open += usize::from(v.state == TrackState::Open);
-        t.overdue += usize::from(v.overdue);
-        t.without_issue +=
-            usize::from(v.state == TrackState::Open && v.issue.is_none() && v.elsewhere.is_none());
-        t.done_this_week += usize::from(
-            item.state == TrackState::Done
-                && item.closed.is_some_and(|c| c > self.week_ago && c <= as_of),
-        );
-        if v.overdue {
-            // The most days overdue; ties: the first in path/line order.
-            let wins = self.oldest.as_ref().is_none_or(|o| {
-                v.days_overdue
-                    .cmp(&o.days_overdue)
-                    .then_with(|| (&o.postmortem, o.line).cmp(&(&v.postmortem, v.line)))
-                    .is_ge()
-            });
-            if wins {
-                self.oldest = Some(v.clone());
-            }
-        }
-        let listed = match self.opts.filter {
-            Filter::All => true,
-            Filter::Unresolved => v.state == TrackState::Open,
-            Filter::Overdue => v.overdue,
-        };
-        let entry = self
-            .by_path
-            .entry(v.postmortem.clone())
-            .or_insert_with(|| (0, 0, Vec::new()));
-        entry.0 += usize::from(v.state == TrackState::Open);
-        entry.1 += usize::from(v.overdue);
-        if listed {
-            entry.2.push(v);
-        }
-    }
-
-    /// The report, over the postmortems `headings` names (items of others
-    /// are left out).
-    pub fn finish(mut self, headings: impl IntoIterator<Item = Heading>) -> Report {
-        self.totals.oldest_overdue = self.oldest.map(|v| Oldest {
-            title: v.title.to_string(),
-            postmortem: v.postmortem.to_string(),
-            line: v.line,
-            issue: v.issue,
-            days_overdue: i64::from(v.days_overdue.unwrap_or(0)),
-        });
-        let mut groups: BTreeMap<String, PostmortemGroup> = BTreeMap::new();
-        for h in headings {
-            if groups.contains_key(&h.path) {
-                continue;
-            }
-            let Some((open, overdue, mut items)) = self.by_path.remove(h.path.as_str()) else {
-                continue;
-            };
-            if items.is_empty() {
-                continue;
-            }
-            items.sort_by_key(|i| i.line);
-            groups.insert(
-                h.path.clone(),
-                PostmortemGroup {
-                    path: h.path,
-                    title: h.title,
-                    incident_start: h.incident_start,
-                    open,
-                    overdue,
-                    items,
-                },
-            );
-        }
-        let postmortems: Vec<PostmortemGroup> = groups.into_values().collect();
-        let owners = owner_groups(postmortems.iter().flat_map(|g| g.items.iter()));
-        Report {
-            as_of: self.opts.as_of,
-            filter: self.opts.filter,
-            source: self.opts.source,
-            repo: self.opts.repo.map(str::to_owned),
-            totals: self.totals,
-            postmortems,
-            owners,
-            weeks: self.weeks,
-            not_tracked: self.opts.not_tracked.cloned(),
-        }
-    }
-}
-
-/// Groups listed items by owner, case-insensitively (the first spelling
-/// seen is shown).
-fn owner_groups<'a>(listed: impl Iterator<Item = &'a ReportItem> + Clone) -> Vec<OwnerGroup> {
-    // Each owner's list is sized before it is filled (it may hold every
-    // listed item).
-    let mut sizes: BTreeMap<Option<String>, usize> = BTreeMap::new();
-    for v in listed.clone() {
-        let mut seen = BTreeSet::new();
-        if v.owners.is_empty() {
-            *sizes.entry(None).or_default() += 1;
-        }
-        for o in &v.owners {
-            let key = o.to_lowercase();
-            if seen.insert(key.clone()) {
-                *sizes.entry(Some(key)).or_default() += 1;
-            }
-        }
-    }
-    let mut by: BTreeMap<Option<String>, OwnerGroup> = BTreeMap::new();
-    for v in listed {
-        let names: Vec<Option<&String>> = if v.owners.is_empty() {
-            vec![None]
-        } else {
-            let mut seen = BTreeSet::new();
-            v.owners
-                .iter()
-                .filter(|o| seen.insert(o.to_lowercase()))
-                .map(Some)
-                .collect()
-        };
-        for name in names {
-            let g = by
-                .entry(name.map(|n| n.to_lowercase()))
-                .or_insert_with(|| OwnerGroup {
-                    owner: name.cloned(),
-                    open: 0,
-                    overdue: 0,
-                    items: Vec::with_capacity(
-                        sizes
-                            .get(&name.map(|n| n.to_lowercase()))
-                            .copied()
-                            .unwrap_or(0),
-                    ),
-                });
-            g.open += usize::from(v.state == TrackState::Open);
-            g.overdue += usize::from(v.overdue);
-            g.items.push(ItemRef {
-                postmortem: v.postmortem.clone(),
-                line: v.line,
-                title: v.title.clone(),
-                issue: v.issue.as_ref().map(|i| i.number),
-                overdue: v.overdue,
-            });
-        }
-    }
-    let mut out: Vec<OwnerGroup> = by.into_values().collect();
-    out.sort_by(|a, b| {
-        (
-            a.owner.is_none(),
-            std::cmp::Reverse(a.overdue),
-            std::cmp::Reverse(a.open),
-        )
-            .cmp(&(
-                b.owner.is_none(),
-                std::cmp::Reverse(b.overdue),
-                std::cmp::Reverse(b.open),
-            ))
-            .then_with(|| {
-                let key = |g: &OwnerGroup| g.owner.as_ref().map(|o| o.to_lowercase());
-                key(a).cmp(&key(b))
-            })
-    });
-    out
-}
-
-/// Open and overdue counts at the end of each of the last `n` weeks (the
-/// last one ends `as_of`). An item counts as open on a day from the day it
-/// was opened until the day before it was closed; a resolved item whose
-/// closing day is unknown (no token) is left out, since when it stopped
-/// being open cannot be told.
-pub fn weeks(items: &[Item], as_of: NaiveDate, n: u32) -> Vec<WeekPoint> {
-    let mut b = Builder::new(&Spec {
-        as_of,
-        filter: Filter::Overdue,
-        weeks: n,
-        source: Source::Documents,
-        repo: None,
-        not_tracked: None,
-    });
-    for i in items {
-        b.add(i);
-    }
-    b.weeks
-}
-
-fn open_on(item: &Item, day: NaiveDate) -> bool {
-    let Some(opened) = item.opened else {
-        return false;
-    };
-    if opened > day {
-        return false;
-    }
-    match (item.state, item.closed) {
-        (_, Some(closed)) => closed > day,
-        (TrackState::Open, None) => true,
-        _ => false,
     }
 }
 
@@ -891,9 +400,14 @@ pub fn all_items(items: &[Item], as_of: NaiveDate) -> Vec<ReportItem> {
 
 #[cfg(test)]
 mod tests {
+    use super::items::first_seen;
     use super::*;
     use crate::model::CloseReason;
+    use crate::model::Link;
+    use crate::model::TaskKey;
+    use crate::writeback::BlockRow;
     use chrono::{TimeZone, Utc};
+    use std::collections::BTreeMap;
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()

@@ -1,0 +1,293 @@
+//! Building the report: items folded in one at a time (totals, the weekly
+//! chart, the oldest overdue item, the listed items by postmortem), then
+//! grouped by owner.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use chrono::{Days, NaiveDate};
+
+use super::*;
+use crate::model::{Postmortem, TrackState};
+
+/// Applies `as_of` and the filter to `items` (of `postmortems`).
+pub fn build(postmortems: &[Postmortem], items: &[Item], opts: &Spec) -> Report {
+    let mut b = Builder::new(opts);
+    for i in items {
+        b.add(i);
+    }
+    b.finish(postmortems.iter().map(Heading::of))
+}
+
+/// Builds a [`Report`] one item at a time, keeping only what the report
+/// shows: the listed items, counts and the weekly points, never every item.
+/// [`build`] for items in hand; [`Builder::add`] for items as they are read.
+pub struct Builder<'a> {
+    opts: Spec<'a>,
+    week_ago: NaiveDate,
+    week_ends: Vec<NaiveDate>,
+    weeks: Vec<WeekPoint>,
+    totals: Totals,
+    oldest: Option<ReportItem>,
+    /// Per postmortem path: open and overdue counts, listed items.
+    by_path: BTreeMap<Arc<str>, (usize, usize, Vec<ReportItem>)>,
+}
+
+impl<'a> Builder<'a> {
+    /// An empty report.
+    pub fn new(opts: &Spec<'a>) -> Builder<'a> {
+        let as_of = opts.as_of;
+        let week_ends: Vec<NaiveDate> = (0..opts.weeks.max(1))
+            .rev()
+            .filter_map(|back| as_of.checked_sub_days(Days::new(7 * u64::from(back))))
+            .collect();
+        Builder {
+            opts: *opts,
+            week_ago: as_of.checked_sub_days(Days::new(7)).unwrap_or(as_of),
+            weeks: week_ends
+                .iter()
+                .map(|&week_end| WeekPoint {
+                    week_end,
+                    open: 0,
+                    overdue: 0,
+                })
+                .collect(),
+            week_ends,
+            totals: Totals {
+                items: 0,
+                open: 0,
+                overdue: 0,
+                without_issue: 0,
+                done_this_week: 0,
+                oldest_overdue: None,
+            },
+            oldest: None,
+            by_path: BTreeMap::new(),
+        }
+    }
+
+    /// [`Builder::add`] for the items of one document, read together: their
+    /// postmortem's list is left without spare room.
+    pub fn add_all(&mut self, items: &[Item]) {
+        for i in items {
+            self.add(i);
+        }
+        let mut last: Option<&Arc<str>> = None;
+        for path in items.iter().map(|i| &i.postmortem) {
+            if last != Some(path) {
+                if let Some((_, _, listed)) = self.by_path.get_mut(path) {
+                    listed.shrink_to_fit();
+                }
+                last = Some(path);
+            }
+        }
+    }
+
+    /// Counts `item` and keeps it when the filter lists it.
+    pub fn add(&mut self, item: &Item) {
+        let as_of = self.opts.as_of;
+        for (point, &end) in self.weeks.iter_mut().zip(&self.week_ends) {
+            if open_on(item, end) {
+                point.open += 1;
+                point.overdue += usize::from(item.due.is_some_and(|d| d < end));
+            }
+        }
+        let v = item.view(as_of);
+        let t = &mut self.totals;
+        t.items += 1;
+        t.open += usize::from(v.state == TrackState::Open);
+        t.overdue += usize::from(v.overdue);
+        t.without_issue +=
+            usize::from(v.state == TrackState::Open && v.issue.is_none() && v.elsewhere.is_none());
+        t.done_this_week += usize::from(
+            item.state == TrackState::Done
+                && item.closed.is_some_and(|c| c > self.week_ago && c <= as_of),
+        );
+        if v.overdue {
+            // The most days overdue; ties: the first in path/line order.
+            let wins = self.oldest.as_ref().is_none_or(|o| {
+                v.days_overdue
+                    .cmp(&o.days_overdue)
+                    .then_with(|| (&o.postmortem, o.line).cmp(&(&v.postmortem, v.line)))
+                    .is_ge()
+            });
+            if wins {
+                self.oldest = Some(v.clone());
+            }
+        }
+        let listed = match self.opts.filter {
+            Filter::All => true,
+            Filter::Unresolved => v.state == TrackState::Open,
+            Filter::Overdue => v.overdue,
+        };
+        let entry = self
+            .by_path
+            .entry(v.postmortem.clone())
+            .or_insert_with(|| (0, 0, Vec::new()));
+        entry.0 += usize::from(v.state == TrackState::Open);
+        entry.1 += usize::from(v.overdue);
+        if listed {
+            entry.2.push(v);
+        }
+    }
+
+    /// The report, over the postmortems `headings` names (items of others
+    /// are left out).
+    pub fn finish(mut self, headings: impl IntoIterator<Item = Heading>) -> Report {
+        self.totals.oldest_overdue = self.oldest.map(|v| Oldest {
+            title: v.title.to_string(),
+            postmortem: v.postmortem.to_string(),
+            line: v.line,
+            issue: v.issue,
+            days_overdue: i64::from(v.days_overdue.unwrap_or(0)),
+        });
+        let mut groups: BTreeMap<String, PostmortemGroup> = BTreeMap::new();
+        for h in headings {
+            if groups.contains_key(&h.path) {
+                continue;
+            }
+            let Some((open, overdue, mut items)) = self.by_path.remove(h.path.as_str()) else {
+                continue;
+            };
+            if items.is_empty() {
+                continue;
+            }
+            items.sort_by_key(|i| i.line);
+            groups.insert(
+                h.path.clone(),
+                PostmortemGroup {
+                    path: h.path,
+                    title: h.title,
+                    incident_start: h.incident_start,
+                    open,
+                    overdue,
+                    items,
+                },
+            );
+        }
+        let postmortems: Vec<PostmortemGroup> = groups.into_values().collect();
+        let owners = owner_groups(postmortems.iter().flat_map(|g| g.items.iter()));
+        Report {
+            as_of: self.opts.as_of,
+            filter: self.opts.filter,
+            source: self.opts.source,
+            repo: self.opts.repo.map(str::to_owned),
+            totals: self.totals,
+            postmortems,
+            owners,
+            weeks: self.weeks,
+            not_tracked: self.opts.not_tracked.cloned(),
+        }
+    }
+}
+
+/// Groups listed items by owner, case-insensitively (the first spelling
+/// seen is shown).
+pub(super) fn owner_groups<'a>(
+    listed: impl Iterator<Item = &'a ReportItem> + Clone,
+) -> Vec<OwnerGroup> {
+    // Each owner's list is sized before it is filled (it may hold every
+    // listed item).
+    let mut sizes: BTreeMap<Option<String>, usize> = BTreeMap::new();
+    for v in listed.clone() {
+        let mut seen = BTreeSet::new();
+        if v.owners.is_empty() {
+            *sizes.entry(None).or_default() += 1;
+        }
+        for o in &v.owners {
+            let key = o.to_lowercase();
+            if seen.insert(key.clone()) {
+                *sizes.entry(Some(key)).or_default() += 1;
+            }
+        }
+    }
+    let mut by: BTreeMap<Option<String>, OwnerGroup> = BTreeMap::new();
+    for v in listed {
+        let names: Vec<Option<&String>> = if v.owners.is_empty() {
+            vec![None]
+        } else {
+            let mut seen = BTreeSet::new();
+            v.owners
+                .iter()
+                .filter(|o| seen.insert(o.to_lowercase()))
+                .map(Some)
+                .collect()
+        };
+        for name in names {
+            let g = by
+                .entry(name.map(|n| n.to_lowercase()))
+                .or_insert_with(|| OwnerGroup {
+                    owner: name.cloned(),
+                    open: 0,
+                    overdue: 0,
+                    items: Vec::with_capacity(
+                        sizes
+                            .get(&name.map(|n| n.to_lowercase()))
+                            .copied()
+                            .unwrap_or(0),
+                    ),
+                });
+            g.open += usize::from(v.state == TrackState::Open);
+            g.overdue += usize::from(v.overdue);
+            g.items.push(ItemRef {
+                postmortem: v.postmortem.clone(),
+                line: v.line,
+                title: v.title.clone(),
+                issue: v.issue.as_ref().map(|i| i.number),
+                overdue: v.overdue,
+            });
+        }
+    }
+    let mut out: Vec<OwnerGroup> = by.into_values().collect();
+    out.sort_by(|a, b| {
+        (
+            a.owner.is_none(),
+            std::cmp::Reverse(a.overdue),
+            std::cmp::Reverse(a.open),
+        )
+            .cmp(&(
+                b.owner.is_none(),
+                std::cmp::Reverse(b.overdue),
+                std::cmp::Reverse(b.open),
+            ))
+            .then_with(|| {
+                let key = |g: &OwnerGroup| g.owner.as_ref().map(|o| o.to_lowercase());
+                key(a).cmp(&key(b))
+            })
+    });
+    out
+}
+
+/// Open and overdue counts at the end of each of the last `n` weeks (the
+/// last one ends `as_of`). An item counts as open on a day from the day it
+/// was opened until the day before it was closed; a resolved item whose
+/// closing day is unknown (no token) is left out, since when it stopped
+/// being open cannot be told.
+pub fn weeks(items: &[Item], as_of: NaiveDate, n: u32) -> Vec<WeekPoint> {
+    let mut b = Builder::new(&Spec {
+        as_of,
+        filter: Filter::Overdue,
+        weeks: n,
+        source: Source::Documents,
+        repo: None,
+        not_tracked: None,
+    });
+    for i in items {
+        b.add(i);
+    }
+    b.weeks
+}
+
+pub(super) fn open_on(item: &Item, day: NaiveDate) -> bool {
+    let Some(opened) = item.opened else {
+        return false;
+    };
+    if opened > day {
+        return false;
+    }
+    match (item.state, item.closed) {
+        (_, Some(closed)) => closed > day,
+        (TrackState::Open, None) => true,
+        _ => false,
+    }
+}
