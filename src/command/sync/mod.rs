@@ -546,6 +546,7 @@ fn write_back(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::command::context::server_url_for;
 
     #[test]
     fn server_url_follows_the_api_url() {
