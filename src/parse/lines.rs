@@ -48,10 +48,23 @@ pub fn split(src: &str) -> Vec<Line<'_>> {
     out
 }
 
-/// First line of the status block that write-back generates.
-pub const STATUS_BEGIN: &str = "pmtrack:status:begin";
-/// Last line of the status block that write-back generates.
-pub const STATUS_END: &str = "pmtrack:status:end";
+/// The words that mark the first and the last line of the status block
+/// write-back generates: defined here once, for the parser (which hides the
+/// block) and for write-back (which writes its marker lines around them).
+macro_rules! status_marker {
+    (begin) => {
+        "pmtrack:status:begin"
+    };
+    (end) => {
+        "pmtrack:status:end"
+    };
+}
+pub(crate) use status_marker;
+
+/// In the first line of the status block that write-back generates.
+pub const STATUS_BEGIN: &str = status_marker!(begin);
+/// In the last line of the status block that write-back generates.
+pub const STATUS_END: &str = status_marker!(end);
 
 /// Mark lines inside fenced code blocks, HTML comments and pmtrack's own
 /// generated status block as hidden.
