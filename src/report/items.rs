@@ -43,7 +43,7 @@ pub fn items_from_github(
                     state: link.state,
                     issue: link.elsewhere.is_none().then(|| IssueLink {
                         number: link.number,
-                        url: Some(link.url.clone()).filter(|u| !u.is_empty()),
+                        url: (!link.url.is_empty()).then(|| link.url.as_str().into()),
                     }),
                     elsewhere: link
                         .elsewhere
@@ -122,7 +122,7 @@ pub fn items_from_documents(
                 state,
                 issue: number.map(|n| IssueLink {
                     number: n,
-                    url: issue_url(n),
+                    url: issue_url(n).map(String::into_boxed_str),
                 }),
                 elsewhere: elsewhere(task, repo)
                     .or_else(|| row.and_then(|r| r.elsewhere.clone().map(Box::new))),
@@ -215,7 +215,7 @@ impl Item {
             title: self.title.clone(),
             postmortem: self.postmortem.clone(),
             line: self.line,
-            owners: self.owners.clone(),
+            owners: self.owners.as_slice().into(),
             due: self.due,
             state: self.state,
             overdue: days_overdue.is_some(),

@@ -80,7 +80,7 @@ pub struct IssueLink {
     /// Issue number.
     pub number: u64,
     /// Web URL, when known.
-    pub url: Option<String>,
+    pub url: Option<Box<str>>,
 }
 
 /// One action item as the report sees it, before `as_of` is applied. Built
@@ -137,7 +137,7 @@ pub struct ReportItem {
     /// 1-based line in its document.
     pub line: usize,
     /// Owners (logins or names, without `@`).
-    pub owners: Vec<String>,
+    pub owners: Box<[String]>,
     /// Effective due date.
     pub due: Option<NaiveDate>,
     /// `open`, `done` or `not_planned`.
