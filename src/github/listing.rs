@@ -11,6 +11,32 @@ use ::http::Method;
 use serde_json::Value;
 
 impl GitHub {
+    /// A cache file beside the ETag cache (`<cache>.<what>.json`) for
+    /// `scope`, read (a warning about it goes to `progress`), with its path;
+    /// empty and without a path when nothing is cached.
+    pub(super) fn side_cache<T: serde::de::DeserializeOwned>(
+        &self,
+        what: &str,
+        scope: &str,
+        progress: &dyn Progress,
+    ) -> (Option<std::path::PathBuf>, etag_cache::EtagCache<T>) {
+        let path = self
+            .cache_path
+            .as_deref()
+            .map(|c| etag_cache::beside(c, what));
+        let cache = match &path {
+            Some(p) => {
+                let (c, warning) = etag_cache::load::<T>(p, scope);
+                if let Some(w) = warning {
+                    progress.note(&w);
+                }
+                c
+            }
+            None => etag_cache::EtagCache::empty(scope),
+        };
+        (path, cache)
+    }
+
     /// Every issue (open and closed) carrying `base_label`: one paginated,
     /// conditional listing, oldest first, pull requests left out. Pages that
     /// did not change since the last run come back `304` and are read from
@@ -217,21 +243,8 @@ impl GitHub {
         progress: &dyn Progress,
     ) -> Result<Option<std::collections::HashSet<String>>> {
         let first = format!("{}/assignees?per_page=100", self.repo_path());
-        let path = self
-            .cache_path
-            .as_deref()
-            .map(|c| etag_cache::beside(c, "assignees"));
         let scope = format!("{} {} assignees", self.api_url, self.full_name());
-        let mut old = match &path {
-            Some(p) => {
-                let (c, warning) = etag_cache::load::<String>(p, &scope);
-                if let Some(w) = warning {
-                    progress.note(&w);
-                }
-                c
-            }
-            None => etag_cache::EtagCache::empty(&scope),
-        };
+        let (path, mut old) = self.side_cache::<String>("assignees", &scope, progress);
         let mut fresh = etag_cache::EtagCache::empty(&scope);
         let what = format!("the list of assignable users of {}", self.full_name());
         let walked = self

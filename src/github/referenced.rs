@@ -26,21 +26,8 @@ impl GitHub {
         if refs.is_empty() {
             return out;
         }
-        let path = self
-            .cache_path
-            .as_deref()
-            .map(|c| etag_cache::beside(c, "referenced"));
         let scope = format!("{} referenced", self.api_url);
-        let mut old = match &path {
-            Some(p) => {
-                let (c, warning) = etag_cache::load::<Referenced>(p, &scope);
-                if let Some(w) = warning {
-                    progress.note(&w);
-                }
-                c
-            }
-            None => etag_cache::EtagCache::empty(&scope),
-        };
+        let (path, mut old) = self.side_cache::<Referenced>("referenced", &scope, progress);
         let mut fresh = etag_cache::EtagCache::empty(&scope);
         let note = |l: &str| progress.note(l);
         for (repo, number) in refs {
