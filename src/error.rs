@@ -79,15 +79,5 @@ pub enum Error {
     Busy(String),
 }
 
-impl Error {
-    /// Exit code: 2 for usage and configuration problems, 1 otherwise.
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            Error::Config { .. } | Error::Usage(_) | Error::MissingToken => 2,
-            _ => 1,
-        }
-    }
-}
-
 /// Result with [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -28,7 +28,7 @@
 //!   are on their way out: the edge should apply plain changes)
 //! - `command` → `model` `error` `parse` `config` `issue_text` `plan`
 //!   `writeback` `report` `files` `git` `workflow` `github`
-//! - `cli` → `command` `workflow` `github`
+//! - `cli` → `error` `workflow` `github` `command`
 //!
 //! # Glossary
 //!

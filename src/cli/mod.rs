@@ -141,12 +141,26 @@ pub fn run() -> ExitCode {
                     println!("{c}");
                 }
             }
-            ExitCode::from(out.code)
+            ExitCode::from(match out.ending {
+                command::Ending::Done => 0,
+                command::Ending::Failed => 1,
+                command::Ending::Interrupted => 130,
+            })
         }
         Err(e) => {
             eprintln!("{}", log(&format!("pmtrack: {e}")));
-            ExitCode::from(e.exit_code())
+            ExitCode::from(error_code(&e))
         }
+    }
+}
+
+/// 2 for usage and configuration problems (the command could not start as
+/// asked), 1 for the rest.
+fn error_code(e: &crate::error::Error) -> u8 {
+    use crate::error::Error;
+    match e {
+        Error::Config { .. } | Error::Usage(_) | Error::MissingToken => 2,
+        _ => 1,
     }
 }
 

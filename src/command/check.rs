@@ -203,7 +203,9 @@ pub fn run(
         rt.append_summary(&md)?;
         rt.set_outputs(&[("findings", findings.len().to_string())])?;
     }
-    out.code = u8::from(!findings.is_empty() || !errors.is_empty());
+    if !findings.is_empty() || !errors.is_empty() {
+        out.ending = super::Ending::Failed;
+    }
     Ok(out)
 }
 

@@ -171,7 +171,9 @@ pub fn run(
     for e in &errors {
         out.stderr.push(format!("error: {e}"));
     }
-    out.code = if errors.is_empty() { 0 } else { 1 };
+    if !errors.is_empty() {
+        out.ending = super::Ending::Failed;
+    }
     Ok(out)
 }
 

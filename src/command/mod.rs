@@ -98,6 +98,20 @@ pub struct Outcome {
     pub commands: Vec<String>,
     /// Print `commands` on stderr (stdout must stay pure JSON).
     pub commands_on_stderr: bool,
-    /// Exit code: 0 ok, 1 findings or failed work, 2 usage/config error.
-    pub code: u8,
+    /// How it ended; the CLI turns it into the exit code.
+    pub ending: Ending,
+}
+
+/// How a command ended (an error ends it too, as an `Err`). The exit code is
+/// chosen from it in one place, the CLI.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// Everything done, nothing found.
+    #[default]
+    Done,
+    /// Findings (`check`, `report --fail-on-overdue`) or work that failed (a
+    /// change GitHub refused, a file that could not be read or written).
+    Failed,
+    /// Stopped by a signal after the request in flight.
+    Interrupted,
 }

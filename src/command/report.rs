@@ -313,7 +313,7 @@ pub fn run(
             report.totals.overdue,
             if report.totals.overdue == 1 { "" } else { "s" }
         ));
-        out.code = 1;
+        out.ending = super::Ending::Failed;
     }
     Ok(out)
 }

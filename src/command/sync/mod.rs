@@ -350,7 +350,7 @@ pub fn run(req: &Request<'_>, args: &SyncArgs, env: &SyncEnv) -> Result<Outcome>
             report.not_applied + report.deferred + report.applied.len(),
             summary.line()
         ));
-        out.code = 130;
+        out.ending = super::Ending::Interrupted;
         return Ok(out);
     }
     for a in &report.applied {
@@ -454,7 +454,9 @@ pub fn run(req: &Request<'_>, args: &SyncArgs, env: &SyncEnv) -> Result<Outcome>
         }
     };
     // A postmortem that could not be read is failed work too.
-    out.code = u8::from(summary.failed > 0 || !errors.is_empty() || wb_failed);
+    if summary.failed > 0 || !errors.is_empty() || wb_failed {
+        out.ending = super::Ending::Failed;
+    }
     Ok(out)
 }
 
