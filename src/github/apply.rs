@@ -413,29 +413,12 @@ impl GitHub {
                 encode_query(&since.format("%Y-%m-%dT%H:%M:%SZ").to_string())
             ));
         }
-        let note = |l: &str| progress.note(l);
         let mut found = Vec::new();
-        let mut next = Some(url);
-        let mut pages = 0;
-        while let Some(u) = next.take() {
-            pages += 1;
-            if pages > MAX_PAGES {
-                break;
-            }
-            let reply = self
-                .http
-                .request(Method::GET, &u, None, None, RequestKind::Read, &note)
-                .await
-                .map_err(|f| self.error("list issues", &f))?;
-            let raw: Vec<WireIssue> = serde_json::from_str(&reply.body)
-                .map_err(|e| Error::GitHub(format!("unreadable issue listing at {u}: {e}")))?;
-            for w in raw.into_iter().filter(|w| !w.is_pull_request()) {
-                self.comment_counts.insert(w.number, w.comments);
-                let issue = w.into_issue();
-                found.push(issue.clone());
-                self.issues.insert(issue.number, issue);
-            }
-            next = next_link(&reply.headers);
+        for w in self.issue_pages(url, progress).await? {
+            self.comment_counts.insert(w.number, w.comments);
+            let issue = w.into_issue();
+            found.push(issue.clone());
+            self.issues.insert(issue.number, issue);
         }
         Ok(found)
     }

@@ -286,30 +286,66 @@ impl GitHub {
         }
     }
 
-    /// Every item of a paginated GET, following `Link: rel="next"` (at most
-    /// `MAX_PAGES` pages); an unreadable page counts as empty.
-    pub(super) async fn get_all<T: serde::de::DeserializeOwned>(
+    /// The bodies of a paginated, unconditional GET, following `Link:
+    /// rel="next"` (at most `MAX_PAGES` pages), with each page's URL: the
+    /// one page loop of the listings that need no ETag (labels, milestones,
+    /// issues changed since a moment, the report issue). `Err` is the
+    /// request that failed.
+    pub(super) async fn pages(
         &mut self,
         first: String,
         progress: &dyn Progress,
-    ) -> std::result::Result<Vec<T>, Failure> {
+    ) -> std::result::Result<Vec<(String, String)>, Failure> {
         let note = |l: &str| progress.note(l);
-        let mut items = Vec::new();
+        let mut out = Vec::new();
         let mut next = Some(first);
-        let mut pages = 0;
         while let Some(u) = next.take() {
-            pages += 1;
-            if pages > MAX_PAGES {
+            if out.len() >= MAX_PAGES {
                 break;
             }
             let reply = self
                 .http
                 .request(Method::GET, &u, None, None, RequestKind::Read, &note)
                 .await?;
-            items.extend(serde_json::from_str::<Vec<T>>(&reply.body).unwrap_or_default());
             next = next_link(&reply.headers);
+            out.push((u, reply.body));
         }
-        Ok(items)
+        Ok(out)
+    }
+
+    /// Every item of a paginated GET ([`GitHub::pages`]); an unreadable page
+    /// counts as empty.
+    pub(super) async fn get_all<T: serde::de::DeserializeOwned>(
+        &mut self,
+        first: String,
+        progress: &dyn Progress,
+    ) -> std::result::Result<Vec<T>, Failure> {
+        let pages = self.pages(first, progress).await?;
+        Ok(pages
+            .iter()
+            .flat_map(|(_, body)| serde_json::from_str::<Vec<T>>(body).unwrap_or_default())
+            .collect())
+    }
+
+    /// Every issue of a paginated issue listing ([`GitHub::pages`]), pull
+    /// requests left out; a failed request or an unreadable page is an
+    /// error.
+    pub(super) async fn issue_pages(
+        &mut self,
+        first: String,
+        progress: &dyn Progress,
+    ) -> Result<Vec<WireIssue>> {
+        let pages = self
+            .pages(first, progress)
+            .await
+            .map_err(|f| self.error("list issues", &f))?;
+        let mut out = Vec::new();
+        for (u, body) in pages {
+            let raw: Vec<WireIssue> = serde_json::from_str(&body)
+                .map_err(|e| Error::GitHub(format!("unreadable issue listing at {u}: {e}")))?;
+            out.extend(raw.into_iter().filter(|w| !w.is_pull_request()));
+        }
+        Ok(out)
     }
 }
 

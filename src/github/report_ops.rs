@@ -8,7 +8,7 @@
 //! ambiguous answer the report issue is looked for by its marker first.
 //! Never decides what to change (that is [`crate::report`]).
 
-use super::http::{encode_query, next_link, Failure, RequestKind};
+use super::http::{encode_query, Failure, RequestKind};
 use super::wire::WireIssue;
 use super::{GitHub, Progress, CREATE_TRIES, SETTLE};
 use crate::error::{Error, Result};
@@ -334,34 +334,18 @@ impl GitHub {
     /// The report issue among the issues labelled [`REPORT_LABEL`] (open
     /// first, lowest number first), found by its marker.
     async fn find_report_issue(&mut self, progress: &dyn Progress) -> Result<Option<Issue>> {
-        let note = |l: &str| progress.note(l);
-        let mut next = Some(format!(
+        let first = format!(
             "{}/issues?state=all&labels={}&per_page=100&sort=created&direction=asc",
             self.repo_path(),
             encode_query(REPORT_LABEL)
-        ));
-        let mut found: Vec<Issue> = Vec::new();
-        let mut pages = 0;
-        while let Some(u) = next.take() {
-            pages += 1;
-            if pages > 100 {
-                break;
-            }
-            let reply = self
-                .http
-                .request(Method::GET, &u, None, None, RequestKind::Read, &note)
-                .await
-                .map_err(|f| self.error("list issues", &f))?;
-            let raw: Vec<WireIssue> = serde_json::from_str(&reply.body)
-                .map_err(|e| Error::GitHub(format!("unreadable issue listing at {u}: {e}")))?;
-            found.extend(
-                raw.into_iter()
-                    .filter(|w| !w.is_pull_request())
-                    .map(WireIssue::into_issue)
-                    .filter(|i| i.body.contains(REPORT_MARKER)),
-            );
-            next = next_link(&reply.headers);
-        }
+        );
+        let found: Vec<Issue> = self
+            .issue_pages(first, progress)
+            .await?
+            .into_iter()
+            .map(WireIssue::into_issue)
+            .filter(|i| i.body.contains(REPORT_MARKER))
+            .collect();
         Ok(crate::report::find_report_issue(&found).cloned())
     }
 }
