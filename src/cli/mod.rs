@@ -100,13 +100,9 @@ pub fn run() -> ExitCode {
         progress: &progress,
     };
     let result = match &cli.command {
-        Command::List { paths, format } | Command::Parse { paths, format } => command::list::run(
-            &cwd,
-            cli.config.as_deref(),
-            paths,
-            *format == DocFormatArg::Json,
-            &mut print,
-        ),
+        Command::List { paths, format } | Command::Parse { paths, format } => {
+            command::list::run(&request, paths, *format == DocFormatArg::Json, &mut print)
+        }
         Command::Sync(args) => {
             command::sync::run(&request, args, &command::sync::SyncEnv::from_process())
         }
@@ -116,12 +112,7 @@ pub fn run() -> ExitCode {
             &command::sync::SyncEnv::from_process(),
             &mut print,
         ),
-        Command::Check(args) => command::check::run(
-            &cwd,
-            cli.config.as_deref(),
-            args,
-            crate::workflow::Runtime::from_process().as_ref(),
-        ),
+        Command::Check(args) => command::check::run(&request, args),
     };
     let log = |s: &str| crate::workflow::for_log(s, actions).into_owned();
     // A reader that went away (`| head`) gets what it read; nothing to say.

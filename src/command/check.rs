@@ -17,8 +17,8 @@ use super::Outcome;
 use crate::config::CheckCfg;
 use crate::error::{Error, Result};
 use crate::model::{Postmortem, Status};
-use crate::workflow::{self, Level, Runtime};
-use std::path::{Path, PathBuf};
+use crate::workflow::{self, Level};
+use std::path::PathBuf;
 
 /// Arguments of `pmtrack check`.
 #[derive(Debug, Clone, clap::Args)]
@@ -118,13 +118,9 @@ pub fn check_postmortem(pm: &Postmortem, cfg: &CheckCfg) -> Vec<Finding> {
 }
 
 /// Runs `pmtrack check`.
-pub fn run(
-    cwd: &Path,
-    config_path: Option<&Path>,
-    args: &CheckArgs,
-    actions: Option<&Runtime>,
-) -> Result<Outcome> {
-    let ws = Workspace::open(cwd, config_path)?;
+pub fn run(req: &super::Request<'_>, args: &CheckArgs) -> Result<Outcome> {
+    let actions = req.actions;
+    let ws = Workspace::open(req.cwd, req.config_path)?;
     let mut files = ws.select(&args.paths)?;
     if let Some(rev) = &args.since {
         let repo = ws.repo.as_ref().ok_or_else(|| {

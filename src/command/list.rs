@@ -6,7 +6,7 @@ use super::{Outcome, Stdout};
 use crate::error::Result;
 use crate::model::{Horizon, ItemKind, Postmortem, Status, TrackerRef};
 use serde::Serialize;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// One document in `parse --format json`.
 #[derive(Debug, Serialize)]
@@ -103,13 +103,12 @@ pub fn to_json(pm: &Postmortem) -> DocJson<'_> {
 /// worker thread and written to `stdout` in file order as soon as it is
 /// ready, so memory holds a few documents, never the whole set.
 pub fn run(
-    cwd: &Path,
-    config: Option<&Path>,
+    req: &super::Request<'_>,
     paths: &[PathBuf],
     json: bool,
     stdout: Stdout<'_>,
 ) -> Result<Outcome> {
-    let ws = Workspace::open(cwd, config)?;
+    let ws = Workspace::open(req.cwd, req.config_path)?;
     let files = ws.select(paths)?;
     let mut out = Outcome::default();
     let mut errors = Vec::new();
