@@ -379,6 +379,18 @@ impl TrackState {
             Status::Dropped => TrackState::NotPlanned,
         }
     }
+
+    /// As GitHub has an issue: open; closed as not planned or as a
+    /// duplicate → not planned; closed otherwise → done.
+    pub fn of_issue(state: IssueState, reason: Option<CloseReason>) -> TrackState {
+        match (state, reason) {
+            (IssueState::Open, _) => TrackState::Open,
+            (IssueState::Closed, Some(CloseReason::NotPlanned | CloseReason::Duplicate)) => {
+                TrackState::NotPlanned
+            }
+            (IssueState::Closed, _) => TrackState::Done,
+        }
+    }
 }
 
 /// A task's issue after sync: what write-back and the report need.
@@ -429,15 +441,19 @@ pub const TRACKED_IN: &str = "tracked in ";
 /// tracker.
 pub const TRACKED_EXTERNALLY: &str = "tracked externally: ";
 
+/// Whether `url` can stand in a Markdown link inside a table cell (not
+/// empty, no space, parenthesis or pipe).
+pub fn fits_a_link(url: &str) -> bool {
+    !url.is_empty() && !url.contains([' ', '(', ')', '|'])
+}
+
 impl ElsewhereLink {
     /// `tracked in [org/other#3](url)`, `tracked externally: [OPS-17](url)`;
     /// without `markdown`, `tracked in org/other#3` and `tracked externally:
     /// OPS-17 (url)`. A URL that would break a table cell or a link is
     /// left out.
     pub fn words(&self, markdown: bool) -> String {
-        let linkable = |url: &&String| {
-            !url.is_empty() && !url.contains([' ', '(', ')', '|']) && **url != self.reference
-        };
+        let linkable = |url: &&String| fits_a_link(url) && **url != self.reference;
         let shown = match self.url.as_ref().filter(linkable) {
             Some(url) if markdown => format!("[{}]({url})", self.reference),
             Some(url) if !self.github => format!("{} ({url})", self.reference),

@@ -9,7 +9,7 @@
 use super::http::RequestKind;
 use super::wire::WireIssue;
 use super::{etag_cache, GitHub, Progress};
-use crate::model::{CloseReason, IssueState, Referenced, TrackState};
+use crate::model::{Referenced, TrackState};
 use ::http::Method;
 use std::collections::HashMap;
 
@@ -93,12 +93,11 @@ fn referenced(wire: WireIssue) -> Referenced {
         .is_some_and(|p| p.get("merged_at").is_some_and(|m| !m.is_null()));
     let pull = wire.is_pull_request();
     let issue = wire.into_issue();
-    let state = match (issue.state, issue.close_reason) {
-        (IssueState::Open, _) => TrackState::Open,
-        _ if merged => TrackState::Done,
+    let state = match TrackState::of_issue(issue.state, issue.close_reason) {
+        TrackState::Open => TrackState::Open,
+        _ if pull && merged => TrackState::Done,
         _ if pull => TrackState::NotPlanned,
-        (_, Some(CloseReason::NotPlanned | CloseReason::Duplicate)) => TrackState::NotPlanned,
-        _ => TrackState::Done,
+        closed => closed,
     };
     Referenced {
         state,

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 
 use super::{Elsewhere, Plan};
 use crate::issue_text;
-use crate::model::{CloseReason, Issue, IssueState, Link, Referenced, TaskKey, TrackState};
+use crate::model::{Issue, IssueState, Link, Referenced, TaskKey, TrackState};
 
 impl Plan {
     /// The GitHub issues and pull requests items are tracked in, outside
@@ -77,13 +77,7 @@ impl Plan {
                     .copied(),
             };
             let Some(issue) = issue else { continue };
-            let state = match (issue.state, issue.close_reason) {
-                (IssueState::Open, _) => TrackState::Open,
-                (IssueState::Closed, Some(CloseReason::NotPlanned | CloseReason::Duplicate)) => {
-                    TrackState::NotPlanned
-                }
-                (IssueState::Closed, _) => TrackState::Done,
-            };
+            let state = TrackState::of_issue(issue.state, issue.close_reason);
             out.push(Link {
                 key: key.clone(),
                 number: issue.number,

@@ -8,9 +8,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 
 use super::*;
-use crate::model::{
-    ElsewhereLink, Link, Postmortem, Status, Task, TaskKey, TrackState, TrackerRef,
-};
+use crate::model::{ElsewhereLink, Link, Postmortem, Task, TaskKey, TrackState, TrackerRef};
 use crate::parse::text::{collapse, without_refs};
 use crate::writeback::BlockRow;
 
@@ -58,7 +56,7 @@ pub fn items_from_github(
                     title: display_title(&task.title).into(),
                     owners: task.owners.clone(),
                     due: effective,
-                    state: state_of(task.status),
+                    state: TrackState::of(task.status),
                     issue: here(task, None).map(|number| IssueLink { number, url: None }),
                     elsewhere: elsewhere(task, None),
                     opened: pm.incident_start,
@@ -102,7 +100,7 @@ pub fn items_from_documents(
                 used[i] = true;
                 &rows[i]
             });
-            let written = state_of(task.status);
+            let written = TrackState::of(task.status);
             let state = match (written, row) {
                 (TrackState::Open, Some(r)) => r.state,
                 (s, _) => s,
@@ -178,14 +176,6 @@ pub(super) fn first_seen(
     match (incident, created) {
         (Some(i), Some(c)) => Some(i.min(c)),
         (i, c) => i.or(c),
-    }
-}
-
-pub(super) fn state_of(status: Status) -> TrackState {
-    match status {
-        Status::Open => TrackState::Open,
-        Status::Done => TrackState::Done,
-        Status::Dropped => TrackState::NotPlanned,
     }
 }
 

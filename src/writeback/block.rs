@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 
 use super::{apply, Edit, EditKind};
 use super::{doc::*, tables::*};
-use crate::model::{DocFormat, ElsewhereLink, Link, Postmortem, Span, Status, TrackState};
+use crate::model::{DocFormat, ElsewhereLink, Link, Postmortem, Span, TrackState};
 use crate::parse::lines::{status_marker, STATUS_BEGIN, STATUS_END};
 use crate::parse::text::{cut, without_refs};
 /// First line of the generated block in Markdown (an HTML comment).
@@ -191,9 +191,7 @@ impl RowRef {
     /// ([`ElsewhereLink::words`]); in plain text without links.
     pub(super) fn cell(&self, markdown: bool) -> String {
         match self {
-            RowRef::Issue(n, url)
-                if markdown && !url.is_empty() && !url.contains([' ', '(', ')', '|']) =>
-            {
+            RowRef::Issue(n, url) if markdown && crate::model::fits_a_link(url) => {
                 format!("[#{n}]({url})")
             }
             RowRef::Issue(n, _) => format!("#{n}"),
@@ -218,11 +216,7 @@ pub(super) fn rows(pm: &Postmortem, by_key: &HashMap<&str, &Link>, today: NaiveD
             let link = by_key.get(t.key.0.as_str());
             let state = match link {
                 Some(l) => l.state,
-                None => match t.status {
-                    Status::Open => TrackState::Open,
-                    Status::Done => TrackState::Done,
-                    Status::Dropped => TrackState::NotPlanned,
-                },
+                None => TrackState::of(t.status),
             };
             let due = link.map_or(t.due, |l| l.due.or(t.due));
             let owners = match link {
