@@ -24,8 +24,8 @@
 //! - `files` → `error`
 //! - `git` → `error`
 //! - `workflow` → `error`
-//! - `github` → `model` `error` `plan` `issue_text` `report` (the last two
-//!   are on their way out: the edge should apply plain changes)
+//! - `github` → `model` `error` `plan` (it applies plain changes and
+//!   decides nothing about postmortems)
 //! - `command` → `model` `error` `parse` `config` `issue_text` `plan`
 //!   `writeback` `report` `files` `git` `workflow` `github`
 //! - `cli` → `error` `workflow` `github` `command`

@@ -20,7 +20,7 @@ use super::sync::SyncEnv;
 use super::workspace::Workspace;
 use super::{Outcome, Request};
 use crate::error::{Error, Result};
-use crate::github::report_ops::ReportIssueOutcome;
+use crate::github::report_ops::{ReportIssueOutcome, ReportIssueSpec};
 use crate::github::{GitHub, Progress};
 use crate::model::{Issue, Postmortem};
 use crate::plan::{self, LabelSpec, PlanInput};
@@ -411,7 +411,18 @@ async fn post(
     let labels = vec![cfg.labels.base.clone(), report::REPORT_LABEL.to_owned()];
     let existing = report::find_report_issue(issues);
     let ri = gh
-        .post_report_issue(existing, &cfg.report.title, &body, &labels, progress)
+        .post_report_issue(
+            existing,
+            &ReportIssueSpec {
+                title: &cfg.report.title,
+                body: &body,
+                labels: &labels,
+                find_label: 1,
+                marker: report::REPORT_MARKER,
+                pick: report::find_report_issue,
+            },
+            progress,
+        )
         .await?;
     let what = match ri.outcome {
         ReportIssueOutcome::Created => {

@@ -331,7 +331,7 @@ impl GitHub {
         let issues = self.list_since(self.http.first_date, progress).await?;
         Ok(issues
             .iter()
-            .find(|i| marker_key(&i.body).as_ref() == Some(key))
+            .find(|i| crate::plan::key_of(&i.body).as_ref() == Some(key))
             .map(|i| i.number))
     }
 
@@ -385,7 +385,7 @@ impl GitHub {
         fresh.sort_by_key(|i| (i.state != crate::model::IssueState::Open, i.number));
         let mut out = HashMap::new();
         for i in fresh.iter().filter(|i| !listed.contains(&i.number)) {
-            if let Some(k) = marker_key(&i.body).filter(|k| keys.contains(k)) {
+            if let Some(k) = crate::plan::key_of(&i.body).filter(|k| keys.contains(k)) {
                 out.entry(k).or_insert(i.number);
             }
         }
@@ -604,11 +604,6 @@ pub(super) fn invalid_assignees(f: &Failure) -> bool {
             .any(|e| e["field"].as_str() == Some("assignees")),
         _ => false,
     }
-}
-
-/// The key in a body's pmtrack marker.
-pub(super) fn marker_key(body: &str) -> Option<TaskKey> {
-    crate::issue_text::parse_marker(body).map(|m| m.key)
 }
 
 /// One progress line: `created #12 postmortems/x.md:4 Rotate the keys`.

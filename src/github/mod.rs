@@ -10,7 +10,7 @@
 //! a sensitive header (see `http.rs`).
 //!
 //! Identity: an issue belongs to a task when its body's hidden marker (see
-//! [`crate::issue_text`]) carries the task's key. After an ambiguous failure
+//! [`crate::plan::key_of`]) carries the task's key. After an ambiguous failure
 //! of a create (no answer, a dropped connection, a 5xx) the issue is looked
 //! for by that marker before it is created again.
 //!

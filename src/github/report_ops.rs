@@ -6,7 +6,8 @@
 //! rate-limit-aware [`Http`](super::http::Http); label changes are
 //! idempotent and retried; a create is never re-sent blindly: after an
 //! ambiguous answer the report issue is looked for by its marker first.
-//! Never decides what to change (that is [`crate::report`]).
+//! Never decides what to change or which issue is the report's: the caller
+//! says so in a [`ReportIssueSpec`].
 
 use super::http::{encode_query, Failure, RequestKind};
 use super::wire::WireIssue;
@@ -14,7 +15,6 @@ use super::{GitHub, Progress, CREATE_TRIES, SETTLE};
 use crate::error::{Error, Result};
 use crate::model::{Issue, IssueState};
 use crate::plan::LabelSpec;
-use crate::report::{REPORT_LABEL, REPORT_MARKER};
 use ::http::Method;
 use serde_json::json;
 
@@ -27,6 +27,24 @@ pub enum ReportIssueOutcome {
     Updated,
     /// It already said the same.
     Unchanged,
+}
+
+/// The rolling report issue as it must be, and how to recognise it.
+#[derive(Debug, Clone, Copy)]
+pub struct ReportIssueSpec<'a> {
+    /// Its title.
+    pub title: &'a str,
+    /// Its body (holding `marker`).
+    pub body: &'a str,
+    /// The labels it must carry; `labels[find_label]` is the one searched
+    /// for when it is not in the managed listing.
+    pub labels: &'a [String],
+    /// Index in `labels` of the label that finds it.
+    pub find_label: usize,
+    /// The hidden marker in its body.
+    pub marker: &'a str,
+    /// The report issue among issues holding the marker.
+    pub pick: fn(&[Issue]) -> Option<&Issue>,
 }
 
 /// The rolling report issue after [`GitHub::post_report_issue`].
@@ -176,32 +194,26 @@ impl GitHub {
     }
 
     /// Creates or updates the rolling report issue. `existing` is the one
-    /// found in the managed listing ([`crate::report::find_report_issue`]);
-    /// when there is none, issues labelled [`REPORT_LABEL`] are searched for
-    /// the marker before one is created, so there is never a second one.
-    /// `labels` are the labels it must carry (the base label and
-    /// [`REPORT_LABEL`]); `body` must hold [`REPORT_MARKER`].
+    /// found in the managed listing; when there is none, the issues with
+    /// the spec's finding label are searched for its marker before one is
+    /// created, so there is never a second one.
     pub async fn post_report_issue(
         &mut self,
         existing: Option<&Issue>,
-        title: &str,
-        body: &str,
-        labels: &[String],
+        spec: &ReportIssueSpec<'_>,
         progress: &dyn Progress,
     ) -> Result<ReportIssue> {
         let existing = match existing {
             Some(i) => Some(i.clone()),
-            None => self.find_report_issue(progress).await?,
+            None => self.find_report_issue(spec, progress).await?,
         };
+        let (title, body, labels) = (spec.title, spec.body, spec.labels);
         match existing {
             Some(issue) => {
                 self.update_report_issue(&issue, title, body, labels, progress)
                     .await
             }
-            None => {
-                self.create_report_issue(title, body, labels, progress)
-                    .await
-            }
+            None => self.create_report_issue(spec, progress).await,
         }
     }
 
@@ -263,11 +275,10 @@ impl GitHub {
 
     async fn create_report_issue(
         &mut self,
-        title: &str,
-        body: &str,
-        labels: &[String],
+        spec: &ReportIssueSpec<'_>,
         progress: &dyn Progress,
     ) -> Result<ReportIssue> {
+        let (title, body, labels) = (spec.title, spec.body, spec.labels);
         let url = format!("{}/issues", self.repo_path());
         let payload = json!({ "title": title, "body": body, "labels": labels });
         for _ in 0..CREATE_TRIES {
@@ -315,7 +326,7 @@ impl GitHub {
                         f.describe()
                     ));
                     tokio::time::sleep(self.http.pacing.capped(SETTLE)).await;
-                    if let Some(found) = self.find_report_issue(progress).await? {
+                    if let Some(found) = self.find_report_issue(spec, progress).await? {
                         return Ok(ReportIssue {
                             number: found.number,
                             url: found.html_url,
@@ -331,21 +342,26 @@ impl GitHub {
         )))
     }
 
-    /// The report issue among the issues labelled [`REPORT_LABEL`] (open
-    /// first, lowest number first), found by its marker.
-    async fn find_report_issue(&mut self, progress: &dyn Progress) -> Result<Option<Issue>> {
+    /// The report issue among the issues with the spec's finding label,
+    /// found by its marker and chosen by the spec.
+    async fn find_report_issue(
+        &mut self,
+        spec: &ReportIssueSpec<'_>,
+        progress: &dyn Progress,
+    ) -> Result<Option<Issue>> {
+        let label = spec.labels.get(spec.find_label).map_or("", String::as_str);
         let first = format!(
             "{}/issues?state=all&labels={}&per_page=100&sort=created&direction=asc",
             self.repo_path(),
-            encode_query(REPORT_LABEL)
+            encode_query(label)
         );
         let found: Vec<Issue> = self
             .issue_pages(first, progress)
             .await?
             .into_iter()
             .map(WireIssue::into_issue)
-            .filter(|i| i.body.contains(REPORT_MARKER))
+            .filter(|i| i.body.contains(spec.marker))
             .collect();
-        Ok(crate::report::find_report_issue(&found).cloned())
+        Ok((spec.pick)(&found).cloned())
     }
 }

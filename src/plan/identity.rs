@@ -11,6 +11,12 @@ use crate::issue_text::{self, Marker};
 use crate::model::{Issue, IssueState, Postmortem, Task, TaskKey, TrackerRef};
 use crate::parse::text::{normalize, without_refs};
 
+/// The action item an issue belongs to: the key in its body's hidden
+/// marker (the edge looks for an issue it may have created this way).
+pub fn key_of(body: &str) -> Option<crate::model::TaskKey> {
+    issue_text::parse_marker(body).map(|m| m.key)
+}
+
 /// The lower-case host of a server URL (`https://github.com` →
 /// `github.com`).
 pub(super) fn web_host(server_url: &str) -> String {

@@ -33,6 +33,7 @@ mod tests;
 mod wanted;
 
 pub use due::due_of;
+pub use identity::key_of;
 
 use std::collections::{BTreeMap, HashSet};
 
