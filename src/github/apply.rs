@@ -99,6 +99,14 @@ impl GitHub {
                 .map(|i| i.title.as_str());
             let line = describe_applied(change, &applied, title);
             progress.step(pos + 1, total, &applied, &line);
+            if let (Change::Create { key, .. }, Some(n)) = (change, applied.number) {
+                if matches!(
+                    applied.outcome,
+                    ApplyOutcome::Created | ApplyOutcome::Unchanged
+                ) {
+                    report.created.insert(key.clone(), n);
+                }
+            }
             done.push((i, applied));
         }
         done.sort_by_key(|(i, _)| *i);

@@ -193,6 +193,11 @@ pub struct ApplyResult {
     pub applied: Vec<Applied>,
     /// The state of every known managed issue afterwards, by number.
     pub issues: BTreeMap<u64, Issue>,
+    /// The issue each created item now has (made now, or found made by
+    /// another run just before creating): with the plan's own
+    /// [`Plan::issue_of`](crate::plan::Plan::issue_of), every item's issue
+    /// ([`Plan::links_after`](crate::plan::Plan::links_after)).
+    pub created: BTreeMap<TaskKey, u64>,
     /// Labels created.
     pub labels_created: Vec<String>,
     /// Milestones created.

@@ -1,7 +1,7 @@
 //! Links: after apply, the issue (or the place elsewhere) each action item
 //! is tracked in, for write-back and the report.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 
@@ -41,6 +41,18 @@ impl Plan {
         issues: &[Issue],
         referenced: &HashMap<(String, u64), Referenced>,
     ) -> Vec<Link> {
+        self.links_after(&BTreeMap::new(), issues, referenced)
+    }
+
+    /// [`Plan::links`] after applying, told the issue each created item got
+    /// (`created`, from the apply result): no marker is searched for them
+    /// (that would be quadratic on a first sync).
+    pub fn links_after(
+        &self,
+        created: &BTreeMap<TaskKey, u64>,
+        issues: &[Issue],
+        referenced: &HashMap<(String, u64), Referenced>,
+    ) -> Vec<Link> {
         // Looked up by number, and (only when an item has no mapped issue)
         // by marker key: linear in items and issues, never their product.
         let by_number: HashMap<u64, &Issue> = issues.iter().map(|i| (i.number, i)).collect();
@@ -51,7 +63,7 @@ impl Plan {
                 out.push(self.elsewhere_link(key, *due, e, referenced));
                 continue;
             }
-            let issue = match self.issue_of.get(key) {
+            let issue = match self.issue_of.get(key).or_else(|| created.get(key)) {
                 Some(n) => by_number.get(n).copied(),
                 None => by_marker
                     .get_or_insert_with(|| {

@@ -287,7 +287,7 @@ pub struct Plan {
     /// Effective due date of every task in scope.
     pub due: BTreeMap<TaskKey, Option<NaiveDate>>,
     /// The existing issue each task maps to (tasks to be created are absent;
-    /// [`Plan::links`] finds them by marker after apply).
+    /// after apply, [`Plan::links_after`] is told their issues).
     pub issue_of: BTreeMap<TaskKey, u64>,
     /// Tasks tracked elsewhere, with the reference written on them: no
     /// issue is created for them ([`Plan::to_read`] lists the GitHub ones).

@@ -366,17 +366,8 @@ pub fn run(req: &Request<'_>, args: &SyncArgs, env: &SyncEnv) -> Result<Outcome>
     for m in &report.milestones_created {
         out.stderr.push(format!("created milestone `{m}`"));
     }
-    // Tell links() which issue each created task got, so it need not search
-    // every issue's marker for every new task (quadratic on a first sync).
-    let mut plan = plan;
-    for a in &report.applied {
-        // Created now, or found made by another run just before creating.
-        if let (ApplyOutcome::Created | ApplyOutcome::Unchanged, Some(n)) = (&a.outcome, a.number) {
-            plan.issue_of.entry(a.key.clone()).or_insert(n);
-        }
-    }
     let issues: Vec<Issue> = report.issues.values().cloned().collect();
-    let links = plan.links(&issues, &referenced);
+    let links = plan.links_after(&report.created, &issues, &referenced);
     let (wb_note, wb_failed) = write_back(
         &ws,
         &loaded,
