@@ -5,67 +5,16 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod args;
 mod progress;
 
+pub use args::{Cli, Command, DocFormatArg};
+
 use crate::command;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::Parser;
 use progress::StderrProgress;
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::ExitCode;
-
-/// Make postmortem action items actually get done.
-#[derive(Debug, Parser)]
-#[command(name = "pmtrack", version, about, long_about = None)]
-pub struct Cli {
-    /// Configuration file (default: .pmtrack.yml at the repository root).
-    #[arg(long, global = true, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// Print what pmtrack does, to stderr.
-    #[arg(short, long, global = true)]
-    pub verbose: bool,
-    /// The command.
-    #[command(subcommand)]
-    pub command: Command,
-}
-
-/// Output format of `parse` and `list`.
-#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
-pub enum DocFormatArg {
-    /// A readable table.
-    Text,
-    /// JSON, as documented in the README.
-    Json,
-}
-
-/// The subcommands.
-#[derive(Debug, Subcommand)]
-pub enum Command {
-    /// List the action items of postmortems as a readable table.
-    List {
-        /// Files or folders (default: the repository's postmortems, by the
-        /// config's `include` globs).
-        paths: Vec<PathBuf>,
-        /// Output format.
-        #[arg(long, value_enum, default_value = "text")]
-        format: DocFormatArg,
-    },
-    /// Parse postmortems and print their action items (JSON by default).
-    Parse {
-        /// Files or folders (default: the repository's postmortems).
-        paths: Vec<PathBuf>,
-        /// Output format.
-        #[arg(long, value_enum, default_value = "json")]
-        format: DocFormatArg,
-    },
-    /// Create, update and close GitHub issues for the action items.
-    Sync(command::sync::SyncArgs),
-    /// Report overdue and unresolved action items (table, Markdown, JSON);
-    /// `--post` keeps a rolling report issue.
-    Report(command::report::ReportArgs),
-    /// Lint postmortems for pull requests: action items, owners, due dates.
-    Check(command::check::CheckArgs),
-}
 
 /// Run the command line; returns the process exit code.
 pub fn run() -> ExitCode {
@@ -99,20 +48,22 @@ pub fn run() -> ExitCode {
         actions: runtime.as_ref(),
         progress: &progress,
     };
-    let result = match &cli.command {
+    let result = match cli.command {
         Command::List { paths, format } | Command::Parse { paths, format } => {
-            command::list::run(&request, paths, *format == DocFormatArg::Json, &mut print)
+            command::list::run(&request, &paths, format == DocFormatArg::Json, &mut print)
         }
-        Command::Sync(args) => {
-            command::sync::run(&request, args, &command::sync::SyncEnv::from_process())
-        }
-        Command::Report(args) => command::report::run(
+        Command::Sync(flags) => command::sync::run(
             &request,
-            args,
+            &flags.into(),
+            &command::sync::SyncEnv::from_process(),
+        ),
+        Command::Report(flags) => command::report::run(
+            &request,
+            &flags.into(),
             &command::sync::SyncEnv::from_process(),
             &mut print,
         ),
-        Command::Check(args) => command::check::run(&request, args),
+        Command::Check(flags) => command::check::run(&request, &flags.into()),
     };
     let log = |s: &str| crate::workflow::for_log(s, actions).into_owned();
     // A reader that went away (`| head`) gets what it read; nothing to say.

@@ -21,14 +21,13 @@ use crate::workflow::{self, Level};
 use std::path::PathBuf;
 
 /// Arguments of `pmtrack check`.
-#[derive(Debug, Clone, clap::Args)]
+#[derive(Debug, Clone)]
 pub struct CheckArgs {
     /// Files or folders (default: the repository's postmortems, by the
     /// config's `include` globs).
     pub paths: Vec<PathBuf>,
     /// Only postmortems changed since this git revision (e.g. the pull
     /// request's base, `origin/main`).
-    #[arg(long, value_name = "REV")]
     pub since: Option<String>,
 }
 

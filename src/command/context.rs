@@ -14,31 +14,17 @@ use crate::github::{etag_cache, Connection, Token};
 use std::time::Duration;
 
 /// The command-line options every GitHub command shares.
-#[derive(Debug, Clone, Default, clap::Args)]
+#[derive(Debug, Clone, Default)]
 pub struct GitHubArgs {
     /// Repository that holds the issues (default: config `repo`,
     /// GITHUB_REPOSITORY, or the `origin` remote).
-    #[arg(long, value_name = "OWNER/NAME")]
     pub repo: Option<String>,
     /// GitHub REST API URL (default: config `api_url`, GITHUB_API_URL, or
     /// from the `origin` host; GitHub Enterprise: https://HOST/api/v3).
-    #[arg(long, value_name = "URL")]
     pub api_url: Option<String>,
     /// Token (from GITHUB_TOKEN; prefer the variable to the flag).
-    #[arg(
-        long = "github-token",
-        env = "GITHUB_TOKEN",
-        hide_env_values = true,
-        hide = true
-    )]
     pub github_token: Option<String>,
     /// Token (from GH_TOKEN, used when GITHUB_TOKEN is not set).
-    #[arg(
-        long = "gh-token",
-        env = "GH_TOKEN",
-        hide_env_values = true,
-        hide = true
-    )]
     pub gh_token: Option<String>,
 }
 

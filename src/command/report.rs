@@ -30,7 +30,7 @@ use crate::writeback::read_status_block;
 use chrono::NaiveDate;
 
 /// Output format of `report`.
-#[derive(Debug, Clone, Copy, clap::ValueEnum, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ReportFormat {
     /// A table for a terminal, ending with a sparkline of open items.
     #[default]
@@ -42,32 +42,24 @@ pub enum ReportFormat {
 }
 
 /// Arguments of `pmtrack report`.
-#[derive(Debug, Clone, clap::Args)]
+#[derive(Debug, Clone)]
 pub struct ReportArgs {
     /// List only open items past their due date.
-    #[arg(long, conflicts_with_all = ["unresolved", "all"])]
     pub overdue: bool,
     /// List open items, and items without an issue (the default).
-    #[arg(long, conflicts_with = "all")]
     pub unresolved: bool,
     /// List every item.
-    #[arg(long)]
     pub all: bool,
     /// The day to report for, in UTC (default: today).
-    #[arg(long, value_name = "YYYY-MM-DD")]
     pub as_of: Option<NaiveDate>,
     /// Output format.
-    #[arg(long, value_enum, default_value = "table")]
     pub format: ReportFormat,
     /// Create or update the rolling report issue, and keep the overdue
     /// label on exactly the overdue items' issues (needs a token).
-    #[arg(long)]
     pub post: bool,
     /// Exit 1 when any item is overdue.
-    #[arg(long)]
     pub fail_on_overdue: bool,
     /// Repository, API URL and token.
-    #[command(flatten)]
     pub github: super::context::GitHubArgs,
 }
 

@@ -30,7 +30,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// Output format of `sync`.
-#[derive(Debug, Clone, Copy, clap::ValueEnum, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SyncFormat {
     /// Readable lines.
     #[default]
@@ -40,33 +40,26 @@ pub enum SyncFormat {
 }
 
 /// Arguments of `pmtrack sync`.
-#[derive(Debug, Clone, clap::Args)]
+#[derive(Debug, Clone)]
 pub struct SyncArgs {
     /// Files or folders (default: the repository's postmortems, by the
     /// config's `include` globs).
     pub paths: Vec<PathBuf>,
     /// Print the changes; send nothing that modifies GitHub.
-    #[arg(long)]
     pub dry_run: bool,
     /// Output format.
-    #[arg(long, value_enum, default_value = "text")]
     pub format: SyncFormat,
     /// Write issue links (and the status block) back into the documents.
-    #[arg(long)]
     pub write: bool,
     /// Write back and commit the documents (implies --write).
-    #[arg(long)]
     pub commit: bool,
     /// Only postmortems changed since this git revision (deleted ones count
     /// as removed).
-    #[arg(long, value_name = "REV", conflicts_with = "all")]
     pub since: Option<String>,
     /// Every postmortem (the default without PATHs or `--since`; says so
     /// in scripts such as the weekly run).
-    #[arg(long)]
     pub all: bool,
     /// Repository, API URL and token.
-    #[command(flatten)]
     pub github: super::context::GitHubArgs,
 }
 
