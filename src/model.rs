@@ -356,6 +356,24 @@ pub struct Issue {
     pub created_at: chrono::DateTime<chrono::Utc>,
     /// Closed at.
     pub closed_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// GitHub's numeric id (what sub-issue requests take); 0 when unknown.
+    #[serde(default)]
+    pub id: u64,
+    /// The issue (in the same repository) this one is a sub-issue of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<u64>,
+    /// Its sub-issues' progress, when it has any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub_issues: Option<SubIssues>,
+}
+
+/// How far an issue's sub-issues are (GitHub's `sub_issues_summary`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubIssues {
+    /// Sub-issues closed as completed.
+    pub completed: u32,
+    /// All sub-issues.
+    pub total: u32,
 }
 
 /// Where a task stands once synced: open, done or not planned.

@@ -188,6 +188,9 @@ mod tests {
             html_url: format!("https://github.com/o/r/issues/{n}"),
             created_at: chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
             closed_at: None,
+            id: 0,
+            parent: None,
+            sub_issues: None,
         }
     }
 

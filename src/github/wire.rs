@@ -71,6 +71,29 @@ pub struct WireIssue {
     pub closed_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Present on pull requests only.
     pub pull_request: Option<serde_json::Value>,
+    /// GitHub's numeric id.
+    #[serde(default)]
+    pub id: u64,
+    /// The repository's API URL.
+    #[serde(default)]
+    pub repository_url: String,
+    /// The parent issue's API URL, when it is a sub-issue.
+    #[serde(default)]
+    pub parent_issue_url: Option<String>,
+    /// Its sub-issues' progress.
+    #[serde(default)]
+    pub sub_issues_summary: Option<WireSubIssues>,
+}
+
+/// GitHub's `sub_issues_summary`.
+#[derive(Debug, Deserialize)]
+pub struct WireSubIssues {
+    /// All sub-issues.
+    #[serde(default)]
+    pub total: u32,
+    /// Those completed.
+    #[serde(default)]
+    pub completed: u32,
 }
 
 impl WireIssue {
@@ -90,8 +113,18 @@ impl WireIssue {
             .collect()
     }
 
+    /// The parent's number when the parent is in this issue's repository.
+    fn parent_here(&self) -> Option<u64> {
+        let url = self.parent_issue_url.as_deref()?;
+        let (repo, n) = url.rsplit_once("/issues/")?;
+        (!self.repository_url.is_empty() && repo.eq_ignore_ascii_case(&self.repository_url))
+            .then(|| n.parse().ok())
+            .flatten()
+    }
+
     /// The model's view of this issue.
     pub fn into_issue(self) -> Issue {
+        let parent = self.parent_here();
         let labels = self.label_names();
         let state = match self.state.as_str() {
             "closed" => IssueState::Closed,
@@ -125,6 +158,14 @@ impl WireIssue {
             html_url: self.html_url,
             created_at: self.created_at,
             closed_at: self.closed_at,
+            id: self.id,
+            parent,
+            sub_issues: self.sub_issues_summary.filter(|s| s.total > 0).map(|s| {
+                crate::model::SubIssues {
+                    completed: s.completed,
+                    total: s.total,
+                }
+            }),
         }
     }
 }

@@ -89,6 +89,9 @@ impl Sim {
             html_url: format!("https://github.com/{REPO}/issues/{number}"),
             created_at: Utc.with_ymd_and_hms(2024, 3, 2, 0, 0, 0).unwrap(),
             closed_at: None,
+            id: 0,
+            parent: None,
+            sub_issues: None,
         });
         number
     }

@@ -739,6 +739,9 @@ mod tests {
             html_url: String::new(),
             created_at: Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap(),
             closed_at: None,
+            id: 0,
+            parent: None,
+            sub_issues: None,
         };
         let items = vec![
             item("a.md", 1, "overdue, unlabelled", Some(date(2024, 2, 1))),
@@ -787,6 +790,9 @@ mod tests {
             html_url: String::new(),
             created_at: Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap(),
             closed_at: None,
+            id: 0,
+            parent: None,
+            sub_issues: None,
         };
         let issues = vec![
             mk(1, "same title, no marker", IssueState::Open),

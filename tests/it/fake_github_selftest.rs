@@ -583,3 +583,107 @@ fn github_description_rejects_broken_issues_and_allows_real_quirks() {
     let p = api.check("POST", "/repos/o/r/issues/1/lock", "", None, 204, None);
     assert!(p[0].starts_with("undescribed endpoint"), "{p:?}");
 }
+
+/// Sub-issues: add by id (not number), one parent per child unless
+/// `replace_parent`, never the parent itself, 100 at most; remove, get the
+/// parent, list (paginated); every issue carries a correct
+/// `sub_issues_summary`. Each exchange is checked against the API subset.
+#[tokio::test]
+async fn sub_issues_follow_githubs_rules() {
+    let t = setup();
+    let parent = t.create("parent").await.unwrap();
+    let other = t.create("other parent").await.unwrap();
+    let a = t.create("a").await.unwrap();
+    let b = t.create("b").await.unwrap();
+    let crab = &t.crab;
+    let post = |n: u64, body: Value| {
+        let path = format!("{ISSUES}/{n}/sub_issues");
+        async move {
+            let resp = crab._post(path, Some(&body)).await.unwrap();
+            let status = resp.status().as_u16();
+            let text = crab.body_to_string(resp).await.unwrap();
+            (
+                status,
+                serde_json::from_str::<Value>(&text).unwrap_or(Value::Null),
+            )
+        }
+    };
+    let p = parent.number;
+    let (s, v) = post(p, json!({"sub_issue_id": a.id.0})).await;
+    assert_eq!((s, v["number"].as_u64()), (201, Some(p)));
+    assert_eq!(post(p, json!({"sub_issue_id": b.id.0})).await.0, 201);
+    // Already a child, the parent itself, an unknown id: 422.
+    assert_eq!(post(p, json!({"sub_issue_id": a.id.0})).await.0, 422);
+    assert_eq!(
+        post(other.number, json!({"sub_issue_id": a.id.0})).await.0,
+        422
+    );
+    assert_eq!(post(p, json!({"sub_issue_id": parent.id.0})).await.0, 422);
+    // The number is not the id.
+    assert_eq!(post(p, json!({"sub_issue_id": a.number})).await.0, 422);
+    let (s, _) = post(
+        other.number,
+        json!({"sub_issue_id": a.id.0, "replace_parent": true}),
+    )
+    .await;
+    assert_eq!(s, 201);
+    assert_eq!(t.gh.parent_of("acme", "svc", a.number), Some(other.number));
+    assert_eq!(t.gh.children_of("acme", "svc", p), vec![b.number]);
+
+    t.gh.close_issue("acme", "svc", b.number, "completed");
+    let (s, _, v) = t.get(&format!("{ISSUES}/{p}"), None).await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        v["sub_issues_summary"],
+        json!({"total": 1, "completed": 1, "percent_completed": 100})
+    );
+    let (s, _, v) = t.get(&format!("{ISSUES}/{}/parent", b.number), None).await;
+    assert_eq!((s, v["number"].as_u64()), (200, Some(p)));
+    let (_, _, v) = t.get(&format!("{ISSUES}/{}", b.number), None).await;
+    assert!(v["parent_issue_url"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!("/repos/acme/svc/issues/{p}")));
+    let (s, _, v) = t
+        .get(&format!("{ISSUES}/{p}/sub_issues?per_page=1"), None)
+        .await;
+    assert_eq!((s, v.as_array().unwrap().len()), (200, 1));
+
+    let resp = t
+        .crab
+        ._delete(
+            format!("{ISSUES}/{p}/sub_issue"),
+            Some(&json!({"sub_issue_id": b.id.0})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    assert_eq!(t.gh.parent_of("acme", "svc", b.number), None);
+    let (s, _, _) = t.get(&format!("{ISSUES}/{}/parent", b.number), None).await;
+    assert_eq!(s, 404);
+
+    // At most 100 children (a is under `other` now, b removed).
+    for n in 0..100 {
+        let c = t.create(&format!("c{n}")).await.unwrap();
+        assert_eq!(post(p, json!({"sub_issue_id": c.id.0})).await.0, 201);
+    }
+    let c = t.create("one too many").await.unwrap();
+    assert_eq!(post(p, json!({"sub_issue_id": c.id.0})).await.0, 422);
+    t.gh.assert_clean();
+}
+
+/// An older GitHub Enterprise Server: the endpoints answer 404.
+#[tokio::test]
+async fn without_sub_issues_the_endpoints_are_not_found() {
+    let t = setup();
+    t.gh.without_sub_issues();
+    let a = t.create("a").await.unwrap();
+    let (s, _, v) = t
+        .get(&format!("{ISSUES}/{}/sub_issues", a.number), None)
+        .await;
+    assert_eq!(s, 404);
+    assert!(v.get("sub_issues_summary").is_none());
+    let (_, _, v) = t.get(&format!("{ISSUES}/{}", a.number), None).await;
+    assert!(v.get("sub_issues_summary").is_none() && v.get("parent_issue_url").is_none());
+    t.gh.assert_clean();
+}

@@ -57,6 +57,9 @@ impl Tracker {
                         html_url: format!("https://github.com/o/r/issues/{number}"),
                         created_at: Utc.with_ymd_and_hms(2024, 6, 1, 0, 0, 0).unwrap(),
                         closed_at: None,
+                        id: 0,
+                        parent: None,
+                        sub_issues: None,
                     });
                     p.issue_of.insert(key.clone(), number);
                 }

@@ -237,6 +237,40 @@ impl FakeGitHub {
         body
     }
 
+    /// Behave as an older GitHub Enterprise Server without sub-issues.
+    pub fn without_sub_issues(&self) {
+        self.lock().world.sub_issues = false;
+    }
+
+    /// The parent of issue `number`, when it is a sub-issue.
+    pub fn parent_of(&self, owner: &str, repo: &str, number: u64) -> Option<u64> {
+        let inner = self.lock();
+        let idx = inner.world.repo_index(owner, repo)?;
+        let issue = inner.world.repos[idx]
+            .issues
+            .iter()
+            .find(|i| i.number == number)?;
+        issue.parent.map(|(p, _)| p)
+    }
+
+    /// The sub-issues of issue `number`, by number, in the order attached.
+    pub fn children_of(&self, owner: &str, repo: &str, number: u64) -> Vec<u64> {
+        let inner = self.lock();
+        let Some(idx) = inner.world.repo_index(owner, repo) else {
+            return Vec::new();
+        };
+        let mut c: Vec<(u64, u64)> = inner.world.repos[idx]
+            .issues
+            .iter()
+            .filter_map(|i| match i.parent {
+                Some((p, at)) if p == number => Some((at, i.number)),
+                _ => None,
+            })
+            .collect();
+        c.sort();
+        c.into_iter().map(|(_, n)| n).collect()
+    }
+
     /// A human closes an issue with `"completed"`, `"not_planned"` or `"duplicate"`.
     pub fn close_issue(&self, owner: &str, repo: &str, number: u64, reason: &str) {
         let body = json!({"state": "closed", "state_reason": reason});

@@ -119,6 +119,45 @@ fn route_repo(w: &mut World, idx: usize, req: &Req, rest: &[&str]) -> Reply {
         {
             not_found()
         }
+        (_, ["issues", _, "sub_issues" | "sub_issue" | "parent"]) if !w.sub_issues => not_found(),
+        ("GET", ["issues", n, "sub_issues"]) => {
+            let n = num(n).unwrap_or(0);
+            let mut children: Vec<&Issue> = repo
+                .issues
+                .iter()
+                .filter(|c| c.parent.is_some_and(|(p, _)| p == n))
+                .collect();
+            children.sort_by_key(|c| c.parent.map(|(_, at)| at));
+            let items = children.iter().map(|c| w.issue_json(repo, c)).collect();
+            paginate(w, items, req.query, &list_path)
+        }
+        ("POST", ["issues", n, "sub_issues"]) => add_sub_issue(w, idx, num(n).unwrap_or(0), body),
+        ("DELETE", ["issues", n, "sub_issue"]) => {
+            let n = num(n).unwrap_or(0);
+            let id = body["sub_issue_id"].as_u64();
+            let child = w.repos[idx]
+                .issues
+                .iter_mut()
+                .find(|c| Some(c.id) == id && c.parent.is_some_and(|(p, _)| p == n));
+            match child {
+                Some(c) => {
+                    c.parent = None;
+                    issue_reply(w, idx, Some(n), 200)
+                }
+                None => not_found(),
+            }
+        }
+        ("GET", ["issues", n, "parent"]) => {
+            let parent = repo
+                .issues
+                .iter()
+                .find(|i| Some(i.number) == num(n))
+                .and_then(|i| i.parent);
+            match parent {
+                Some((p, _)) => issue_reply(w, idx, Some(p), 200),
+                None => not_found(),
+            }
+        }
         ("GET", ["issues", n]) => issue_reply(w, idx, num(n), 200),
         ("PATCH", ["issues", n]) => update_issue(w, idx, num(n).unwrap_or(0), body, req.actor),
         ("GET", ["issues", n, "comments"]) => {
@@ -506,8 +545,49 @@ fn create_issue(w: &mut World, idx: usize, body: &Value, actor: &str) -> Reply {
         closed_at: None,
         closed_by: None,
         pull: None,
+        parent: None,
     });
     issue_reply(w, idx, Some(number), 201).with_location()
+}
+
+/// `issues/add-sub-issue`: by the child's id; 422 when the child is the
+/// parent, already has a parent (without `replace_parent`), or the parent
+/// has 100 sub-issues.
+fn add_sub_issue(w: &mut World, idx: usize, parent: u64, body: &Value) -> Reply {
+    let Some(id) = body["sub_issue_id"].as_u64() else {
+        return invalid("Issue", "sub_issue_id", "missing_field");
+    };
+    let replace = body["replace_parent"].as_bool().unwrap_or(false);
+    let at = w.next_id();
+    let repo = &mut w.repos[idx];
+    let Some(child) = repo.issues.iter().position(|c| c.id == id) else {
+        return invalid("Issue", "sub_issue_id", "invalid");
+    };
+    if repo.issues[child].number == parent {
+        return invalid("Issue", "sub_issue_id", "invalid")
+            .detail("message", json!("An issue cannot be a sub-issue of itself"));
+    }
+    if repo.issues[child].parent.is_some() && !replace {
+        return invalid("Issue", "sub_issue_id", "invalid").detail(
+            "message",
+            json!(
+                "Issue may not contain duplicate sub-issues and Sub issue may only have one parent"
+            ),
+        );
+    }
+    let siblings = repo
+        .issues
+        .iter()
+        .filter(|c| c.parent.is_some_and(|(p, _)| p == parent))
+        .count();
+    if siblings >= 100 {
+        return invalid("Issue", "sub_issue_id", "invalid").detail(
+            "message",
+            json!("Parent issue has reached the maximum number of sub-issues"),
+        );
+    }
+    repo.issues[child].parent = Some((parent, at));
+    issue_reply(w, idx, Some(parent), 201)
 }
 
 fn update_issue(w: &mut World, idx: usize, number: u64, body: &Value, actor: &str) -> Reply {

@@ -86,6 +86,9 @@ pub struct Issue {
     pub closed_by: Option<String>,
     /// A pull request (the issues endpoints serve them too): when merged.
     pub pull: Option<Option<String>>,
+    /// The number of its parent issue (same repository), when a sub-issue,
+    /// and when it was attached (sub-issues list in that order).
+    pub parent: Option<(u64, u64)>,
 }
 
 pub struct Milestone {
@@ -147,6 +150,9 @@ pub struct World {
     pub base: String,
     pub repos: Vec<Repo>,
     next_id: u64,
+    /// Sub-issues exist (false: an older GitHub Enterprise Server, whose
+    /// endpoints answer 404 and whose issues carry no sub-issue fields).
+    pub sub_issues: bool,
 }
 
 impl World {
@@ -155,6 +161,7 @@ impl World {
             base,
             repos: Vec::new(),
             next_id: 1_000,
+            sub_issues: true,
         }
     }
 
@@ -363,6 +370,26 @@ impl World {
             "timeline_url": format!("{u}/timeline"), "performed_via_github_app": null,
             "state_reason": i.state_reason
         });
+        if self.sub_issues {
+            let children: Vec<&Issue> = repo
+                .issues
+                .iter()
+                .filter(|c| c.parent.is_some_and(|(p, _)| p == i.number))
+                .collect();
+            let total = children.len() as u64;
+            let completed = children
+                .iter()
+                .filter(|c| c.state == "closed" && c.state_reason.as_deref() != Some("not_planned"))
+                .count() as u64;
+            v["sub_issues_summary"] = json!({
+                "total": total, "completed": completed,
+                "percent_completed": (completed * 100).checked_div(total).unwrap_or(0),
+            });
+            v["parent_issue_url"] = match i.parent {
+                Some((p, _)) => json!(format!("{}/issues/{p}", self.repo_url(repo))),
+                None => Value::Null,
+            };
+        }
         if let Some(merged_at) = &i.pull {
             let pulls = format!("{}/pulls/{}", self.repo_url(repo), i.number);
             v["pull_request"] = json!({
