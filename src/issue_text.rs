@@ -20,6 +20,8 @@ use chrono::NaiveDate;
 use crate::model::{Postmortem, Task, TaskKey};
 use crate::parse::text::{collapse, cut, without_refs};
 
+pub mod tracking;
+
 /// GitHub rejects longer issue titles (422). Counted in UTF-16 code units,
 /// which is never less than the count of characters, so the cut is safe
 /// whichever GitHub counts.

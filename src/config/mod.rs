@@ -75,6 +75,8 @@ pub struct Config {
     pub write_back: bool,
     /// When writing back, also keep a status block in the section.
     pub status_block: bool,
+    /// One tracking issue per postmortem, its items' issues as sub-issues.
+    pub tracking_issue: bool,
     /// Identity of write-back commits.
     pub commit: CommitCfg,
     /// How pmtrack talks to GitHub.
@@ -113,6 +115,7 @@ impl Default for Config {
             milestones: MilestoneMode::default(),
             write_back: false,
             status_block: true,
+            tracking_issue: false,
             commit: CommitCfg::default(),
             github: GithubCfg::default(),
             report: ReportCfg::default(),

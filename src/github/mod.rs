@@ -30,6 +30,7 @@ mod listing;
 pub mod pacing;
 mod referenced;
 pub mod report_ops;
+pub mod sub_issues;
 mod wire;
 
 use self::http::{Failure, Http};
@@ -282,6 +283,11 @@ impl GitHub {
     /// request in flight is finished, so nothing is left half-known).
     pub fn stop_flag(&self) -> std::sync::Arc<std::sync::atomic::AtomicBool> {
         self.stop.clone()
+    }
+
+    /// The managed issues as known now (listed, then as changed).
+    pub fn issues(&self) -> &BTreeMap<u64, Issue> {
+        &self.issues
     }
 
     /// Requests made so far.

@@ -11,10 +11,13 @@ use crate::issue_text::{self, Marker};
 use crate::model::{Issue, IssueState, Postmortem, Task, TaskKey, TrackerRef};
 use crate::parse::text::{normalize, without_refs};
 
-/// The action item an issue belongs to: the key in its body's hidden
-/// marker (the edge looks for an issue it may have created this way).
+/// The action item (or, for a tracking issue, the document) an issue
+/// belongs to: the key in its body's hidden marker (the edge looks for an issue it may have created this way).
 pub fn key_of(body: &str) -> Option<crate::model::TaskKey> {
-    issue_text::parse_marker(body).map(|m| m.key)
+    issue_text::parse_marker(body).map(|m| m.key).or_else(|| {
+        issue_text::tracking::parse_tracking_marker(body)
+            .map(|m| issue_text::tracking::tracking_key(&m.path))
+    })
 }
 
 /// The lower-case host of a server URL (`https://github.com` →

@@ -30,6 +30,7 @@ mod identity;
 mod links;
 #[cfg(test)]
 mod tests;
+pub mod tracking;
 mod wanted;
 
 pub use due::due_of;

@@ -11,6 +11,7 @@
 //! everything else is returned in the [`Outcome`] for the CLI to print.
 
 mod render;
+mod tracking;
 
 use super::context;
 pub use super::context::SyncEnv;
@@ -274,6 +275,27 @@ pub fn run(req: &Request<'_>, args: &SyncArgs, env: &SyncEnv) -> Result<Outcome>
         let report = gh.apply(&plan.changes, &plan.labels, progress).await;
         watcher.abort();
         let report = report?;
+        if ws.config.tracking_issue && report.not_applied == 0 && report.deferred == 0 {
+            let place = tracking::Place {
+                repo: &full_name,
+                server_url: &target.server_url,
+                branch: &target.branch,
+                base_label: &base_label,
+            };
+            let t = tracking::keep(&mut gh, &postmortems, &plan, &report, &place, progress).await?;
+            out.stderr.extend(t.lines);
+            let made = |o: fn(&ApplyOutcome) -> bool| t.applied.iter().filter(|a| o(&a.outcome)).count();
+            let created = made(|o| matches!(o, ApplyOutcome::Created));
+            let changed = made(|o| {
+                matches!(o, ApplyOutcome::Updated | ApplyOutcome::Closed | ApplyOutcome::Reopened)
+            });
+            if created + changed + t.attached + t.detached > 0 {
+                out.stderr.push(format!(
+                    "tracking issues: {created} created, {changed} updated; {} sub-issues attached, {} detached",
+                    t.attached, t.detached
+                ));
+            }
+        }
         // Where items tracked elsewhere stand: read after the changes, for
         // write-back and the links (never for planning).
         let referenced = if has_token && report.not_applied == 0 {
