@@ -156,7 +156,11 @@ pub fn tracking_changes(input: &TrackingInput) -> Vec<Change> {
             .iter()
             .filter(|w| !issue.labels.iter().any(|l| l.eq_ignore_ascii_case(w)))
             .collect();
-        let body_differs = issue.body.trim_end() != body.trim_end();
+        // A close or reopen carries the body itself (changes may be applied
+        // in another order than planned).
+        let closing = issue.state == IssueState::Open && resolved;
+        let reopening = issue.state == IssueState::Closed && !resolved && m.closed_by_pmtrack;
+        let body_differs = !closing && !reopening && issue.body.trim_end() != body.trim_end();
         if body_differs || !missing.is_empty() {
             let mut why = Vec::new();
             if body_differs {
@@ -181,9 +185,9 @@ pub fn tracking_changes(input: &TrackingInput) -> Vec<Change> {
                 why,
             });
         }
-        match (issue.state, resolved) {
-            (IssueState::Open, true) => out.push(Change::Close {
-                key,
+        if closing {
+            out.push(Change::Close {
+                key: key.clone(),
                 number: issue.number,
                 reason: CloseReason::Completed,
                 comment: None,
@@ -191,11 +195,13 @@ pub fn tracking_changes(input: &TrackingInput) -> Vec<Change> {
                     &body,
                     &TrackingMarker {
                         closed_by_pmtrack: true,
-                        ..marker
+                        ..marker.clone()
                     },
                 )),
-            }),
-            (IssueState::Closed, false) if m.closed_by_pmtrack => out.push(Change::Reopen {
+            });
+        }
+        if reopening {
+            out.push(Change::Reopen {
                 key,
                 number: issue.number,
                 body: Some(with_tracking_marker(
@@ -205,8 +211,7 @@ pub fn tracking_changes(input: &TrackingInput) -> Vec<Change> {
                         ..marker
                     },
                 )),
-            }),
-            _ => {}
+            });
         }
     }
     out

@@ -10,5 +10,6 @@ mod report;
 mod settle;
 mod support;
 mod sync;
+mod tracking;
 mod workflows;
 mod writeback;

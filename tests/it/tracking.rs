@@ -1,0 +1,243 @@
+//! Tracking issues (config `tracking_issue: true`) end to end: the real
+//! binary against the fake GitHub, whose sub-issue endpoints follow
+//! GitHub's rules. One tracking issue per postmortem, its items' issues as
+//! its sub-issues; progress follows the items; a GitHub without sub-issues
+//! gets a task list; nothing is ever made or attached twice.
+
+use crate::support::fake_github::{Fault, FaultKind};
+use crate::support::world::{Run, World, TOKEN};
+use serde_json::Value;
+
+const DB: &str = "# Database outage
+
+## Action Items
+
+- [ ] Add replica lag alerting
+- [ ] Write the failover runbook
+- [ ] Rotate the database credentials
+";
+
+const CERT: &str = "# Certificate expiry
+
+## Follow-ups
+
+### Immediate
+- [ ] Renew the certificate by hand
+
+### Long term
+- [ ] Renew certificates automatically
+";
+
+fn world() -> World {
+    let w = World::new();
+    w.write(".pmtrack.yml", "tracking_issue: true\n");
+    w.write("postmortems/2024-01-10-db.md", DB);
+    w.write("postmortems/2024-03-12-cert.md", CERT);
+    w
+}
+
+impl World {
+    fn tsync(&self) -> Run {
+        let url = self.gh.url();
+        let run = self.run(Some(TOKEN), &["sync", "--api-url", &url, "--repo", "o/r"]);
+        assert_eq!(run.code, 0, "sync failed:\n{}\n{}", run.stdout, run.stderr);
+        run
+    }
+
+    fn trackers(&self) -> Vec<Value> {
+        self.issues()
+            .into_iter()
+            .filter(|i| i["body"].as_str().unwrap_or("").contains("kind=tracking"))
+            .collect()
+    }
+
+    fn tracker_of(&self, doc: &str) -> Value {
+        let found: Vec<Value> = self
+            .trackers()
+            .into_iter()
+            .filter(|i| {
+                i["body"]
+                    .as_str()
+                    .unwrap()
+                    .contains(&format!("path={doc} "))
+            })
+            .collect();
+        assert_eq!(found.len(), 1, "one tracking issue for {doc}: {found:#?}");
+        found.into_iter().next().unwrap()
+    }
+
+    fn number_titled(&self, title: &str) -> u64 {
+        self.issues()
+            .iter()
+            .find(|i| i["title"] == title)
+            .and_then(|i| i["number"].as_u64())
+            .unwrap_or_else(|| panic!("no issue {title}"))
+    }
+}
+
+fn n(v: &Value) -> u64 {
+    v["number"].as_u64().unwrap()
+}
+
+#[test]
+fn each_postmortem_gets_one_tracking_issue_with_its_items_as_sub_issues_and_settles() {
+    let w = world();
+    let run = w.tsync();
+    assert!(
+        run.stderr.contains("tracking issues: 2 created"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(w.issues().len(), 7, "5 items and 2 tracking issues");
+    let db = w.tracker_of("postmortems/2024-01-10-db.md");
+    assert_eq!(db["title"], "Postmortem: Database outage");
+    let labels: Vec<&str> = db["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["name"].as_str().unwrap())
+        .collect();
+    assert!(labels.contains(&"postmortem") && labels.contains(&"postmortem-tracking"));
+    let kids = w.gh.children_of("o", "r", n(&db));
+    let want: Vec<u64> = [
+        "Add replica lag alerting",
+        "Write the failover runbook",
+        "Rotate the database credentials",
+    ]
+    .iter()
+    .map(|t| w.number_titled(t))
+    .collect();
+    assert_eq!(kids, want, "in document order");
+    let cert = w.tracker_of("postmortems/2024-03-12-cert.md");
+    assert_eq!(w.gh.children_of("o", "r", n(&cert)).len(), 2);
+    let body = cert["body"].as_str().unwrap();
+    assert!(
+        body.contains("- Immediate: 1 (0 closed)\n- Long term: 1 (0 closed)"),
+        "{body}"
+    );
+    // GitHub shows the progress.
+    let fresh = w.tracker_of("postmortems/2024-01-10-db.md");
+    assert_eq!(fresh["sub_issues_summary"]["total"], 3);
+
+    // Nothing changed: the listing only, then a 304 that costs nothing.
+    w.gh.reset_log();
+    w.tsync();
+    assert!(
+        w.gh.mutating_requests().is_empty(),
+        "{:#?}",
+        w.gh.mutating_requests()
+    );
+    assert_eq!(w.gh.requests().len(), 1, "{:#?}", w.gh.requests());
+    w.gh.reset_log();
+    w.tsync();
+    assert_eq!(w.gh.requests().len(), 1);
+    assert_eq!(w.gh.rate_points_spent(), 0);
+    w.gh.assert_clean();
+}
+
+#[test]
+fn the_tracking_issue_closes_when_every_item_is_done_and_reopens_with_one() {
+    let w = world();
+    w.tsync();
+    let cert = n(&w.tracker_of("postmortems/2024-03-12-cert.md"));
+    let a = w.number_titled("Renew the certificate by hand");
+    let b = w.number_titled("Renew certificates automatically");
+    w.gh.close_issue("o", "r", a, "completed");
+    w.tsync();
+    let t = w.tracker_of("postmortems/2024-03-12-cert.md");
+    assert_eq!(t["state"], "open");
+    assert!(t["body"]
+        .as_str()
+        .unwrap()
+        .contains("- **Action items:** 2 (1 closed)"));
+    assert_eq!(t["sub_issues_summary"]["completed"], 1);
+    w.gh.close_issue("o", "r", b, "completed");
+    w.tsync();
+    let t = w.tracker_of("postmortems/2024-03-12-cert.md");
+    assert_eq!((n(&t), t["state"].as_str()), (cert, Some("closed")));
+    assert_eq!(t["state_reason"], "completed");
+    // Settled.
+    w.gh.reset_log();
+    w.tsync();
+    assert!(
+        w.gh.mutating_requests().is_empty(),
+        "{:#?}",
+        w.gh.mutating_requests()
+    );
+    // One item reopens: so does the tracking issue.
+    w.gh.reopen_issue("o", "r", b);
+    w.tsync();
+    assert_eq!(
+        w.tracker_of("postmortems/2024-03-12-cert.md")["state"],
+        "open"
+    );
+    w.gh.assert_clean();
+}
+
+#[test]
+fn a_sub_issue_attached_before_a_dropped_answer_is_not_attached_twice() {
+    let w = world();
+    w.gh.inject(Fault {
+        method: "POST",
+        path_contains: "/sub_issues",
+        kind: FaultKind::DropAfterApply,
+        times: 1,
+    });
+    w.tsync();
+    w.tsync();
+    for doc in [
+        "postmortems/2024-01-10-db.md",
+        "postmortems/2024-03-12-cert.md",
+    ] {
+        let t = w.tracker_of(doc);
+        let kids = w.gh.children_of("o", "r", n(&t));
+        let mut unique = kids.clone();
+        unique.dedup();
+        assert_eq!(kids, unique);
+    }
+    let attached: usize = w
+        .trackers()
+        .iter()
+        .map(|t| w.gh.children_of("o", "r", n(t)).len())
+        .sum();
+    assert_eq!(attached, 5);
+    w.gh.reset_log();
+    w.tsync();
+    assert!(w.gh.mutating_requests().is_empty());
+    w.gh.assert_clean();
+}
+
+#[test]
+fn without_sub_issues_the_tracking_issue_lists_its_items_and_nothing_fails() {
+    let w = world();
+    w.gh.without_sub_issues();
+    let run = w.tsync();
+    assert!(run.stderr.contains("no sub-issues"), "{}", run.stderr);
+    assert_eq!(
+        run.stderr.matches("no sub-issues").count(),
+        1,
+        "one warning"
+    );
+    let t = w.tracker_of("postmortems/2024-01-10-db.md");
+    let body = t["body"].as_str().unwrap();
+    let lag = w.number_titled("Add replica lag alerting");
+    assert!(body.contains(&format!("- [ ] #{lag}\n")), "{body}");
+    assert!(body.contains("subissues=none"), "{body}");
+    w.gh.close_issue("o", "r", lag, "completed");
+    w.tsync();
+    let body = w.tracker_of("postmortems/2024-01-10-db.md")["body"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(body.contains(&format!("- [x] #{lag}\n")), "{body}");
+    // Settled, and no sub-issue request is tried again.
+    w.gh.reset_log();
+    let run = w.tsync();
+    assert!(!run.stderr.contains("no sub-issues"), "{}", run.stderr);
+    assert!(
+        w.gh.mutating_requests().is_empty(),
+        "{:#?}",
+        w.gh.mutating_requests()
+    );
+    w.gh.assert_clean();
+}
