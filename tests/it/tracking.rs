@@ -241,3 +241,42 @@ fn without_sub_issues_the_tracking_issue_lists_its_items_and_nothing_fails() {
     );
     w.gh.assert_clean();
 }
+
+#[test]
+fn an_item_moved_to_another_postmortem_is_a_sub_issue_there_and_leaves_the_old_one() {
+    let w = world();
+    w.tsync();
+    let moved = w.number_titled("Renew certificates automatically");
+    w.write(
+        "postmortems/2024-03-12-cert.md",
+        "# Certificate expiry\n\n## Follow-ups\n\n### Immediate\n- [ ] Renew the certificate by hand\n",
+    );
+    w.write(
+        "postmortems/2024-01-10-db.md",
+        &format!("{DB}- [ ] Renew certificates automatically\n"),
+    );
+    w.tsync();
+    let db = n(&w.tracker_of("postmortems/2024-01-10-db.md"));
+    // The item is new in its new document (keys are per document): its
+    // new issue is a sub-issue there, and the old one, closed as not
+    // planned, left the old tracking issue.
+    let now = w
+        .issues()
+        .iter()
+        .find(|i| i["title"] == "Renew certificates automatically" && i["state"] == "open")
+        .and_then(|i| i["number"].as_u64())
+        .unwrap();
+    assert_ne!(now, moved);
+    assert_eq!(w.gh.parent_of("o", "r", now), Some(db));
+    assert_eq!(w.gh.parent_of("o", "r", moved), None);
+    let cert = n(&w.tracker_of("postmortems/2024-03-12-cert.md"));
+    assert_eq!(w.gh.children_of("o", "r", cert).len(), 1);
+    w.gh.reset_log();
+    w.tsync();
+    assert!(
+        w.gh.mutating_requests().is_empty(),
+        "{:#?}",
+        w.gh.mutating_requests()
+    );
+    w.gh.assert_clean();
+}
