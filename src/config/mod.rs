@@ -115,7 +115,7 @@ impl Default for Config {
             milestones: MilestoneMode::default(),
             write_back: false,
             status_block: true,
-            tracking_issue: false,
+            tracking_issue: true,
             commit: CommitCfg::default(),
             github: GithubCfg::default(),
             report: ReportCfg::default(),

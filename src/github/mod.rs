@@ -307,7 +307,7 @@ impl GitHub {
     }
 
     /// Writes the budget still allows (`None`: no budget).
-    fn budget_left(&self) -> Option<u64> {
+    pub fn budget_left(&self) -> Option<u64> {
         self.max_writes.map(|m| m.saturating_sub(self.http.writes))
     }
 

@@ -108,11 +108,9 @@ pub fn tracking_body(
     if let Some(d) = pm.incident_start {
         out.push_str(&format!("- **Incident:** {d}\n"));
     }
-    let done = children.iter().filter(|c| c.closed).count();
-    out.push_str(&format!(
-        "- **Action items:** {} ({done} closed)\n\n",
-        children.len()
-    ));
+    // With sub-issues GitHub shows the progress: the body changes only
+    // when the items do, not when one closes.
+    out.push_str(&format!("- **Action items:** {}\n\n", children.len()));
     // Groups in the order they first appear, with their items.
     let mut groups: Vec<(&str, Vec<&Child>)> = Vec::new();
     for c in children {
@@ -136,8 +134,7 @@ pub fn tracking_body(
             }
             out.push('\n');
         } else {
-            let closed = items.iter().filter(|c| c.closed).count();
-            out.push_str(&format!("- {name}: {} ({closed} closed)\n", items.len()));
+            out.push_str(&format!("- {name}: {}\n", items.len()));
         }
     }
     if !marker.task_list {
@@ -220,11 +217,8 @@ mod tests {
         assert_eq!(parse_tracking_marker(&body), Some(m.clone()));
         assert_eq!(parse_marker(&body), None, "not an item's marker");
         assert!(body.contains("- **Incident:** 2024-03-12"), "{body}");
-        assert!(body.contains("- **Action items:** 3 (1 closed)"), "{body}");
-        assert!(
-            body.contains("- Immediate: 2 (1 closed)\n- Long term: 1 (0 closed)"),
-            "{body}"
-        );
+        assert!(body.contains("- **Action items:** 3\n"), "{body}");
+        assert!(body.contains("- Immediate: 2\n- Long term: 1\n"), "{body}");
         assert!(
             body.contains("(https://github.com/o/r/blob/main/postmortems/2024-03-12%20cert.md)"),
             "{body}"

@@ -248,7 +248,7 @@ fn the_action_syncs_pushes_the_write_back_and_reports_with_outputs_summary_and_a
         "stdout:\n{}\nstderr:\n{}",
         ran.stdout, ran.stderr
     );
-    assert_eq!(gh.issues("o", "r").len(), 3);
+    assert_eq!(gh.item_issues("o", "r").len(), 3);
     let (after, commit) = origin_head(tmp.path(), "main");
     assert_ne!(before, after, "the write-back commit was not pushed");
     assert!(commit.starts_with("pmtrack[bot]"), "{commit}");

@@ -4,6 +4,8 @@
 //! killed inside its budget never leads to a duplicate. Also the
 //! conditional listing of assignable users (0 points when repeated).
 //! Writes are counted by the fake GitHub (every POST/PATCH/PUT/DELETE).
+//! These runs measure the items' writes (`tracking_issue: false`); the
+//! tracking issues under a budget are tested in `tracking.rs`.
 
 use crate::support::fake_github::{Exchange, Fault, FaultKind};
 use crate::support::world::{World, TOKEN};
@@ -71,7 +73,7 @@ fn twelve_hundred_items_take_three_budgeted_runs_then_a_noop() {
     write_items(&w, 1_200, 100);
     w.write(
         ".pmtrack.yml",
-        "github:\n  max_writes: 500\n  write_interval: 0\n  per_page: 100\n",
+        "tracking_issue: false\ngithub:\n  max_writes: 500\n  write_interval: 0\n  per_page: 100\n",
     );
     let mut per_run = Vec::new();
     for run_no in 1..=3 {
@@ -147,7 +149,10 @@ fn twelve_hundred_items_take_three_budgeted_runs_then_a_noop() {
 fn in_actions_a_reached_budget_is_a_notice_and_the_output_remaining() {
     let w = World::new();
     write_items(&w, 7, 7);
-    w.write(".pmtrack.yml", "github:\n  max_writes: 4\n");
+    w.write(
+        ".pmtrack.yml",
+        "tracking_issue: false\ngithub:\n  max_writes: 4\n",
+    );
     let output = w.cache.path().join("output");
     let summary = w.cache.path().join("summary.md");
     let url = w.gh.url();
@@ -232,7 +237,10 @@ fn a_short_budget_spends_closes_then_creates_then_edits() {
             "- [ ] Write the runbook\n- [ ] Drill the failover\n",
         ),
     );
-    w.write(".pmtrack.yml", "github:\n  max_writes: 2\n");
+    w.write(
+        ".pmtrack.yml",
+        "tracking_issue: false\ngithub:\n  max_writes: 2\n",
+    );
     w.gh.reset_log();
     let run = w.sync_args(&[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -305,7 +313,10 @@ fn a_reopen_the_budget_defers_is_not_ticked_back_by_write_back() {
     // Add alerts is checked (close), Rotate the keys unchecked (reopen);
     // a budget of 1 closes and defers the reopen.
     w.write("postmortems/a.md", &doc("x", " "));
-    w.write(".pmtrack.yml", "github:\n  max_writes: 1\n");
+    w.write(
+        ".pmtrack.yml",
+        "tracking_issue: false\ngithub:\n  max_writes: 1\n",
+    );
     let run = w.sync_args(&["--write"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(remaining_in(&run.stderr), Some(1), "{}", run.stderr);
@@ -372,7 +383,7 @@ fn finish(w: &World, budget: usize) {
 fn a_run_killed_inside_its_budget_and_rerun_never_duplicates() {
     const ITEMS: usize = 20;
     const BUDGET: usize = 8;
-    let config = format!("github:\n  max_writes: {BUDGET}\n");
+    let config = format!("tracking_issue: false\ngithub:\n  max_writes: {BUDGET}\n");
     for kill_after in [1, 4, 7] {
         let w = World::new();
         write_items(&w, ITEMS, 10);

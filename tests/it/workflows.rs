@@ -384,7 +384,7 @@ fn the_weekly_workflow_writes_back_in_one_pushed_commit_reports_and_settles() {
     assert_eq!(log[0].files, ["postmortems/2024-05-02-db.md"]);
     let doc = r.remote_file("postmortems/2024-05-02-db.md");
     assert!(doc.contains("pmtrack:status:begin"), "{doc}");
-    let issues = r.gh.issues("o", "r");
+    let issues = r.gh.item_issues("o", "r");
     assert_eq!(issues.len(), 4, "three items and the report issue");
     assert!(issues.iter().any(|i| i["body"]
         .as_str()
@@ -441,7 +441,7 @@ fn the_on_push_workflow_syncs_a_push_and_the_run_for_its_own_commit_changes_noth
     let start = r.remote_log().len();
     let run = r.run("on-push.yml", "push", PUSH, "2024-06-03");
     assert_eq!(run.code, 0, "{}", run.log);
-    assert_eq!(r.gh.issues("o", "r").len(), 3);
+    assert_eq!(r.gh.item_issues("o", "r").len(), 3);
     let log = r.remote_log();
     assert_eq!(log.len(), start + 1, "{log:#?}");
     assert!(log[0].author.starts_with("pmtrack[bot]") && log[0].message.contains("[skip ci]"));
@@ -481,7 +481,7 @@ fn quick_pushes_lose_nothing_when_the_middle_run_never_happens() {
     let run = r.run("on-push.yml", "push", PUSH, "2024-06-03");
     assert_eq!(run.code, 0, "{}", run.log);
     let mut titles: Vec<String> =
-        r.gh.issues("o", "r")
+        r.gh.item_issues("o", "r")
             .iter()
             .map(|i| i["title"].as_str().unwrap().to_owned())
             .collect();
@@ -612,11 +612,11 @@ fn the_action_installs_the_release_binary_and_a_tampered_one_stops_the_job() {
         if tamper {
             assert_ne!(run.code, 0, "{}", run.log);
             assert!(run.log.contains("sha256 mismatch"), "{}", run.log);
-            assert!(r.gh.issues("o", "r").is_empty(), "nothing ran");
+            assert!(r.gh.item_issues("o", "r").is_empty(), "nothing ran");
         } else {
             assert_eq!(run.code, 0, "{}", run.log);
             assert!(run.log.contains("sha256 verified"), "{}", run.log);
-            assert_eq!(r.gh.issues("o", "r").len(), 3);
+            assert_eq!(r.gh.item_issues("o", "r").len(), 3);
         }
     }
 }

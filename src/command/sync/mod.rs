@@ -284,6 +284,11 @@ pub fn run(req: &Request<'_>, args: &SyncArgs, env: &SyncEnv) -> Result<Outcome>
             };
             let t = tracking::keep(&mut gh, &postmortems, &plan, &report, &place, progress).await?;
             out.stderr.extend(t.lines);
+            if t.budget_spent {
+                out.stderr.push(format!(
+                    "write budget reached while keeping the tracking issues; the next run goes on ({budget_key})"
+                ));
+            }
             let made = |o: fn(&ApplyOutcome) -> bool| t.applied.iter().filter(|a| o(&a.outcome)).count();
             let created = made(|o| matches!(o, ApplyOutcome::Created));
             let changed = made(|o| {

@@ -27,6 +27,8 @@ pub struct Tracked {
     pub detached: usize,
     /// Lines for the log (warnings, the fallback).
     pub lines: Vec<String>,
+    /// The write budget ran out: the next run goes on.
+    pub budget_spent: bool,
 }
 
 /// Where the documents live, for the tracking issues' links.
@@ -69,11 +71,18 @@ pub async fn keep(
         task_list,
     };
     let issues = apply_tracking(gh, &input(&issues, task_list), progress, &mut out).await?;
+    if out.budget_spent {
+        return Ok(out);
+    }
     // 2. The sub-issue links.
     let (links, warnings) = parent_changes(&input(&issues, task_list));
     out.lines
         .extend(warnings.into_iter().map(|w| format!("warning: {w}")));
     for change in &links {
+        if gh.budget_left() == Some(0) {
+            out.budget_spent = true;
+            break;
+        }
         match gh.set_parent(change, progress).await? {
             ParentOutcome::Done => match change.op {
                 ParentOp::Add { .. } => out.attached += 1,
@@ -111,6 +120,7 @@ async fn apply_tracking(
         return Ok(input.issues.to_vec());
     }
     let r = gh.apply(&changes, &[tracking_label()], progress).await?;
+    out.budget_spent |= r.deferred > 0;
     for a in &r.applied {
         if let ApplyOutcome::Failed(why) = &a.outcome {
             out.lines

@@ -122,9 +122,23 @@ impl World {
         run
     }
 
-    /// The fake's issues in `o/r`.
+    /// The action items' issues in `o/r` (tracking issues left out: see
+    /// [`World::tracking_issues`]).
     pub fn issues(&self) -> Vec<Value> {
-        self.gh.issues("o", "r")
+        self.gh
+            .issues("o", "r")
+            .into_iter()
+            .filter(|i| !is_tracking(i))
+            .collect()
+    }
+
+    /// The postmortems' tracking issues in `o/r`.
+    pub fn tracking_issues(&self) -> Vec<Value> {
+        self.gh
+            .issues("o", "r")
+            .into_iter()
+            .filter(is_tracking)
+            .collect()
     }
 
     /// `pmtrack sync --api-url <fake> --repo o/r <args>` with the token.
@@ -150,4 +164,11 @@ impl World {
         }
         out
     }
+}
+
+/// A postmortem's tracking issue (its marker says `kind=tracking`).
+pub fn is_tracking(issue: &Value) -> bool {
+    issue["body"]
+        .as_str()
+        .is_some_and(|b| b.contains("<!-- pmtrack kind=tracking "))
 }

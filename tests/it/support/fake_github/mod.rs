@@ -343,6 +343,15 @@ impl FakeGitHub {
         all
     }
 
+    /// [`FakeGitHub::issues`] without pmtrack's tracking issues (one per
+    /// postmortem, see `tests/it/tracking.rs`).
+    pub fn item_issues(&self, owner: &str, repo: &str) -> Vec<Value> {
+        self.issues(owner, repo)
+            .into_iter()
+            .filter(|i| !crate::support::world::is_tracking(i))
+            .collect()
+    }
+
     /// All labels of the repository.
     pub fn labels(&self, owner: &str, repo: &str) -> Vec<Value> {
         self.list(format!("/repos/{owner}/{repo}/labels"))
