@@ -303,3 +303,48 @@ fn under_a_write_budget_the_tracking_issues_and_links_finish_over_runs() {
     assert_eq!(attached, 5);
     w.gh.assert_clean();
 }
+
+/// Killed after each write of a first sync (items, labels, tracking issues,
+/// links), then run again: one tracking issue per postmortem, each item
+/// attached once, then a no-op.
+#[test]
+fn a_kill_at_any_write_then_a_rerun_never_duplicates_a_tracking_issue_or_a_link() {
+    let writes = |w: &World| {
+        w.gh.requests()
+            .iter()
+            .filter(|e| e.method != "GET")
+            .count()
+    };
+    // How many writes a whole first sync makes.
+    let total = {
+        let w = world();
+        w.tsync();
+        writes(&w)
+    };
+    assert!(total >= 12, "{total}");
+    for kill_after in (6..total).step_by(2) {
+        let w = world();
+        let mut child = w.spawn_sync("0.2", &[]);
+        let start = std::time::Instant::now();
+        while writes(&w) < kill_after {
+            assert!(start.elapsed().as_secs() < 20, "timed out");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        child.kill().unwrap();
+        let _ = child.wait();
+        w.tsync();
+        assert_eq!(w.issues_per_key().len(), 5, "killed after {kill_after} writes");
+        assert_eq!(w.issues().len(), 5);
+        assert_eq!(w.tracking_issues().len(), 2, "killed after {kill_after} writes");
+        let attached: Vec<u64> = w
+            .trackers()
+            .iter()
+            .flat_map(|t| w.gh.children_of("o", "r", n(t)))
+            .collect();
+        assert_eq!(attached.len(), 5, "killed after {kill_after} writes");
+        w.gh.reset_log();
+        w.tsync();
+        assert!(w.gh.mutating_requests().is_empty());
+        w.gh.assert_clean();
+    }
+}
