@@ -51,6 +51,9 @@ pub struct TrackingInput<'a> {
     /// GitHub has no sub-issues here (learnt this run, or from a tracking
     /// issue's marker): bodies list the items instead.
     pub task_list: bool,
+    /// Documents deleted (or renamed away): their tracking issues close as
+    /// not planned.
+    pub gone: &'a [String],
 }
 
 /// Which tracking issue tracks each document (by path): the open one with
@@ -209,6 +212,23 @@ pub fn tracking_changes(input: &TrackingInput) -> Vec<Change> {
                     &TrackingMarker {
                         closed_by_pmtrack: false,
                         ..marker
+                    },
+                )),
+            });
+        }
+    }
+    for (path, (issue, m)) in &trackers {
+        if issue.state == IssueState::Open && input.gone.contains(path) {
+            out.push(Change::Close {
+                key: tracking_key(path),
+                number: issue.number,
+                reason: CloseReason::NotPlanned,
+                comment: None,
+                body: Some(with_tracking_marker(
+                    &issue.body,
+                    &TrackingMarker {
+                        closed_by_pmtrack: true,
+                        ..m.clone()
                     },
                 )),
             });

@@ -309,12 +309,7 @@ fn under_a_write_budget_the_tracking_issues_and_links_finish_over_runs() {
 /// attached once, then a no-op.
 #[test]
 fn a_kill_at_any_write_then_a_rerun_never_duplicates_a_tracking_issue_or_a_link() {
-    let writes = |w: &World| {
-        w.gh.requests()
-            .iter()
-            .filter(|e| e.method != "GET")
-            .count()
-    };
+    let writes = |w: &World| w.gh.requests().iter().filter(|e| e.method != "GET").count();
     // How many writes a whole first sync makes.
     let total = {
         let w = world();
@@ -333,9 +328,17 @@ fn a_kill_at_any_write_then_a_rerun_never_duplicates_a_tracking_issue_or_a_link(
         child.kill().unwrap();
         let _ = child.wait();
         w.tsync();
-        assert_eq!(w.issues_per_key().len(), 5, "killed after {kill_after} writes");
+        assert_eq!(
+            w.issues_per_key().len(),
+            5,
+            "killed after {kill_after} writes"
+        );
         assert_eq!(w.issues().len(), 5);
-        assert_eq!(w.tracking_issues().len(), 2, "killed after {kill_after} writes");
+        assert_eq!(
+            w.tracking_issues().len(),
+            2,
+            "killed after {kill_after} writes"
+        );
         let attached: Vec<u64> = w
             .trackers()
             .iter()
@@ -347,4 +350,57 @@ fn a_kill_at_any_write_then_a_rerun_never_duplicates_a_tracking_issue_or_a_link(
         assert!(w.gh.mutating_requests().is_empty());
         w.gh.assert_clean();
     }
+}
+
+/// A renamed postmortem keeps its items' issues; they move to the new
+/// path's tracking issue (`replace_parent`), and the old path's tracking
+/// issue closes as not planned.
+#[test]
+fn a_renamed_postmortem_moves_its_sub_issues_and_closes_the_old_tracking_issue() {
+    let w = world();
+    w.tsync();
+    let old = n(&w.tracker_of("postmortems/2024-03-12-cert.md"));
+    let kids = w.gh.children_of("o", "r", old);
+    std::fs::rename(
+        w.dir.path().join("postmortems/2024-03-12-cert.md"),
+        w.dir.path().join("postmortems/2024-03-12-certificates.md"),
+    )
+    .unwrap();
+    w.gh.reset_log();
+    w.tsync();
+    let new = n(&w.tracker_of("postmortems/2024-03-12-certificates.md"));
+    assert_ne!(new, old);
+    assert_eq!(
+        w.gh.children_of("o", "r", new),
+        kids,
+        "the same issues, moved"
+    );
+    assert!(w.gh.children_of("o", "r", old).is_empty());
+    let gone = w
+        .tracking_issues()
+        .into_iter()
+        .find(|i| n(i) == old)
+        .unwrap();
+    assert_eq!(
+        (gone["state"].as_str(), gone["state_reason"].as_str()),
+        (Some("closed"), Some("not_planned"))
+    );
+    let moves: Vec<_> =
+        w.gh.requests()
+            .into_iter()
+            .filter(|e| e.path.ends_with("/sub_issues") && e.method == "POST")
+            .filter_map(|e| e.body)
+            .collect();
+    assert!(
+        moves.iter().all(|b| b["replace_parent"] == true),
+        "{moves:#?}"
+    );
+    w.gh.reset_log();
+    w.tsync();
+    assert!(
+        w.gh.mutating_requests().is_empty(),
+        "{:#?}",
+        w.gh.mutating_requests()
+    );
+    w.gh.assert_clean();
 }

@@ -276,11 +276,19 @@ pub fn run(req: &Request<'_>, args: &SyncArgs, env: &SyncEnv) -> Result<Outcome>
         watcher.abort();
         let report = report?;
         if ws.config.tracking_issue && report.not_applied == 0 && report.deferred == 0 {
+            // Tracking issues of documents gone from the work tree (with
+            // every postmortem in scope) or deleted in the pushed range.
+            let mut gone: Vec<String> = plan::tracking::trackers(&issues)
+                .into_keys()
+                .filter(|p| scope.full && !ws.root.join(p).exists())
+                .collect();
+            gone.extend(scope.deleted.iter().cloned());
             let place = tracking::Place {
                 repo: &full_name,
                 server_url: &target.server_url,
                 branch: &target.branch,
                 base_label: &base_label,
+                gone: &gone,
             };
             let t = tracking::keep(&mut gh, &postmortems, &plan, &report, &place, progress).await?;
             out.stderr.extend(t.lines);

@@ -41,6 +41,8 @@ pub struct Place<'a> {
     pub branch: &'a str,
     /// The base label.
     pub base_label: &'a str,
+    /// Documents deleted or renamed away in this run's scope.
+    pub gone: &'a [String],
 }
 
 /// Keep the tracking issues of `postmortems` after `applied`.
@@ -69,6 +71,7 @@ pub async fn keep(
         server_url: place.server_url,
         branch: place.branch,
         task_list,
+        gone: place.gone,
     };
     let issues = apply_tracking(gh, &input(&issues, task_list), progress, &mut out).await?;
     if out.budget_spent {
