@@ -262,6 +262,14 @@ pub enum ItemKind {
 #[serde(transparent)]
 pub struct TaskKey(pub String);
 
+impl TaskKey {
+    /// The key a postmortem's tracking issue goes by (in changes, the
+    /// create journal and links); never an item's key, which is hex digits.
+    pub fn tracking(path: &str) -> TaskKey {
+        TaskKey(format!("tracking:{path}"))
+    }
+}
+
 impl std::fmt::Display for TaskKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)

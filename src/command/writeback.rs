@@ -54,7 +54,7 @@ pub fn run(
         links.iter().map(|l| (&l.key, l)).collect();
     for doc in loaded {
         let pm = &doc.postmortem;
-        let mine: Vec<Link> = pm
+        let mut mine: Vec<Link> = pm
             .tasks
             .iter()
             .filter_map(|t| by_key.get(&t.key).map(|l| (*l).clone()))
@@ -62,6 +62,9 @@ pub fn run(
         if mine.is_empty() {
             continue;
         }
+        // Its tracking issue, for the status block.
+        let tracking = crate::model::TaskKey::tracking(&pm.path);
+        mine.extend(by_key.get(&tracking).map(|l| (*l).clone()));
         let text = &doc.document.text;
         let new_text = writeback::render(text, pm, &mine, today, &opts);
         if new_text == *text {

@@ -7,7 +7,7 @@ use super::{
     cut, neutralise_mentions, percent_decode, percent_encode, url_path_encode, BodyContext,
     MARKER_CLOSE, MARKER_OPEN,
 };
-use crate::model::{Postmortem, TaskKey};
+use crate::model::Postmortem;
 use crate::parse::text::collapse;
 
 /// What a tracking issue's marker says.
@@ -31,12 +31,6 @@ pub struct Child<'a> {
     pub closed: bool,
     /// Its group in the document (empty: none).
     pub group: &'a str,
-}
-
-/// The key a tracking issue goes by in changes and in the create journal
-/// (never an item's key: those are hex digits).
-pub fn tracking_key(path: &str) -> TaskKey {
-    TaskKey(format!("tracking:{path}"))
 }
 
 /// Read a tracking marker (the last marker of the body); `None` for any
@@ -244,7 +238,7 @@ mod tests {
         assert!(parse_tracking_marker(&flagged).unwrap().closed_by_pmtrack);
         assert_eq!(flagged.len(), body.len() + " closed=pmtrack".len());
         assert_eq!(
-            tracking_key(&m.path).0,
+            crate::model::TaskKey::tracking(&m.path).0,
             "tracking:postmortems/2024-03-12 cert.md"
         );
         assert_eq!(tracking_title(&pm()), "Postmortem: Certificate expiry");

@@ -16,7 +16,7 @@ use crate::parse::text::{normalize, without_refs};
 pub fn key_of(body: &str) -> Option<crate::model::TaskKey> {
     issue_text::parse_marker(body).map(|m| m.key).or_else(|| {
         issue_text::tracking::parse_tracking_marker(body)
-            .map(|m| issue_text::tracking::tracking_key(&m.path))
+            .map(|m| crate::model::TaskKey::tracking(&m.path))
     })
 }
 

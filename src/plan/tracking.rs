@@ -8,11 +8,11 @@
 
 use super::{Change, IssueFields, LabelSpec};
 use crate::issue_text::tracking::{
-    parse_tracking_marker, tracking_body, tracking_key, tracking_title, with_tracking_marker,
-    Child, TrackingMarker,
+    parse_tracking_marker, tracking_body, tracking_title, with_tracking_marker, Child,
+    TrackingMarker,
 };
 use crate::issue_text::BodyContext;
-use crate::model::{CloseReason, Issue, IssueState, Postmortem, TaskKey};
+use crate::model::{CloseReason, Issue, IssueState, Link, Postmortem, TaskKey, TrackState};
 use std::collections::{BTreeMap, HashMap};
 
 /// The label every tracking issue carries (beside the base label).
@@ -75,6 +75,29 @@ pub fn trackers(issues: &[Issue]) -> HashMap<String, (&Issue, TrackingMarker)> {
     out
 }
 
+/// The tracking issue of each of `postmortems` that has one, as a [`Link`]
+/// keyed [`TaskKey::tracking`]: for the status block and the report.
+pub fn tracking_links(postmortems: &[Postmortem], issues: &[Issue]) -> Vec<Link> {
+    let trackers = trackers(issues);
+    postmortems
+        .iter()
+        .filter_map(|pm| {
+            let (i, _) = trackers.get(&pm.path)?;
+            Some(Link {
+                key: TaskKey::tracking(&pm.path),
+                number: i.number,
+                url: i.html_url.clone(),
+                state: TrackState::of_issue(i.state, i.close_reason),
+                due: None,
+                owners: Vec::new(),
+                created_at: Some(i.created_at),
+                closed_at: i.closed_at,
+                elsewhere: None,
+            })
+        })
+        .collect()
+}
+
 /// Whether any tracking issue says GitHub has no sub-issues here.
 pub fn says_task_list(issues: &[Issue]) -> bool {
     issues
@@ -128,7 +151,7 @@ pub fn tracking_changes(input: &TrackingInput) -> Vec<Change> {
         }
         let kids: Vec<Child> = children.iter().map(|(c, _)| c.clone()).collect();
         let resolved = kids.iter().all(|c| c.closed);
-        let key = tracking_key(&pm.path);
+        let key = TaskKey::tracking(&pm.path);
         let existing = trackers.get(pm.path.as_str());
         let closed_flag = match existing {
             Some((i, m)) if i.state == IssueState::Closed => m.closed_by_pmtrack,
@@ -220,7 +243,7 @@ pub fn tracking_changes(input: &TrackingInput) -> Vec<Change> {
     for (path, (issue, m)) in &trackers {
         if issue.state == IssueState::Open && input.gone.contains(path) {
             out.push(Change::Close {
-                key: tracking_key(path),
+                key: TaskKey::tracking(path),
                 number: issue.number,
                 reason: CloseReason::NotPlanned,
                 comment: None,

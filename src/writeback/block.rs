@@ -281,8 +281,14 @@ pub(super) fn read_owners(s: &str) -> Vec<String> {
         .collect()
 }
 
-/// The block's lines (no line endings), dated `date`.
-pub(super) fn block_lines(rows: &[Row], format: DocFormat, date: NaiveDate) -> Vec<String> {
+/// The block's lines (no line endings), dated `date`; the status line ends
+/// with the postmortem's tracking issue when it has one.
+pub(super) fn block_lines(
+    rows: &[Row],
+    tracking: Option<&Link>,
+    format: DocFormat,
+    date: NaiveDate,
+) -> Vec<String> {
     let total = rows.len();
     let count = |s: TrackState| rows.iter().filter(|r| r.state == s).count();
     let overdue = rows.iter().filter(|r| r.overdue).count();
@@ -310,7 +316,8 @@ pub(super) fn block_lines(rows: &[Row], format: DocFormat, date: NaiveDate) -> V
             let cell = |s: &str| s.replace('|', "\\|");
             out.push(BEGIN_MARKDOWN.to_string());
             out.push(format!(
-                "**Status:** {total} {noun} · {open} · {done} done · {dropped} not planned · {UPDATED} {date}"
+                "**Status:** {total} {noun} · {open} · {done} done · {dropped} not planned · {UPDATED} {date}{}",
+                tracking.map_or(String::new(), |t| format!(" · tracking issue [#{}]({})", t.number, t.url.trim()))
             ));
             out.push(String::new());
             out.push("| Action item | Issue | Owner | Due | State |".into());
@@ -335,7 +342,8 @@ pub(super) fn block_lines(rows: &[Row], format: DocFormat, date: NaiveDate) -> V
         DocFormat::PlainText => {
             out.push(BEGIN_PLAIN.to_string());
             out.push(format!(
-                "Status: {total} {noun}, {open}, {done} done, {dropped} not planned; {UPDATED} {date}"
+                "Status: {total} {noun}, {open}, {done} done, {dropped} not planned; {UPDATED} {date}{}",
+                tracking.map_or(String::new(), |t| format!("; tracking issue #{} ({})", t.number, t.url.trim()))
             ));
             for r in rows {
                 let issue = r.reference.as_ref().map_or("—".into(), |x| x.cell(false));
@@ -369,6 +377,9 @@ pub(super) fn block_edits(
     today: NaiveDate,
 ) -> Vec<Edit> {
     let rows = rows(pm, by_key, today);
+    let tracking = by_key
+        .get(crate::model::TaskKey::tracking(&pm.path).0.as_str())
+        .copied();
     let blocks = find_blocks(doc);
     let mut edits = Vec::new();
     if let Some((first, rest)) = blocks.split_first() {
@@ -377,15 +388,15 @@ pub(super) fn block_edits(
         let end_text = doc.line_end(first.last);
         let old = &doc.text[start..end_text];
         // Nothing changed in what it says: keep the old block and its date.
-        let keep =
-            block_date(old).is_some_and(|d| block_lines(&rows, pm.format, d).join(eol) == old);
+        let keep = block_date(old)
+            .is_some_and(|d| block_lines(&rows, tracking, pm.format, d).join(eol) == old);
         if !keep {
             edits.push(Edit {
                 span: Span {
                     start,
                     end: end_text,
                 },
-                text: block_lines(&rows, pm.format, today).join(eol),
+                text: block_lines(&rows, tracking, pm.format, today).join(eol),
                 kind: EditKind::StatusBlock,
             });
         }
@@ -415,7 +426,7 @@ pub(super) fn block_edits(
         .rposition(|l| l.start < at)
         .unwrap_or_default();
     let eol = doc.eol_near(last);
-    let block = block_lines(&rows, pm.format, today).join(eol);
+    let block = block_lines(&rows, tracking, pm.format, today).join(eol);
     let text = if at > 0 && !doc.text[..at].ends_with('\n') {
         // The section ends the file without a final line ending.
         format!("{eol}{eol}{block}")

@@ -404,3 +404,29 @@ fn a_renamed_postmortem_moves_its_sub_issues_and_closes_the_old_tracking_issue()
     );
     w.gh.assert_clean();
 }
+
+/// Write-back names the tracking issue in the status block, and settles.
+#[test]
+fn the_status_block_links_the_tracking_issue() {
+    let w = world();
+    let url = w.gh.url();
+    let sync_write = |w: &World| {
+        let run = w.run(
+            Some(TOKEN),
+            &["sync", "--api-url", &url, "--repo", "o/r", "--write"],
+        );
+        assert_eq!(run.code, 0, "{}", run.stderr);
+    };
+    sync_write(&w);
+    let t = n(&w.tracker_of("postmortems/2024-03-12-cert.md"));
+    let doc = std::fs::read_to_string(w.dir.path().join("postmortems/2024-03-12-cert.md")).unwrap();
+    let want = format!(" · tracking issue [#{t}](https://github.com/o/r/issues/{t})\n");
+    assert!(doc.contains(&want), "{doc}");
+    w.gh.reset_log();
+    sync_write(&w);
+    let again =
+        std::fs::read_to_string(w.dir.path().join("postmortems/2024-03-12-cert.md")).unwrap();
+    assert_eq!(again, doc);
+    assert!(w.gh.mutating_requests().is_empty());
+    w.gh.assert_clean();
+}

@@ -188,6 +188,8 @@ pub fn run(req: &Request<'_>, args: &SyncArgs, env: &SyncEnv) -> Result<Outcome>
     let full_name = target.full_name();
     let base_label = ws.config.labels.base.clone();
 
+    // Each postmortem's tracking issue after the run, for write-back.
+    let mut tracking_links: Vec<Link> = Vec::new();
     let result = runtime.block_on(async {
         let mut gh = GitHub::new(opts)?;
         let issues: Vec<Issue> = if !has_token {
@@ -292,6 +294,7 @@ pub fn run(req: &Request<'_>, args: &SyncArgs, env: &SyncEnv) -> Result<Outcome>
             };
             let t = tracking::keep(&mut gh, &postmortems, &plan, &report, &place, progress).await?;
             out.stderr.extend(t.lines);
+            tracking_links = t.links;
             if t.budget_spent {
                 out.stderr.push(format!(
                     "write budget reached while keeping the tracking issues; the next run goes on ({budget_key})"
@@ -396,13 +399,9 @@ pub fn run(req: &Request<'_>, args: &SyncArgs, env: &SyncEnv) -> Result<Outcome>
     }
     let issues: Vec<Issue> = report.issues.values().cloned().collect();
     let links = plan.links_after(&report.created, &issues, &referenced);
-    let (wb_note, wb_failed) = write_back(
-        &ws,
-        &loaded,
-        &pending_reopens_open(&plan, &report.applied, &links),
-        args,
-        today,
-    )?;
+    let mut written = pending_reopens_open(&plan, &report.applied, &links);
+    written.extend(tracking_links);
+    let (wb_note, wb_failed) = write_back(&ws, &loaded, &written, args, today)?;
     out.stderr.extend(wb_note);
     let budget_line = (report.deferred > 0).then(|| {
         format!(

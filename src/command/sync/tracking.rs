@@ -9,9 +9,10 @@
 use crate::error::Result;
 use crate::github::sub_issues::ParentOutcome;
 use crate::github::{Applied, ApplyOutcome, ApplyResult, GitHub, Progress};
-use crate::model::{Issue, Postmortem, TaskKey};
+use crate::model::{Issue, Link, Postmortem, TaskKey};
 use crate::plan::tracking::{
-    parent_changes, says_task_list, tracking_changes, tracking_label, ParentOp, TrackingInput,
+    parent_changes, says_task_list, tracking_changes, tracking_label, tracking_links, ParentOp,
+    TrackingInput,
 };
 use crate::plan::Plan;
 use std::collections::BTreeMap;
@@ -29,6 +30,8 @@ pub struct Tracked {
     pub lines: Vec<String>,
     /// The write budget ran out: the next run goes on.
     pub budget_spent: bool,
+    /// Each postmortem's tracking issue, as it stands after the run.
+    pub links: Vec<Link>,
 }
 
 /// Where the documents live, for the tracking issues' links.
@@ -107,7 +110,8 @@ pub async fn keep(
     }
     // 3. Bodies and states after the links (and in the fallback, the lists).
     let now: Vec<Issue> = gh.issues().values().cloned().collect();
-    apply_tracking(gh, &input(&now, task_list), progress, &mut out).await?;
+    let now = apply_tracking(gh, &input(&now, task_list), progress, &mut out).await?;
+    out.links = tracking_links(postmortems, &now);
     Ok(out)
 }
 
