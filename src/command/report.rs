@@ -26,8 +26,9 @@ use crate::model::{Issue, Postmortem};
 use crate::plan::{self, LabelSpec, PlanInput};
 use crate::report::{self, render, Filter, Item, Report, Source};
 use crate::workflow::{self, Level};
-use crate::writeback::read_status_block;
+use crate::writeback::{read_status_block, read_tracking_issue};
 use chrono::NaiveDate;
+use std::collections::HashMap;
 
 /// Output format of `report`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -181,7 +182,16 @@ pub fn run(
             let rows = read_status_block(&loaded.document.text);
             let items =
                 report::items_from_documents(&[(&pm, rows)], &due, full_name.as_deref(), &url);
-            Ok(Read::Items(report::Heading::of(&pm), items))
+            let heading = report::Heading {
+                tracking: read_tracking_issue(&loaded.document.text).map(|(number, url)| {
+                    report::IssueLink {
+                        number,
+                        url: Some(url.into()),
+                    }
+                }),
+                ..report::Heading::of(&pm)
+            };
+            Ok(Read::Items(heading, items))
         },
         |read: Result<Read>| {
             match read {
@@ -239,6 +249,18 @@ pub fn run(
                 let links = plan.links(&listing.issues, &referenced);
                 let items = report::items_from_github(&postmortems, &plan.due, &links);
                 let mut report = report::build(&postmortems, &items, &opts);
+                let tracking = plan::tracking::tracking_links(&postmortems, &listing.issues);
+                let tracking: HashMap<&crate::model::TaskKey, &crate::model::Link> =
+                    tracking.iter().map(|l| (&l.key, l)).collect();
+                for g in &mut report.postmortems {
+                    let key = crate::model::TaskKey::tracking(&g.path);
+                    g.tracking = tracking.get(&key).map(|l| {
+                        report::IssueLink {
+                            number: l.number,
+                            url: Some(l.url.as_str().into()),
+                        }
+                    });
+                }
                 report.not_tracked = not_tracked.clone();
                 all = report::all_items(&items, as_of);
                 let mut posted = Posted::default();

@@ -19,6 +19,16 @@ pub fn build(postmortems: &[Postmortem], items: &[Item], opts: &Spec) -> Report 
     b.finish(postmortems.iter().map(Heading::of))
 }
 
+/// One postmortem's counts and listed items, while building.
+#[derive(Default)]
+struct Counts {
+    open: usize,
+    overdue: usize,
+    done: usize,
+    total: usize,
+    listed: Vec<ReportItem>,
+}
+
 /// Builds a [`Report`] one item at a time, keeping only what the report
 /// shows: the listed items, counts and the weekly points, never every item.
 /// [`build`] for items in hand; [`Builder::add`] for items as they are read.
@@ -29,8 +39,8 @@ pub struct Builder<'a> {
     weeks: Vec<WeekPoint>,
     totals: Totals,
     oldest: Option<ReportItem>,
-    /// Per postmortem path: open and overdue counts, listed items.
-    by_path: BTreeMap<Arc<str>, (usize, usize, Vec<ReportItem>)>,
+    /// Per postmortem path: its counts and listed items.
+    by_path: BTreeMap<Arc<str>, Counts>,
 }
 
 impl<'a> Builder<'a> {
@@ -75,8 +85,8 @@ impl<'a> Builder<'a> {
         let mut last: Option<&Arc<str>> = None;
         for path in items.iter().map(|i| &i.postmortem) {
             if last != Some(path) {
-                if let Some((_, _, listed)) = self.by_path.get_mut(path) {
-                    listed.shrink_to_fit();
+                if let Some(c) = self.by_path.get_mut(path) {
+                    c.listed.shrink_to_fit();
                 }
                 last = Some(path);
             }
@@ -120,14 +130,13 @@ impl<'a> Builder<'a> {
             Filter::Unresolved => v.state == TrackState::Open,
             Filter::Overdue => v.overdue,
         };
-        let entry = self
-            .by_path
-            .entry(v.postmortem.clone())
-            .or_insert_with(|| (0, 0, Vec::new()));
-        entry.0 += usize::from(v.state == TrackState::Open);
-        entry.1 += usize::from(v.overdue);
+        let c = self.by_path.entry(v.postmortem.clone()).or_default();
+        c.open += usize::from(v.state == TrackState::Open);
+        c.overdue += usize::from(v.overdue);
+        c.done += usize::from(v.state == TrackState::Done);
+        c.total += 1;
         if listed {
-            entry.2.push(v);
+            c.listed.push(v);
         }
     }
 
@@ -146,9 +155,10 @@ impl<'a> Builder<'a> {
             if groups.contains_key(&h.path) {
                 continue;
             }
-            let Some((open, overdue, mut items)) = self.by_path.remove(h.path.as_str()) else {
+            let Some(c) = self.by_path.remove(h.path.as_str()) else {
                 continue;
             };
+            let mut items = c.listed;
             if items.is_empty() {
                 continue;
             }
@@ -159,8 +169,11 @@ impl<'a> Builder<'a> {
                     path: h.path,
                     title: h.title,
                     incident_start: h.incident_start,
-                    open,
-                    overdue,
+                    open: c.open,
+                    overdue: c.overdue,
+                    done: c.done,
+                    total: c.total,
+                    tracking: h.tracking,
                     items,
                 },
             );

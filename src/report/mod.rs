@@ -169,6 +169,13 @@ pub struct PostmortemGroup {
     pub open: usize,
     /// Overdue items.
     pub overdue: usize,
+    /// Items done (all, not only those listed).
+    pub done: usize,
+    /// All its items.
+    pub total: usize,
+    /// Its tracking issue, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tracking: Option<IssueLink>,
     /// The listed items, in document order.
     pub items: Vec<ReportItem>,
 }
@@ -328,15 +335,18 @@ pub struct Heading {
     pub title: String,
     /// Incident start.
     pub incident_start: Option<NaiveDate>,
+    /// Its tracking issue, when known.
+    pub tracking: Option<IssueLink>,
 }
 
 impl Heading {
-    /// The heading of `pm`.
+    /// The heading of `pm` (its tracking issue unknown).
     pub fn of(pm: &Postmortem) -> Heading {
         Heading {
             path: pm.path.clone(),
             title: pm.title.clone(),
             incident_start: pm.incident_start,
+            tracking: None,
         }
     }
 }

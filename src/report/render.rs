@@ -286,11 +286,17 @@ pub fn markdown_spilling(report: &Report, opts: &MarkdownOptions, spill: Spill<'
     for g in &report.postmortems {
         let _ = writeln!(
             s,
-            "\n**{}** · `{}` · {} open, {} overdue\n",
+            "\n**{}** · `{}` · {} open, {} overdue · {} of {} done{}\n",
             cell(&g.title),
             g.path.replace('`', "'"),
             g.open,
-            g.overdue
+            g.overdue,
+            g.done,
+            g.total,
+            g.tracking.as_ref().map_or(String::new(), |t| match &t.url {
+                Some(u) => format!(" · tracking issue [#{}]({u})", t.number),
+                None => format!(" · tracking issue #{}", t.number),
+            })
         );
         s.push_str("| Action item | Issue | Owner | Due | Days overdue | Age (days) | Status |\n");
         s.push_str("| --- | --- | --- | --- | ---: | ---: | --- |\n");
@@ -463,11 +469,16 @@ pub fn table_spilling(report: &Report, spill: Spill<'_>) -> String {
     for g in &report.postmortems {
         let _ = writeln!(
             s,
-            "\n{} — {} ({} open, {} overdue)",
+            "\n{} — {} ({} open, {} overdue, {} of {} done{})",
             g.path,
             cut(&g.title, 50),
             g.open,
-            g.overdue
+            g.overdue,
+            g.done,
+            g.total,
+            g.tracking
+                .as_ref()
+                .map_or(String::new(), |t| format!(", tracking #{}", t.number))
         );
         let _ = writeln!(
             s,
@@ -711,6 +722,8 @@ mod tests {
       "incident_start": "2024-01-10",
       "open": 2,
       "overdue": 1,
+      "done": 0,
+      "total": 2,
       "items": [
         {
           "title": "Rotate keys | now @carol",

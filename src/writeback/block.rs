@@ -101,6 +101,28 @@ pub fn read_status_block(text: &str) -> Vec<BlockRow> {
     rows
 }
 
+/// The tracking issue the first status block names on its status line
+/// (number, URL), for a report made without a token.
+pub fn read_tracking_issue(text: &str) -> Option<(u64, String)> {
+    let doc = Doc::new(text);
+    let block = find_blocks(&doc).into_iter().next()?;
+    doc.lines[block.first..=block.last].iter().find_map(|line| {
+        let rest = &line.text[line.text.find(TRACKING_ISSUE)? + TRACKING_ISSUE.len()..];
+        // `[#12](url)` in Markdown, `#12 (url)` in plain text.
+        let rest = rest.strip_prefix('[').unwrap_or(rest).strip_prefix('#')?;
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        let number = digits.parse().ok()?;
+        let url = rest[digits.len()..]
+            .trim_start_matches(']')
+            .trim_start()
+            .strip_prefix('(')?;
+        Some((number, url[..url.find(')')?].to_string()))
+    })
+}
+
+/// Words before the tracking issue on a block's status line.
+const TRACKING_ISSUE: &str = "tracking issue ";
+
 /// Lines `first..=last` of one block.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Block {
@@ -317,7 +339,7 @@ pub(super) fn block_lines(
             out.push(BEGIN_MARKDOWN.to_string());
             out.push(format!(
                 "**Status:** {total} {noun} · {open} · {done} done · {dropped} not planned · {UPDATED} {date}{}",
-                tracking.map_or(String::new(), |t| format!(" · tracking issue [#{}]({})", t.number, t.url.trim()))
+                tracking.map_or(String::new(), |t| format!(" · {TRACKING_ISSUE}[#{}]({})", t.number, t.url.trim()))
             ));
             out.push(String::new());
             out.push("| Action item | Issue | Owner | Due | State |".into());
@@ -343,7 +365,7 @@ pub(super) fn block_lines(
             out.push(BEGIN_PLAIN.to_string());
             out.push(format!(
                 "Status: {total} {noun}, {open}, {done} done, {dropped} not planned; {UPDATED} {date}{}",
-                tracking.map_or(String::new(), |t| format!("; tracking issue #{} ({})", t.number, t.url.trim()))
+                tracking.map_or(String::new(), |t| format!("; {TRACKING_ISSUE}#{} ({})", t.number, t.url.trim()))
             ));
             for r in rows {
                 let issue = r.reference.as_ref().map_or("—".into(), |x| x.cell(false));

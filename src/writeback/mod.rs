@@ -42,7 +42,8 @@ use crate::model::{Link, Postmortem, Span};
 
 use block::block_edits;
 pub use block::{
-    read_status_block, BlockRow, BEGIN_MARKDOWN, BEGIN_PLAIN, END_MARKDOWN, END_PLAIN,
+    read_status_block, read_tracking_issue, BlockRow, BEGIN_MARKDOWN, BEGIN_PLAIN, END_MARKDOWN,
+    END_PLAIN,
 };
 use doc::Doc;
 use items::item_edits;

@@ -430,3 +430,61 @@ fn the_status_block_links_the_tracking_issue() {
     assert!(w.gh.mutating_requests().is_empty());
     w.gh.assert_clean();
 }
+
+/// The report names each postmortem's tracking issue and its progress.
+#[test]
+fn the_report_shows_each_postmortems_tracking_issue_and_progress() {
+    let w = world();
+    w.tsync();
+    let a = w.number_titled("Renew the certificate by hand");
+    w.gh.close_issue("o", "r", a, "completed");
+    let url = w.gh.url();
+    let run = w.run(
+        Some(TOKEN),
+        &[
+            "report",
+            "--api-url",
+            &url,
+            "--repo",
+            "o/r",
+            "--all",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v: Value = serde_json::from_str(&run.stdout).unwrap();
+    let cert = v["postmortems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["path"] == "postmortems/2024-03-12-cert.md")
+        .unwrap();
+    let t = n(&w.tracker_of("postmortems/2024-03-12-cert.md"));
+    assert_eq!(
+        (cert["done"].as_u64(), cert["total"].as_u64()),
+        (Some(1), Some(2))
+    );
+    assert_eq!(cert["tracking"]["number"].as_u64(), Some(t));
+    let run = w.run(
+        Some(TOKEN),
+        &[
+            "report",
+            "--api-url",
+            &url,
+            "--repo",
+            "o/r",
+            "--all",
+            "--format",
+            "markdown",
+        ],
+    );
+    assert!(
+        run.stdout.contains(&format!(
+            "· 1 of 2 done · tracking issue [#{t}](https://github.com/o/r/issues/{t})"
+        )),
+        "{}",
+        run.stdout
+    );
+    w.gh.assert_clean();
+}
