@@ -75,6 +75,35 @@ pub fn trackers(issues: &[Issue]) -> HashMap<String, (&Issue, TrackingMarker)> {
     out
 }
 
+/// For a dry run: how many postmortems would get a new tracking issue (they
+/// have items with, or about to get, an issue here and no tracking issue
+/// yet), and how many have one.
+pub fn preview(postmortems: &[Postmortem], issues: &[Issue], plan: &super::Plan) -> (usize, usize) {
+    let trackers = trackers(issues);
+    let created: std::collections::HashSet<&TaskKey> = plan
+        .changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::Create { key, .. } => Some(key),
+            _ => None,
+        })
+        .collect();
+    let mut new = 0;
+    let mut existing = 0;
+    for pm in postmortems {
+        if trackers.contains_key(&pm.path) {
+            existing += 1;
+        } else if pm
+            .tasks
+            .iter()
+            .any(|t| plan.issue_of.contains_key(&t.key) || created.contains(&t.key))
+        {
+            new += 1;
+        }
+    }
+    (new, existing)
+}
+
 /// The tracking issue of each of `postmortems` that has one, as a [`Link`]
 /// keyed [`TaskKey::tracking`]: for the status block and the report.
 pub fn tracking_links(postmortems: &[Postmortem], issues: &[Issue]) -> Vec<Link> {

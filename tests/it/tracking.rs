@@ -488,3 +488,35 @@ fn the_report_shows_each_postmortems_tracking_issue_and_progress() {
     );
     w.gh.assert_clean();
 }
+
+/// A dry run says how many tracking issues a sync would open; the JSON of
+/// a real run has a `tracking` part only when it changed something.
+#[test]
+fn dry_run_and_json_say_what_happens_to_the_tracking_issues() {
+    let w = world();
+    let url = w.gh.url();
+    let base = ["sync", "--api-url", &url, "--repo", "o/r"];
+    let mut args = base.to_vec();
+    args.push("--dry-run");
+    let run = w.run(Some(TOKEN), &args);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("tracking issues: 2 to create (0 exist)"),
+        "{}",
+        run.stderr
+    );
+    assert!(w.gh.mutating_requests().is_empty());
+    let mut args = base.to_vec();
+    args.extend(["--format", "json"]);
+    let run = w.run(Some(TOKEN), &args);
+    let v: Value = serde_json::from_str(&run.stdout).unwrap();
+    let t = &v["tracking"];
+    assert_eq!(t["attached"], 5, "{t:#}");
+    assert_eq!(t["results"].as_array().unwrap().len(), 2);
+    assert_eq!(t["links"].as_array().unwrap().len(), 2);
+    let run = w.run(Some(TOKEN), &args);
+    let v: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert!(v.get("tracking").is_none(), "{v:#}");
+    w.gh.assert_clean();
+}

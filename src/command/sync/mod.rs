@@ -25,6 +25,7 @@ use chrono::NaiveDate;
 pub use render::Summary;
 use render::{
     elsewhere_note, job_summary, render_first_sync, render_plan, to_json, FirstSync, SyncJson,
+    TrackingJson,
 };
 use serde::Serialize;
 use std::collections::HashMap;
@@ -189,7 +190,7 @@ pub fn run(req: &Request<'_>, args: &SyncArgs, env: &SyncEnv) -> Result<Outcome>
     let base_label = ws.config.labels.base.clone();
 
     // Each postmortem's tracking issue after the run, for write-back.
-    let mut tracking_links: Vec<Link> = Vec::new();
+    let mut tracked: Option<tracking::Tracked> = None;
     let result = runtime.block_on(async {
         let mut gh = GitHub::new(opts)?;
         let issues: Vec<Issue> = if !has_token {
@@ -251,6 +252,14 @@ pub fn run(req: &Request<'_>, args: &SyncArgs, env: &SyncEnv) -> Result<Outcome>
             }
         }
         if args.dry_run {
+            if ws.config.tracking_issue {
+                let (new, existing) = plan::tracking::preview(&postmortems, &issues, &plan);
+                if new > 0 {
+                    out.stderr.push(format!(
+                        "tracking issues: {new} to create ({existing} exist), each with its postmortem's items as sub-issues"
+                    ));
+                }
+            }
             let first = (!issues
                 .iter()
                 .any(|i| crate::issue_text::parse_marker(&i.body).is_some()))
@@ -292,9 +301,8 @@ pub fn run(req: &Request<'_>, args: &SyncArgs, env: &SyncEnv) -> Result<Outcome>
                 base_label: &base_label,
                 gone: &gone,
             };
-            let t = tracking::keep(&mut gh, &postmortems, &plan, &report, &place, progress).await?;
-            out.stderr.extend(t.lines);
-            tracking_links = t.links;
+            let mut t = tracking::keep(&mut gh, &postmortems, &plan, &report, &place, progress).await?;
+            out.stderr.append(&mut t.lines);
             if t.budget_spent {
                 out.stderr.push(format!(
                     "write budget reached while keeping the tracking issues; the next run goes on ({budget_key})"
@@ -311,6 +319,7 @@ pub fn run(req: &Request<'_>, args: &SyncArgs, env: &SyncEnv) -> Result<Outcome>
                     t.attached, t.detached
                 ));
             }
+            tracked = Some(t);
         }
         // Where items tracked elsewhere stand: read after the changes, for
         // write-back and the links (never for planning).
@@ -361,6 +370,7 @@ pub fn run(req: &Request<'_>, args: &SyncArgs, env: &SyncEnv) -> Result<Outcome>
                 writes: None,
                 remaining: None,
                 warnings: &plan.warnings,
+                tracking: None,
             })?,
             SyncFormat::Text => {
                 let mut s = render_plan(&plan, &full_name, &summary);
@@ -400,7 +410,7 @@ pub fn run(req: &Request<'_>, args: &SyncArgs, env: &SyncEnv) -> Result<Outcome>
     let issues: Vec<Issue> = report.issues.values().cloned().collect();
     let links = plan.links_after(&report.created, &issues, &referenced);
     let mut written = pending_reopens_open(&plan, &report.applied, &links);
-    written.extend(tracking_links);
+    written.extend(tracked.iter().flat_map(|t| t.links.iter().cloned()));
     let (wb_note, wb_failed) = write_back(&ws, &loaded, &written, args, today)?;
     out.stderr.extend(wb_note);
     let budget_line = (report.deferred > 0).then(|| {
@@ -456,6 +466,15 @@ pub fn run(req: &Request<'_>, args: &SyncArgs, env: &SyncEnv) -> Result<Outcome>
             writes: Some(report.writes),
             remaining: Some(report.remaining_writes),
             warnings: &plan.warnings,
+            tracking: tracked
+                .as_ref()
+                .filter(|t| !t.is_empty())
+                .map(|t| TrackingJson {
+                    results: &t.applied,
+                    attached: t.attached,
+                    detached: t.detached,
+                    links: &t.links,
+                }),
         })?,
         SyncFormat::Text => {
             let budget = match report.deferred {

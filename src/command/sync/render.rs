@@ -132,6 +132,23 @@ pub(super) struct SyncJson<'a> {
     pub(super) remaining: Option<u64>,
     /// Problems that did not stop the sync.
     pub(super) warnings: &'a [String],
+    /// What the run did to the tracking issues (real run only, when it did
+    /// something).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) tracking: Option<TrackingJson<'a>>,
+}
+
+/// The tracking issues' part of `sync --format json`.
+#[derive(Debug, Serialize)]
+pub(super) struct TrackingJson<'a> {
+    /// One result per change to a tracking issue.
+    pub(super) results: &'a [Applied],
+    /// Sub-issues attached.
+    pub(super) attached: usize,
+    /// Sub-issues detached.
+    pub(super) detached: usize,
+    /// Each postmortem's tracking issue afterwards.
+    pub(super) links: &'a [Link],
 }
 
 /// What a first sync would do (a dry run with no managed issue yet).

@@ -34,6 +34,13 @@ pub struct Tracked {
     pub links: Vec<Link>,
 }
 
+impl Tracked {
+    /// Nothing was changed on GitHub.
+    pub fn is_empty(&self) -> bool {
+        self.applied.is_empty() && self.attached == 0 && self.detached == 0
+    }
+}
+
 /// Where the documents live, for the tracking issues' links.
 pub struct Place<'a> {
     /// `owner/name`.
