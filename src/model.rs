@@ -370,6 +370,10 @@ pub struct Issue {
     /// The issue (in the same repository) this one is a sub-issue of.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<u64>,
+    /// GitHub said what `parent` is (its listing carries
+    /// `parent_issue_url`); false: unknown until asked.
+    #[serde(default)]
+    pub parent_known: bool,
     /// Its sub-issues' progress, when it has any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sub_issues: Option<SubIssues>,

@@ -190,6 +190,7 @@ mod tests {
             closed_at: None,
             id: 0,
             parent: None,
+            parent_known: false,
             sub_issues: None,
         }
     }

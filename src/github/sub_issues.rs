@@ -141,6 +141,25 @@ impl GitHub {
     fn set_known_parent(&mut self, child: u64, parent: Option<u64>) {
         if let Some(i) = self.issues.get_mut(&child) {
             i.parent = parent;
+            i.parent_known = true;
         }
+    }
+
+    /// Reads the sub-issues of `parent` (for a GitHub whose listing does
+    /// not say each issue's parent) and records them as its children.
+    /// A GitHub without sub-issues (404) reads as none.
+    pub async fn read_sub_issues(&mut self, parent: u64, progress: &dyn Progress) -> Result<()> {
+        let first = format!(
+            "{}/issues/{parent}/sub_issues?per_page=100",
+            self.repo_path()
+        );
+        let children = match self.issue_pages(first, progress).await {
+            Ok(c) => c,
+            Err(_) => return Ok(()),
+        };
+        for c in children {
+            self.set_known_parent(c.number, Some(parent));
+        }
+        Ok(())
     }
 }

@@ -77,12 +77,22 @@ pub struct WireIssue {
     /// The repository's API URL.
     #[serde(default)]
     pub repository_url: String,
-    /// The parent issue's API URL, when it is a sub-issue.
-    #[serde(default)]
-    pub parent_issue_url: Option<String>,
+    /// The parent issue's API URL: `None` when GitHub did not say (no such
+    /// field, as older servers answer), `Some(None)` when it has none.
+    #[serde(default, deserialize_with = "present")]
+    pub parent_issue_url: Option<Option<String>>,
     /// Its sub-issues' progress.
     #[serde(default)]
     pub sub_issues_summary: Option<WireSubIssues>,
+}
+
+/// A field that may be absent (`None`, by `default`) or null (`Some(None)`).
+fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
 }
 
 /// GitHub's `sub_issues_summary`.
@@ -115,7 +125,7 @@ impl WireIssue {
 
     /// The parent's number when the parent is in this issue's repository.
     fn parent_here(&self) -> Option<u64> {
-        let url = self.parent_issue_url.as_deref()?;
+        let url = self.parent_issue_url.as_ref()?.as_deref()?;
         let (repo, n) = url.rsplit_once("/issues/")?;
         (!self.repository_url.is_empty() && repo.eq_ignore_ascii_case(&self.repository_url))
             .then(|| n.parse().ok())
@@ -125,6 +135,7 @@ impl WireIssue {
     /// The model's view of this issue.
     pub fn into_issue(self) -> Issue {
         let parent = self.parent_here();
+        let parent_known = self.parent_issue_url.is_some();
         let labels = self.label_names();
         let state = match self.state.as_str() {
             "closed" => IssueState::Closed,
@@ -160,6 +171,7 @@ impl WireIssue {
             closed_at: self.closed_at,
             id: self.id,
             parent,
+            parent_known,
             sub_issues: self.sub_issues_summary.filter(|s| s.total > 0).map(|s| {
                 crate::model::SubIssues {
                     completed: s.completed,

@@ -91,6 +91,7 @@ impl Sim {
             closed_at: None,
             id: 0,
             parent: None,
+            parent_known: false,
             sub_issues: None,
         });
         number

@@ -314,6 +314,30 @@ pub enum ParentOp {
     Remove,
 }
 
+/// The tracking issues whose sub-issues must be read before
+/// [`parent_changes`]: those with an item whose parent GitHub's listing did
+/// not say (older servers). Empty where the listing says (GitHub.com).
+pub fn parents_to_read(input: &TrackingInput) -> Vec<u64> {
+    if input.task_list {
+        return Vec::new();
+    }
+    let by_number: HashMap<u64, &Issue> = input.issues.iter().map(|i| (i.number, i)).collect();
+    let trackers = trackers(input.issues);
+    let mut out: Vec<u64> = input
+        .postmortems
+        .iter()
+        .filter_map(|pm| {
+            let (tracker, _) = trackers.get(&pm.path)?;
+            children_of(pm, input.item_issue, &by_number)
+                .iter()
+                .any(|(_, i)| !i.parent_known)
+                .then_some(tracker.number)
+        })
+        .collect();
+    out.sort_unstable();
+    out
+}
+
 /// The sub-issue links to change, and warnings (a document with more items
 /// than a parent can hold). Items are attached to their document's tracking
 /// issue (moved there from another parent); an issue closed as not planned

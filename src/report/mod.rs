@@ -751,6 +751,7 @@ mod tests {
             closed_at: None,
             id: 0,
             parent: None,
+            parent_known: false,
             sub_issues: None,
         };
         let items = vec![
@@ -802,6 +803,7 @@ mod tests {
             closed_at: None,
             id: 0,
             parent: None,
+            parent_known: false,
             sub_issues: None,
         };
         let issues = vec![

@@ -59,6 +59,7 @@ impl Tracker {
                         closed_at: None,
                         id: 0,
                         parent: None,
+                        parent_known: false,
                         sub_issues: None,
                     });
                     p.issue_of.insert(key.clone(), number);

@@ -520,3 +520,54 @@ fn dry_run_and_json_say_what_happens_to_the_tracking_issues() {
     assert!(v.get("tracking").is_none(), "{v:#}");
     w.gh.assert_clean();
 }
+
+/// A server with sub-issues whose issues do not say their parent: the
+/// parents are read from each tracking issue's sub-issue list (one request
+/// each), nothing is attached twice, and a no-op writes nothing.
+#[test]
+fn where_issues_do_not_say_their_parent_the_sub_issue_lists_are_read() {
+    let w = world();
+    w.gh.without_parent_in_issues();
+    w.tsync();
+    let attached: usize = w
+        .trackers()
+        .iter()
+        .map(|t| w.gh.children_of("o", "r", n(t)).len())
+        .sum();
+    assert_eq!(attached, 5);
+    w.gh.reset_log();
+    w.tsync();
+    assert!(
+        w.gh.mutating_requests().is_empty(),
+        "{:#?}",
+        w.gh.mutating_requests()
+    );
+    let lists =
+        w.gh.requests()
+            .iter()
+            .filter(|e| e.path.ends_with("/sub_issues"))
+            .count();
+    assert_eq!(lists, 2, "{:#?}", w.gh.requests());
+    w.gh.assert_clean();
+}
+
+/// A person's title on a tracking issue is kept.
+#[test]
+fn a_persons_title_on_a_tracking_issue_is_kept() {
+    let w = world();
+    w.tsync();
+    let t = n(&w.tracker_of("postmortems/2024-01-10-db.md"));
+    w.gh.edit_issue_title("o", "r", t, "DB outage follow-ups (Q1)");
+    w.gh.reset_log();
+    w.tsync();
+    assert!(
+        w.gh.mutating_requests().is_empty(),
+        "{:#?}",
+        w.gh.mutating_requests()
+    );
+    assert_eq!(
+        w.tracker_of("postmortems/2024-01-10-db.md")["title"],
+        "DB outage follow-ups (Q1)"
+    );
+    w.gh.assert_clean();
+}

@@ -11,8 +11,8 @@ use crate::github::sub_issues::ParentOutcome;
 use crate::github::{Applied, ApplyOutcome, ApplyResult, GitHub, Progress};
 use crate::model::{Issue, Link, Postmortem, TaskKey};
 use crate::plan::tracking::{
-    parent_changes, says_task_list, tracking_changes, tracking_label, tracking_links, ParentOp,
-    TrackingInput,
+    parent_changes, parents_to_read, says_task_list, tracking_changes, tracking_label,
+    tracking_links, ParentOp, TrackingInput,
 };
 use crate::plan::Plan;
 use std::collections::BTreeMap;
@@ -72,23 +72,48 @@ pub async fn keep(
     let issues: Vec<Issue> = applied.issues.values().cloned().collect();
     let mut task_list = says_task_list(&issues);
     // 1. The tracking issues themselves.
-    let input = |issues, task_list| TrackingInput {
-        postmortems,
-        issues,
-        item_issue: &item_issue,
-        base_label: place.base_label,
-        repo: place.repo,
-        server_url: place.server_url,
-        branch: place.branch,
-        task_list,
-        gone: place.gone,
-    };
-    let issues = apply_tracking(gh, &input(&issues, task_list), progress, &mut out).await?;
+    fn input<'a>(
+        postmortems: &'a [Postmortem],
+        item_issue: &'a BTreeMap<TaskKey, u64>,
+        place: &'a Place<'a>,
+        issues: &'a [Issue],
+        task_list: bool,
+    ) -> TrackingInput<'a> {
+        TrackingInput {
+            postmortems,
+            issues,
+            item_issue,
+            base_label: place.base_label,
+            repo: place.repo,
+            server_url: place.server_url,
+            branch: place.branch,
+            task_list,
+            gone: place.gone,
+        }
+    }
+    let issues = apply_tracking(
+        gh,
+        &input(postmortems, &item_issue, place, &issues, task_list),
+        progress,
+        &mut out,
+    )
+    .await?;
     if out.budget_spent {
         return Ok(out);
     }
-    // 2. The sub-issue links.
-    let (links, warnings) = parent_changes(&input(&issues, task_list));
+    // 2. The sub-issue links; parents the listing did not say are read
+    // first (one request per tracking issue, on older servers only).
+    let to_read = parents_to_read(&input(postmortems, &item_issue, place, &issues, task_list));
+    for t in &to_read {
+        gh.read_sub_issues(*t, progress).await?;
+    }
+    let issues: Vec<Issue> = if to_read.is_empty() {
+        issues
+    } else {
+        gh.issues().values().cloned().collect()
+    };
+    let (links, warnings) =
+        parent_changes(&input(postmortems, &item_issue, place, &issues, task_list));
     out.lines
         .extend(warnings.into_iter().map(|w| format!("warning: {w}")));
     for change in &links {
@@ -117,7 +142,13 @@ pub async fn keep(
     }
     // 3. Bodies and states after the links (and in the fallback, the lists).
     let now: Vec<Issue> = gh.issues().values().cloned().collect();
-    let now = apply_tracking(gh, &input(&now, task_list), progress, &mut out).await?;
+    let now = apply_tracking(
+        gh,
+        &input(postmortems, &item_issue, place, &now, task_list),
+        progress,
+        &mut out,
+    )
+    .await?;
     out.links = tracking_links(postmortems, &now);
     Ok(out)
 }

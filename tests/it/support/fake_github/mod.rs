@@ -242,6 +242,11 @@ impl FakeGitHub {
         self.lock().world.sub_issues = false;
     }
 
+    /// Have sub-issues, but issues that do not say their parent.
+    pub fn without_parent_in_issues(&self) {
+        self.lock().world.parent_in_issues = false;
+    }
+
     /// The parent of issue `number`, when it is a sub-issue.
     pub fn parent_of(&self, owner: &str, repo: &str, number: u64) -> Option<u64> {
         let inner = self.lock();

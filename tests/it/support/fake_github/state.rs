@@ -153,6 +153,9 @@ pub struct World {
     /// Sub-issues exist (false: an older GitHub Enterprise Server, whose
     /// endpoints answer 404 and whose issues carry no sub-issue fields).
     pub sub_issues: bool,
+    /// Issues say their parent (`parent_issue_url`); false: a server with
+    /// sub-issues whose issue representation does not.
+    pub parent_in_issues: bool,
 }
 
 impl World {
@@ -162,6 +165,7 @@ impl World {
             repos: Vec::new(),
             next_id: 1_000,
             sub_issues: true,
+            parent_in_issues: true,
         }
     }
 
@@ -385,10 +389,12 @@ impl World {
                 "total": total, "completed": completed,
                 "percent_completed": (completed * 100).checked_div(total).unwrap_or(0),
             });
-            v["parent_issue_url"] = match i.parent {
-                Some((p, _)) => json!(format!("{}/issues/{p}", self.repo_url(repo))),
-                None => Value::Null,
-            };
+            if self.parent_in_issues {
+                v["parent_issue_url"] = match i.parent {
+                    Some((p, _)) => json!(format!("{}/issues/{p}", self.repo_url(repo))),
+                    None => Value::Null,
+                };
+            }
         }
         if let Some(merged_at) = &i.pull {
             let pulls = format!("{}/pulls/{}", self.repo_url(repo), i.number);
