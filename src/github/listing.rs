@@ -287,30 +287,43 @@ impl GitHub {
     }
 
     /// The bodies of a paginated, unconditional GET, following `Link:
-    /// rel="next"` (at most `MAX_PAGES` pages), with each page's URL: the
-    /// one page loop of the listings that need no ETag (labels, milestones,
-    /// issues changed since a moment, the report issue). `Err` is the
-    /// request that failed.
+    /// rel="next"`, with each page's URL: the listings that need no ETag
+    /// (labels, milestones, issues changed since a moment, the report
+    /// issue). The same walk as [`GitHub::walk_conditional`], with no
+    /// cache to send or keep. `Err` is the request that failed (or a
+    /// listing that does not end).
     pub(super) async fn pages(
         &mut self,
         first: String,
         progress: &dyn Progress,
     ) -> std::result::Result<Vec<(String, String)>, Failure> {
-        let note = |l: &str| progress.note(l);
-        let mut out = Vec::new();
-        let mut next = Some(first);
-        while let Some(u) = next.take() {
-            if out.len() >= MAX_PAGES {
-                break;
-            }
-            let reply = self
-                .http
-                .request(Method::GET, &u, None, None, RequestKind::Read, &note)
-                .await?;
-            next = next_link(&reply.headers);
-            out.push((u, reply.body));
+        let mut none = etag_cache::EtagCache::empty("");
+        let mut read = etag_cache::EtagCache::empty("");
+        let body: ReadPage<String> = |_, _, reply| Ok((vec![reply.body.clone()], 1));
+        // No page counts as full: an unconditional walk never looks past
+        // the last page.
+        let walk = self
+            .walk_conditional(
+                first,
+                (&mut none, &mut read),
+                usize::MAX,
+                "a listing",
+                body,
+                progress,
+            )
+            .await;
+        match walk {
+            Ok(Ok(walk)) => Ok(walk
+                .order
+                .into_iter()
+                .map(|u| {
+                    let page = read.pages.remove(&u).map(|p| p.items).unwrap_or_default();
+                    (u, page.into_iter().next().unwrap_or_default())
+                })
+                .collect()),
+            Ok(Err(f)) => Err(f),
+            Err(e) => Err(Failure::Unreachable(e.to_string())),
         }
-        Ok(out)
     }
 
     /// Every item of a paginated GET ([`GitHub::pages`]); an unreadable page
