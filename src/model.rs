@@ -187,11 +187,18 @@ impl IssueRef {
     /// or an issue of another repository, tracks the item elsewhere.
     pub fn is_issue_of(&self, repo: &str, host: &str) -> bool {
         !self.pull
-            && self
-                .repo
-                .as_deref()
-                .is_none_or(|r| r.eq_ignore_ascii_case(repo))
+            && self.in_repo(Some(repo)) == Some(true)
             && self.host().is_none_or(|h| h.eq_ignore_ascii_case(host))
+    }
+
+    /// Whether it names something of `repo` (`#12` always does); `None`
+    /// when it names a repository and `repo` is unknown.
+    pub fn in_repo(&self, repo: Option<&str>) -> Option<bool> {
+        match (self.repo.as_deref(), repo) {
+            (None, _) => Some(true),
+            (Some(a), Some(b)) => Some(a.eq_ignore_ascii_case(b)),
+            (Some(_), None) => None,
+        }
     }
 
     /// The host of its link (`github.com`), lower case; `None` for `#12`.

@@ -6,6 +6,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod args;
+pub mod documents;
 mod progress;
 
 pub use args::{Cli, Command, DocFormatArg};
@@ -50,7 +51,11 @@ pub fn run() -> ExitCode {
     };
     let result = match cli.command {
         Command::List { paths, format } | Command::Parse { paths, format } => {
-            command::list::run(&request, &paths, format == DocFormatArg::Json, &mut print)
+            let render = match format {
+                DocFormatArg::Json => documents::json(),
+                DocFormatArg::Text => documents::table(),
+            };
+            command::list::run(&request, &paths, &render, &mut print)
         }
         Command::Sync(flags) => command::sync::run(
             &request,

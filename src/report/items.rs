@@ -139,12 +139,7 @@ pub(super) fn here(task: &Task, repo: Option<&str>) -> Option<u64> {
     task.issue
         .as_ref()
         .and_then(TrackerRef::github)
-        .filter(|r| !r.pull && !task.issue_from_group)
-        .filter(|r| match (&r.repo, repo) {
-            (None, _) => true,
-            (Some(r), Some(repo)) => r.eq_ignore_ascii_case(repo),
-            (Some(_), None) => false,
-        })
+        .filter(|r| !r.pull && !task.issue_from_group && r.in_repo(repo) == Some(true))
         .map(|r| r.number)
 }
 
@@ -155,11 +150,7 @@ pub(super) fn elsewhere(task: &Task, repo: Option<&str>) -> Option<Box<Elsewhere
     let r = task.issue.as_ref()?;
     let away = match r.github() {
         None => true,
-        Some(g) if g.pull || task.issue_from_group => true,
-        Some(g) => match (&g.repo, repo) {
-            (Some(a), Some(b)) => !a.eq_ignore_ascii_case(b),
-            _ => false,
-        },
+        Some(g) => g.pull || task.issue_from_group || g.in_repo(repo) == Some(false),
     };
     away.then(|| Box::new(ElsewhereLink::of(r, None)))
 }

@@ -153,9 +153,9 @@ fn check_folder(folder: &str, dir: &std::path::Path) -> Vec<String> {
         let pm = parse(&name, &text);
         // `parse --format json` writes each document directly: the same
         // bytes as serde_json's pretty printer.
-        let whole = serde_json::to_string_pretty(&[pmtrack::command::list::to_json(&pm)]).unwrap();
+        let whole = serde_json::to_string_pretty(&[pmtrack::cli::documents::to_json(&pm)]).unwrap();
         assert_eq!(
-            format!("[\n{}\n]", pmtrack::command::list::json_entry(&pm)),
+            format!("[\n{}\n]", pmtrack::cli::documents::json_entry(&pm)),
             whole,
             "{name}: parse --format json differs from the schema's serialisation"
         );
