@@ -28,7 +28,7 @@
 //!   decides nothing about postmortems)
 //! - `command` → `model` `error` `parse` `config` `issue_text` `plan`
 //!   `writeback` `report` `files` `git` `workflow` `github`
-//! - `cli` → `model` `error` `workflow` `github` `command`
+//! - `cli` → `model` `error` `issue_text` `plan` `workflow` `github` `command`
 //!
 //! # Glossary
 //!

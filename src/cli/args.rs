@@ -5,7 +5,7 @@
 use crate::command::check::CheckArgs;
 use crate::command::context::GitHubArgs;
 use crate::command::report::{ReportArgs, ReportFormat};
-use crate::command::sync::{SyncArgs, SyncFormat};
+use crate::command::sync::SyncArgs;
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -185,15 +185,6 @@ pub struct GitHubFlags {
     pub gh_token: Option<String>,
 }
 
-impl From<SyncFormatFlag> for SyncFormat {
-    fn from(f: SyncFormatFlag) -> SyncFormat {
-        match f {
-            SyncFormatFlag::Text => SyncFormat::Text,
-            SyncFormatFlag::Json => SyncFormat::Json,
-        }
-    }
-}
-
 impl From<ReportFormatFlag> for ReportFormat {
     fn from(f: ReportFormatFlag) -> ReportFormat {
         match f {
@@ -220,7 +211,6 @@ impl From<SyncFlags> for SyncArgs {
         SyncArgs {
             paths: f.paths,
             dry_run: f.dry_run,
-            format: f.format.into(),
             write: f.write,
             commit: f.commit,
             since: f.since,
@@ -284,7 +274,6 @@ mod tests {
         };
         let args = SyncArgs::from(flags);
         assert!(args.dry_run && !args.write && !args.commit && !args.all);
-        assert_eq!(args.format, SyncFormat::Json);
         assert_eq!(args.since.as_deref(), Some("HEAD~1"));
         assert_eq!(args.github.repo.as_deref(), Some("o/r"));
         assert_eq!(args.paths, vec![PathBuf::from("docs")]);

@@ -8,6 +8,7 @@
 mod args;
 pub mod documents;
 mod progress;
+mod sync;
 
 pub use args::{Cli, Command, DocFormatArg};
 
@@ -57,11 +58,22 @@ pub fn run() -> ExitCode {
             };
             command::list::run(&request, &paths, &render, &mut print)
         }
-        Command::Sync(flags) => command::sync::run(
-            &request,
-            &flags.into(),
-            &command::sync::SyncEnv::from_process(),
-        ),
+        Command::Sync(flags) => {
+            let json = flags.format == args::SyncFormatFlag::Json;
+            command::sync::run(
+                &request,
+                &flags.into(),
+                &command::sync::SyncEnv::from_process(),
+            )
+            .and_then(|(mut out, synced)| {
+                if let Some(s) = &synced {
+                    out.stdout = sync::render(s, json)?;
+                }
+                // Standard output stays pure JSON.
+                out.commands_on_stderr |= json;
+                Ok(out)
+            })
+        }
         Command::Report(flags) => command::report::run(
             &request,
             &flags.into(),

@@ -11,7 +11,7 @@
 //! everything else is returned in the [`Outcome`] for the CLI to print.
 
 mod render;
-mod tracking;
+pub mod tracking;
 
 use super::context;
 pub use super::context::SyncEnv;
@@ -19,27 +19,16 @@ use super::workspace::{Loaded, Workspace};
 use super::{Outcome, Request};
 use crate::error::{Error, Result};
 use crate::github::{Applied, ApplyOutcome, GitHub};
-use crate::model::{CloseReason, Issue, Link};
+use crate::model::{Issue, Link};
 use crate::plan::{self, Change, Plan, PlanInput};
 use chrono::NaiveDate;
+pub use render::FirstSync;
 pub use render::Summary;
-use render::{
-    elsewhere_note, job_summary, render_first_sync, render_plan, to_json, FirstSync, SyncJson,
-    TrackingJson,
-};
+use render::{elsewhere_note, job_summary};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-
-/// Output format of `sync`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum SyncFormat {
-    /// Readable lines.
-    #[default]
-    Text,
-    /// One JSON object (plan, results, summary).
-    Json,
-}
+pub use tracking::Tracked;
 
 /// Arguments of `pmtrack sync`.
 #[derive(Debug, Clone)]
@@ -49,8 +38,6 @@ pub struct SyncArgs {
     pub paths: Vec<PathBuf>,
     /// Print the changes; send nothing that modifies GitHub.
     pub dry_run: bool,
-    /// Output format.
-    pub format: SyncFormat,
     /// Write issue links (and the status block) back into the documents.
     pub write: bool,
     /// Write back and commit the documents (implies --write).
@@ -106,8 +93,54 @@ fn select_scope(ws: &Workspace, args: &SyncArgs) -> Result<Scope> {
     })
 }
 
-/// Runs `pmtrack sync`.
-pub fn run(req: &Request<'_>, args: &SyncArgs, env: &SyncEnv) -> Result<Outcome> {
+/// What a sync did (or, in a dry run, would do), for the CLI to print.
+#[derive(Debug)]
+pub enum Synced {
+    /// A dry run: the plan.
+    Planned {
+        /// `owner/name`.
+        repo: String,
+        /// The plan's counts.
+        summary: Summary,
+        /// Every change.
+        plan: Plan,
+        /// With no managed issue yet: what a first sync would open.
+        first_sync: Option<FirstSync>,
+        /// HTTP requests made.
+        requests: u64,
+        /// Rate-limit points spent.
+        points: u64,
+    },
+    /// A real run: what was applied.
+    Applied {
+        /// `owner/name`.
+        repo: String,
+        /// The counts.
+        summary: Summary,
+        /// Problems that did not stop the sync.
+        warnings: Vec<String>,
+        /// One result per change, in plan order.
+        applied: Vec<Applied>,
+        /// Where each item stands afterwards.
+        links: Vec<Link>,
+        /// HTTP requests made.
+        requests: u64,
+        /// Rate-limit points spent.
+        points: u64,
+        /// Write requests sent.
+        writes: u64,
+        /// Writes left for the next run (the write budget).
+        remaining: u64,
+        /// Changes left for the next run.
+        deferred: usize,
+        /// What was done to the tracking issues, when anything.
+        tracking: Option<Tracked>,
+    },
+}
+
+/// Runs `pmtrack sync`; `None` beside the outcome when a signal stopped it
+/// (nothing to print but the outcome's lines).
+pub fn run(req: &Request<'_>, args: &SyncArgs, env: &SyncEnv) -> Result<(Outcome, Option<Synced>)> {
     let Request {
         cwd,
         config_path,
@@ -356,31 +389,15 @@ pub fn run(req: &Request<'_>, args: &SyncArgs, env: &SyncEnv) -> Result<Outcome>
                 needed.div_ceil(max_writes)
             ));
         }
-        out.stdout = match args.format {
-            SyncFormat::Json => to_json(&SyncJson {
-                dry_run: true,
-                repo: &full_name,
-                summary,
-                plan: Some(&plan),
-                first_sync: first.as_ref(),
-                results: None,
-                links: None,
-                requests,
-                points_spent: points,
-                writes: None,
-                remaining: None,
-                warnings: &plan.warnings,
-                tracking: None,
-            })?,
-            SyncFormat::Text => {
-                let mut s = render_plan(&plan, &full_name, &summary);
-                if let Some(f) = &first {
-                    s.push_str(&render_first_sync(f));
-                }
-                s
-            }
+        let synced = Synced::Planned {
+            repo: full_name,
+            summary,
+            plan,
+            first_sync: first,
+            requests,
+            points,
         };
-        return Ok(out);
+        return Ok((out, Some(synced)));
     };
 
     let summary = Summary::of_applied(&report.applied);
@@ -392,7 +409,7 @@ pub fn run(req: &Request<'_>, args: &SyncArgs, env: &SyncEnv) -> Result<Outcome>
             summary.line()
         ));
         out.ending = super::Ending::Interrupted;
-        return Ok(out);
+        return Ok((out, None));
     }
     for a in &report.applied {
         if let ApplyOutcome::Failed(why) = &a.outcome {
@@ -424,7 +441,6 @@ pub fn run(req: &Request<'_>, args: &SyncArgs, env: &SyncEnv) -> Result<Outcome>
         if actions.is_some() {
             out.commands
                 .push(crate::workflow::notice(Some("pmtrack sync"), l));
-            out.commands_on_stderr = args.format == SyncFormat::Json;
         }
     }
     if let Some(rt) = actions {
@@ -452,49 +468,24 @@ pub fn run(req: &Request<'_>, args: &SyncArgs, env: &SyncEnv) -> Result<Outcome>
             ("remaining", report.remaining_writes.to_string()),
         ])?;
     }
-    out.stdout = match args.format {
-        SyncFormat::Json => to_json(&SyncJson {
-            dry_run: false,
-            repo: &full_name,
-            summary,
-            plan: None,
-            first_sync: None,
-            results: Some(&report.applied),
-            links: Some(&links),
-            requests,
-            points_spent: points,
-            writes: Some(report.writes),
-            remaining: Some(report.remaining_writes),
-            warnings: &plan.warnings,
-            tracking: tracked
-                .as_ref()
-                .filter(|t| !t.is_empty())
-                .map(|t| TrackingJson {
-                    results: &t.applied,
-                    attached: t.attached,
-                    detached: t.detached,
-                    links: &t.links,
-                }),
-        })?,
-        SyncFormat::Text => {
-            let budget = match report.deferred {
-                0 => String::new(),
-                _ => format!(
-                    ", write budget reached: {} writes remain",
-                    report.remaining_writes
-                ),
-            };
-            format!(
-                "synced {full_name}: {}{budget} (HTTP requests: {requests}, rate-limit points: {points})\n",
-                summary.line()
-            )
-        }
-    };
     // A postmortem that could not be read is failed work too.
     if summary.failed > 0 || !errors.is_empty() || wb_failed {
         out.ending = super::Ending::Failed;
     }
-    Ok(out)
+    let synced = Synced::Applied {
+        repo: full_name,
+        summary,
+        warnings: plan.warnings,
+        applied: report.applied,
+        links,
+        requests,
+        points,
+        writes: report.writes,
+        remaining: report.remaining_writes,
+        deferred: report.deferred,
+        tracking: tracked.filter(|t| !t.is_empty()),
+    };
+    Ok((out, Some(synced)))
 }
 
 /// The links write-back records: GitHub's state after the run, except that

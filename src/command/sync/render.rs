@@ -1,5 +1,6 @@
-//! What `sync` says: the summary counts, the plan or the results as text or
-//! JSON, the first-sync overview, and the job summary in Actions.
+//! What a sync's results are made of for printing (the counts, the
+//! first-sync overview; `cli/sync.rs` prints them as text or JSON), and the
+//! job summary it writes in Actions.
 
 use super::*;
 
@@ -54,7 +55,8 @@ impl Summary {
         s
     }
 
-    pub(super) fn line(&self) -> String {
+    /// `3 created, 1 updated, 0 closed, …`.
+    pub fn line(&self) -> String {
         let mut s = format!(
             "{} created, {} updated, {} closed",
             self.created, self.updated, self.closed
@@ -95,90 +97,13 @@ pub(super) fn elsewhere_note(plan: &Plan) -> String {
     )
 }
 
-/// The JSON printed by `sync --format json`.
-#[derive(Debug, Serialize)]
-pub(super) struct SyncJson<'a> {
-    /// Whether this was a dry run (nothing sent).
-    pub(super) dry_run: bool,
-    /// `owner/name`.
-    pub(super) repo: &'a str,
-    /// Counts.
-    pub(super) summary: Summary,
-    /// The plan (dry run only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) plan: Option<&'a Plan>,
-    /// A dry run against a repository with no managed issue yet: what a
-    /// first sync would open, by incident year.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) first_sync: Option<&'a FirstSync>,
-    /// One result per change (real run only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) results: Option<&'a [Applied]>,
-    /// Where each task in scope stands on GitHub afterwards (real run only):
-    /// a person's close on GitHub shows as `done` / `not_planned`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) links: Option<&'a [Link]>,
-    /// HTTP requests made.
-    pub(super) requests: u64,
-    /// Rate-limit points spent (304s are free).
-    pub(super) points_spent: u64,
-    /// Write requests sent (real run only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) writes: Option<u64>,
-    /// Writes left for the next run because the write budget
-    /// (`github.max_writes`) was reached; 0 when everything was applied
-    /// (real run only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) remaining: Option<u64>,
-    /// Problems that did not stop the sync.
-    pub(super) warnings: &'a [String],
-    /// What the run did to the tracking issues (real run only, when it did
-    /// something).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) tracking: Option<TrackingJson<'a>>,
-}
-
-/// The tracking issues' part of `sync --format json`.
-#[derive(Debug, Serialize)]
-pub(super) struct TrackingJson<'a> {
-    /// One result per change to a tracking issue.
-    pub(super) results: &'a [Applied],
-    /// Sub-issues attached.
-    pub(super) attached: usize,
-    /// Sub-issues detached.
-    pub(super) detached: usize,
-    /// Each postmortem's tracking issue afterwards.
-    pub(super) links: &'a [Link],
-}
-
 /// What a first sync would do (a dry run with no managed issue yet).
 #[derive(Debug, Serialize)]
-pub(super) struct FirstSync {
+pub struct FirstSync {
     /// Issues to create per incident year.
-    pub(super) by_year: Vec<plan::YearCount>,
+    pub by_year: Vec<plan::YearCount>,
     /// A `since` worth setting when old postmortems dominate.
-    pub(super) suggested_since: Option<NaiveDate>,
-}
-
-/// The dry run's first-sync lines: issues per incident year, and a `since`
-/// suggestion when old postmortems dominate.
-pub(super) fn render_first_sync(f: &FirstSync) -> String {
-    let mut s = String::from("first sync: no issue is managed by pmtrack yet; it would open\n");
-    for y in &f.by_year {
-        let year = y
-            .year
-            .map_or("no incident date".to_owned(), |y| y.to_string());
-        s.push_str(&format!(
-            "  {year}: {} issues for {} postmortems\n",
-            y.creates, y.postmortems
-        ));
-    }
-    if let Some(d) = f.suggested_since {
-        s.push_str(&format!(
-            "most of these are for incidents over a year old; to track only recent postmortems, add `since: {d}` to .pmtrack.yml (older ones are then listed and reported as not tracked, with no issue)\n"
-        ));
-    }
-    s
+    pub suggested_since: Option<NaiveDate>,
 }
 
 /// The job summary of a sync in Actions: the counts (and the write budget
@@ -220,54 +145,4 @@ pub(super) fn job_summary(
         md.push('\n');
     }
     md
-}
-
-pub(super) fn to_json<T: Serialize>(v: &T) -> Result<String> {
-    serde_json::to_string_pretty(v)
-        .map(|s| s + "\n")
-        .map_err(|e| Error::GitHub(format!("cannot render JSON: {e}")))
-}
-
-/// The dry run's text: one line per change that does something.
-pub(super) fn render_plan(plan: &Plan, repo: &str, summary: &Summary) -> String {
-    let mut s = String::new();
-    for c in &plan.changes {
-        let line = match c {
-            Change::Create { at, fields, .. } => {
-                let mut l = format!("create   {at}  {}", fields.title);
-                if !fields.labels.is_empty() {
-                    l.push_str(&format!("  [{}]", fields.labels.join(", ")));
-                }
-                if !fields.assignees.is_empty() {
-                    l.push_str(&format!("  @{}", fields.assignees.join(" @")));
-                }
-                if let Some(d) = crate::issue_text::parse_due(&fields.body) {
-                    l.push_str(&format!("  due {d}"));
-                }
-                l
-            }
-            Change::Update {
-                number, at, why, ..
-            } => {
-                format!("update   #{number} {at}  {}", why.join("; "))
-            }
-            Change::Close { number, reason, .. } => {
-                let r = match reason {
-                    CloseReason::NotPlanned => "not planned",
-                    _ => "completed",
-                };
-                format!("close    #{number} ({r})")
-            }
-            Change::Reopen { number, .. } => format!("reopen   #{number}"),
-            Change::Comment { number, .. } => format!("comment  #{number}"),
-            Change::Noop { .. } => continue,
-        };
-        s.push_str(&line);
-        s.push('\n');
-    }
-    s.push_str(&format!(
-        "dry run for {repo}: would be {} (nothing sent)\n",
-        summary.line()
-    ));
-    s
 }
