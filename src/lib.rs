@@ -5,8 +5,9 @@
 //! hidden marker) · `writeback` / `report` (render). These and `config` are
 //! pure: no filesystem, network, environment or clock. The edges (`github`,
 //! `git`, `files`, `workflow`) do IO and know nothing of postmortems beyond
-//! the model; `command` joins edges to the core; `cli` parses arguments,
-//! prints and reads the clock.
+//! the model; `command` joins edges to the core and returns what it did as
+//! values; `cli` parses arguments, renders those values as text or JSON,
+//! prints, reads the clock and chooses the exit code.
 //!
 //! # Module map
 //!
@@ -28,7 +29,8 @@
 //!   decides nothing about postmortems)
 //! - `command` → `model` `error` `parse` `config` `issue_text` `plan`
 //!   `writeback` `report` `files` `git` `workflow` `github`
-//! - `cli` → `model` `error` `issue_text` `plan` `workflow` `github` `command`
+//! - `cli` → `model` `error` `issue_text` `plan` `report` `workflow` `github`
+//!   `command`
 //!
 //! # Glossary
 //!

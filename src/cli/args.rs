@@ -4,7 +4,7 @@
 
 use crate::command::check::CheckArgs;
 use crate::command::context::GitHubArgs;
-use crate::command::report::{ReportArgs, ReportFormat};
+use crate::command::report::ReportArgs;
 use crate::command::sync::SyncArgs;
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -185,16 +185,6 @@ pub struct GitHubFlags {
     pub gh_token: Option<String>,
 }
 
-impl From<ReportFormatFlag> for ReportFormat {
-    fn from(f: ReportFormatFlag) -> ReportFormat {
-        match f {
-            ReportFormatFlag::Table => ReportFormat::Table,
-            ReportFormatFlag::Markdown => ReportFormat::Markdown,
-            ReportFormatFlag::Json => ReportFormat::Json,
-        }
-    }
-}
-
 impl From<GitHubFlags> for GitHubArgs {
     fn from(f: GitHubFlags) -> GitHubArgs {
         GitHubArgs {
@@ -227,7 +217,6 @@ impl From<ReportFlags> for ReportArgs {
             unresolved: f.unresolved,
             all: f.all,
             as_of: f.as_of,
-            format: f.format.into(),
             post: f.post,
             fail_on_overdue: f.fail_on_overdue,
             github: f.github.into(),
@@ -292,7 +281,6 @@ mod tests {
         };
         let args = ReportArgs::from(flags);
         assert!(args.overdue && !args.all && !args.post);
-        assert_eq!(args.format, ReportFormat::Markdown);
         assert_eq!(args.as_of, NaiveDate::from_ymd_opt(2026, 3, 1));
         let cli = Cli::try_parse_from(["pmtrack", "check", "--since", "origin/main"]).unwrap();
         let Command::Check(flags) = cli.command else {

@@ -8,6 +8,7 @@
 mod args;
 pub mod documents;
 mod progress;
+mod report;
 mod sync;
 
 pub use args::{Cli, Command, DocFormatArg};
@@ -74,13 +75,28 @@ pub fn run() -> ExitCode {
                 Ok(out)
             })
         }
-        Command::Report(flags) => command::report::run(
-            &request,
-            &flags.into(),
-            &command::sync::SyncEnv::from_process(),
-            &mut print,
-        ),
-        Command::Check(flags) => command::check::run(&request, &flags.into()),
+        Command::Report(flags) => {
+            let format = flags.format;
+            command::report::run(
+                &request,
+                &flags.into(),
+                &command::sync::SyncEnv::from_process(),
+            )
+            .and_then(|(mut out, reported)| {
+                command::written(report::print(&reported, format, &mut print))?;
+                // Standard output stays parseable JSON: annotations go to
+                // stderr (the runner reads workflow commands there too).
+                out.commands_on_stderr |= format == args::ReportFormatFlag::Json;
+                Ok(out)
+            })
+        }
+        Command::Check(flags) => {
+            command::check::run(&request, &flags.into()).map(|(mut out, findings)| {
+                // `file:line: what; how to fix`, one per line.
+                out.stdout = findings.iter().map(|f| format!("{f}\n")).collect();
+                out
+            })
+        }
     };
     let log = |s: &str| crate::workflow::for_log(s, actions).into_owned();
     // A reader that went away (`| head`) gets what it read; nothing to say.

@@ -116,8 +116,9 @@ pub fn check_postmortem(pm: &Postmortem, cfg: &CheckCfg) -> Vec<Finding> {
     out
 }
 
-/// Runs `pmtrack check`.
-pub fn run(req: &super::Request<'_>, args: &CheckArgs) -> Result<Outcome> {
+/// Runs `pmtrack check`: the findings (for the CLI to print, one per line)
+/// and the outcome (the verdict, annotations, the ending).
+pub fn run(req: &super::Request<'_>, args: &CheckArgs) -> Result<(Outcome, Vec<Finding>)> {
     let actions = req.actions;
     let ws = Workspace::open(req.cwd, req.config_path)?;
     let mut files = ws.select(&args.paths)?;
@@ -143,10 +144,6 @@ pub fn run(req: &super::Request<'_>, args: &CheckArgs) -> Result<Outcome> {
     }
     for l in &loaded {
         findings.extend(check_postmortem(&l.postmortem, &ws.config.check));
-    }
-    for f in &findings {
-        out.stdout.push_str(&f.to_string());
-        out.stdout.push('\n');
     }
     let docs = loaded.len();
     let failing = {
@@ -201,7 +198,7 @@ pub fn run(req: &super::Request<'_>, args: &CheckArgs) -> Result<Outcome> {
     if !findings.is_empty() || !errors.is_empty() {
         out.ending = super::Ending::Failed;
     }
-    Ok(out)
+    Ok((out, findings))
 }
 
 #[cfg(test)]

@@ -43,48 +43,6 @@ pub fn written(result: std::io::Result<()>) -> crate::error::Result<()> {
     }
 }
 
-/// Bytes for [`Stdout`], handed over a whole number of lines at a time
-/// (about 64 KiB each) so that each piece is whole UTF-8 and whole lines.
-pub struct LinesOut<'a, 'b> {
-    stdout: &'a mut Stdout<'b>,
-    pending: Vec<u8>,
-}
-
-impl<'a, 'b> LinesOut<'a, 'b> {
-    /// Writes to `stdout`.
-    pub fn new(stdout: &'a mut Stdout<'b>) -> Self {
-        LinesOut {
-            stdout,
-            pending: Vec::with_capacity(1 << 16),
-        }
-    }
-
-    fn hand_over(&mut self, upto: usize) -> std::io::Result<()> {
-        let rest = self.pending.split_off(upto);
-        let text = String::from_utf8_lossy(&self.pending);
-        let r = (self.stdout)(&text);
-        self.pending = rest;
-        r
-    }
-}
-
-impl std::io::Write for LinesOut<'_, '_> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.pending.extend_from_slice(buf);
-        if self.pending.len() >= 1 << 16 {
-            if let Some(nl) = self.pending.iter().rposition(|&b| b == b'\n') {
-                self.hand_over(nl + 1)?;
-            }
-        }
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        let n = self.pending.len();
-        self.hand_over(n)
-    }
-}
-
 /// What a command produced: text for stdout, messages for stderr, exit code.
 #[derive(Debug, Default)]
 pub struct Outcome {

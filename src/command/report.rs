@@ -30,18 +30,6 @@ use crate::writeback::{read_status_block, read_tracking_issue};
 use chrono::NaiveDate;
 use std::collections::HashMap;
 
-/// Output format of `report`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ReportFormat {
-    /// A table for a terminal, ending with a sparkline of open items.
-    #[default]
-    Table,
-    /// Markdown with a Mermaid trend chart (for issues and job summaries).
-    Markdown,
-    /// JSON (schema `pmtrack.report/1`, see docs/report.md).
-    Json,
-}
-
 /// Arguments of `pmtrack report`.
 #[derive(Debug, Clone)]
 pub struct ReportArgs {
@@ -53,8 +41,6 @@ pub struct ReportArgs {
     pub all: bool,
     /// The day to report for, in UTC (default: today).
     pub as_of: Option<NaiveDate>,
-    /// Output format.
-    pub format: ReportFormat,
     /// Create or update the rolling report issue, and keep the overdue
     /// label on exactly the overdue items' issues (needs a token).
     pub post: bool,
@@ -97,14 +83,18 @@ struct Posted {
     lines: Vec<String>,
 }
 
-/// Runs `pmtrack report`, printing the report to `stdout` while it is
-/// rendered.
-pub fn run(
-    req: &Request<'_>,
-    args: &ReportArgs,
-    env: &SyncEnv,
-    mut stdout: super::Stdout<'_>,
-) -> Result<Outcome> {
+/// The report made, for the CLI to print in the format asked for.
+#[derive(Debug)]
+pub struct Reported {
+    /// The report.
+    pub report: Report,
+    /// How its Markdown is written (config `report.mention_owners`).
+    pub markdown: render::MarkdownOptions,
+}
+
+/// Runs `pmtrack report`: the report, and the outcome (lines, annotations,
+/// ending) of what else it did (`--post`, Actions outputs).
+pub fn run(req: &Request<'_>, args: &ReportArgs, env: &SyncEnv) -> Result<(Outcome, Reported)> {
     let Request {
         cwd,
         config_path,
@@ -275,44 +265,12 @@ pub fn run(
     };
     report.not_tracked = not_tracked;
 
-    // Printed while it is rendered: a report of 100,000 items is never held
-    // as one text.
-    let mut printed: std::io::Result<()> = Ok(());
-    let mut spill = |s: &mut String| {
-        if s.len() >= 1 << 16 {
-            if printed.is_ok() {
-                printed = stdout(s);
-            }
-            s.clear();
-        }
-    };
-    match args.format {
-        ReportFormat::Table => {
-            let rest = render::table_spilling(&report, &mut spill);
-            printed = printed.and_then(|()| stdout(&rest));
-        }
-        ReportFormat::Markdown => {
-            let rest = render::markdown_spilling(&report, &md_opts, &mut spill);
-            printed = printed.and_then(|()| stdout(&rest));
-        }
-        ReportFormat::Json => {
-            let mut w = super::LinesOut::new(&mut stdout);
-            printed = render::write_json(&report, &mut w).and_then(|()| {
-                use std::io::Write;
-                w.flush()
-            });
-        }
-    }
-    super::written(printed)?;
     out.stderr.extend(posted.lines.iter().cloned());
 
     if let Some(rt) = actions {
         let md = render::markdown(&report, &md_opts);
         rt.append_summary(&format!("## {}\n\n{md}", cfg.report.title))?;
-        // JSON on stdout must stay parseable: its annotations go to stderr
-        // (the runner reads workflow commands there too).
         out.commands.extend(annotations(&all));
-        out.commands_on_stderr = args.format == ReportFormat::Json;
         rt.set_outputs(&[
             ("open", report.totals.open.to_string()),
             ("overdue", report.totals.overdue.to_string()),
@@ -329,7 +287,13 @@ pub fn run(
         ));
         out.ending = super::Ending::Failed;
     }
-    Ok(out)
+    Ok((
+        out,
+        Reported {
+            report,
+            markdown: md_opts,
+        },
+    ))
 }
 
 fn resolve(ws: &Workspace, args: &ReportArgs, env: &SyncEnv) -> Result<Target> {
