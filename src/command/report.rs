@@ -223,7 +223,7 @@ pub fn run(req: &Request<'_>, args: &ReportArgs, env: &SyncEnv) -> Result<(Outco
                         listing.points_spent
                     ));
                 }
-                let plan = plan::plan(&PlanInput {
+                let plan = plan::whereabouts(&PlanInput {
                     postmortems: &postmortems,
                     deleted_paths: &[],
                     vanished_paths: &[],

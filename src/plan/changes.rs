@@ -27,8 +27,7 @@ pub(super) fn per_item(m: &Matching<'_>, out: &mut Plan) -> BTreeSet<u64> {
     }
     let mut duplicates_done: BTreeSet<u64> = BTreeSet::new();
     for item in &m.items {
-        let due = due_of(item.task, item.pm, m.input.config);
-        out.due.insert(item.task.key.clone(), due);
+        let due = record(m, item, out);
         let wanted = wanted(
             item,
             due,
@@ -37,8 +36,7 @@ pub(super) fn per_item(m: &Matching<'_>, out: &mut Plan) -> BTreeSet<u64> {
             &mut out.warnings,
         );
         let key = item.task.key.clone();
-        let mut tracked_in = None;
-        match &item.target {
+        let tracked_in = match &item.target {
             Mapping::New => {
                 if item.task.status == Status::Open {
                     out.changes.push(Change::Create {
@@ -53,9 +51,9 @@ pub(super) fn per_item(m: &Matching<'_>, out: &mut Plan) -> BTreeSet<u64> {
                         },
                     });
                 }
+                None
             }
             Mapping::Existing(n, how) => {
-                out.issue_of.insert(key, *n);
                 let slot = &m.slots[m.index[n]];
                 out.changes.extend(existing_changes(
                     item,
@@ -64,30 +62,14 @@ pub(super) fn per_item(m: &Matching<'_>, out: &mut Plan) -> BTreeSet<u64> {
                     wanted,
                     m.input.config,
                 ));
-                tracked_in = Some(format!("#{n}"));
+                Some(format!("#{n}"))
             }
             Mapping::Outside(n) | Mapping::Shared(n) => {
-                out.issue_of.insert(key.clone(), *n);
                 out.changes.push(Change::Noop { key, number: *n });
-                tracked_in = Some(format!("#{n}"));
+                Some(format!("#{n}"))
             }
-            Mapping::Elsewhere(r) => {
-                let written = TrackState::of(item.task.status);
-                // Read through this API: GitHub references on this host.
-                let readable = r
-                    .github()
-                    .is_some_and(|g| g.host().is_none_or(|h| h == m.host));
-                out.elsewhere.insert(
-                    key,
-                    Elsewhere {
-                        reference: r.clone(),
-                        written,
-                        readable,
-                    },
-                );
-                tracked_in = Some(r.short());
-            }
-        }
+            Mapping::Elsewhere(r) => Some(r.short()),
+        };
         // Never two open issues for one task.
         for &si in m.by_key.get(&item.task.key).into_iter().flatten() {
             let s = &m.slots[si];
@@ -115,6 +97,35 @@ pub(super) fn per_item(m: &Matching<'_>, out: &mut Plan) -> BTreeSet<u64> {
         }
     }
     duplicates_done
+}
+
+/// Where `item` is tracked, into `out` (its due date, its issue here, or
+/// the reference it is tracked elsewhere by); returns its due date.
+pub(super) fn record(m: &Matching<'_>, item: &Item<'_>, out: &mut Plan) -> Option<NaiveDate> {
+    let due = due_of(item.task, item.pm, m.input.config);
+    let key = item.task.key.clone();
+    out.due.insert(key.clone(), due);
+    match &item.target {
+        Mapping::New => {}
+        Mapping::Existing(n, _) | Mapping::Outside(n) | Mapping::Shared(n) => {
+            out.issue_of.insert(key, *n);
+        }
+        Mapping::Elsewhere(r) => {
+            // Read through this API: GitHub references on this host.
+            let readable = r
+                .github()
+                .is_some_and(|g| g.host().is_none_or(|h| h == m.host));
+            out.elsewhere.insert(
+                key,
+                Elsewhere {
+                    reference: r.clone(),
+                    written: TrackState::of(item.task.status),
+                    readable,
+                },
+            );
+        }
+    }
+    due
 }
 
 /// (5) Issues whose items were removed from their (in-scope) documents.

@@ -334,6 +334,26 @@ pub struct Elsewhere {
     pub readable: bool,
 }
 
+/// Where each action item in scope is tracked (its issue here, or the
+/// reference it is tracked elsewhere by) and its due date, without the
+/// changes: what the report needs ([`Plan::links`] on the result).
+pub fn whereabouts(input: &PlanInput) -> Plan {
+    let mut out = Plan {
+        repo: input.repo.to_string(),
+        ..Plan::default()
+    };
+    let slots = identity::slots(input.issues);
+    let mut m = identity::Matching::new(*input, &slots);
+    m.by_reference(&mut out.warnings);
+    m.by_marker(&mut out.warnings);
+    m.by_old_path();
+    m.by_similar_title();
+    for item in &m.items {
+        changes::record(&m, item, &mut out);
+    }
+    out
+}
+
 /// Plan the changes that bring the managed issues in line with the
 /// documents in scope. See the module docs and the tests for the rules.
 pub fn plan(input: &PlanInput) -> Plan {

@@ -1135,3 +1135,39 @@ fn logins_are_letters_digits_and_hyphens_up_to_39() {
     assert!(!is_login(&"a".repeat(40)));
     assert!(!is_login(""));
 }
+
+/// `whereabouts` (the report's) says where every item is tracked exactly as
+/// `plan` does, without planning changes.
+#[test]
+fn whereabouts_match_the_plan_without_changes() {
+    let config = Config::default();
+    let mut pms = vec![doc("postmortems/db.md", DOC)];
+    let mut sim = Sim::default();
+    sim.sync(&pms, &config);
+    // A new item, one tracked elsewhere, and a done one.
+    pms = vec![doc(
+        "postmortems/db.md",
+        &format!("{DOC}- [ ] Write the new runbook\n- [ ] Upgrade the driver (org/other#12)\n"),
+    )];
+    let input = PlanInput {
+        postmortems: &pms,
+        deleted_paths: &[],
+        vanished_paths: &[],
+        issues: &sim.issues,
+        config: &config,
+        today: date(2024, 6, 1),
+        repo: REPO,
+        server_url: "https://github.com",
+        branch: "main",
+        assignable: None,
+    };
+    let full = plan(&input);
+    let found = super::whereabouts(&input);
+    assert!(found.changes.is_empty());
+    assert_eq!(found.due, full.due);
+    assert_eq!(found.issue_of, full.issue_of);
+    assert_eq!(found.elsewhere, full.elsewhere);
+    assert_eq!(found.issue_of.len(), 2);
+    assert_eq!(found.elsewhere.len(), 1);
+    assert_eq!(found.due.len(), 4);
+}
