@@ -38,14 +38,21 @@
 //!
 //! - **postmortem** ([`model::Postmortem`]): one document, parsed.
 //! - **action item** ([`model::Task`]): one corrective measure in it, with
-//!   its group, owners, due date, status and tracker reference.
+//!   its group, owners, due date, status and tracker reference. Its
+//!   **status** ([`model::Status`]: open, done, dropped) is what the document
+//!   says; its **track state** ([`model::TrackState`]: open, done, not
+//!   planned) is where it stands once synced ([`model::TrackState::of`] maps
+//!   one to the other).
 //! - **tracker reference** ([`model::TrackerRef`]): an issue, pull request,
 //!   Jira key or tracker URL written on an item; an item whose reference
 //!   points outside this repository's issues is **tracked elsewhere**.
 //! - **issue** ([`model::Issue`]): a GitHub issue pmtrack manages, found by
 //!   the hidden **marker** in its body ([`issue_text`]).
-//! - **change** ([`plan::Change`]): one thing to do to an issue; a **plan**
+//! - **change** ([`plan::Change`]): one thing to do to an issue (in JSON its
+//!   kind is the field `action`, kept for compatibility); a **plan**
 //!   ([`plan::Plan`]) is every change of a run.
+//! - **tracking issue**: one per postmortem, its items' issues as its
+//!   **sub-issues** ([`plan::tracking`]).
 //! - **link** ([`model::Link`]): after a sync, where an item is tracked and
 //!   in what state.
 //! - **write-back edit** ([`writeback::Edit`]): one splice into a document:
