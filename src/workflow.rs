@@ -1,5 +1,6 @@
-//! EDGE: the GitHub Actions runtime. In: whether pmtrack runs in Actions
-//! (`GITHUB_ACTIONS=true`) and where its files are. Out: Markdown appended
+//! EDGE: the GitHub Actions runtime and the process environment. In:
+//! whether pmtrack runs in Actions (`GITHUB_ACTIONS=true`) and where its
+//! files are, and the variables the GitHub commands read ([`SyncEnv`]). Out: Markdown appended
 //! to the job summary (`GITHUB_STEP_SUMMARY`), step outputs as `name=value`
 //! lines in `GITHUB_OUTPUT`, and workflow-command annotations
 //! (`::warning file=…,line=…::…`) for the caller to print on stdout.
@@ -266,6 +267,40 @@ pub fn annotation(
         props.join(","),
         escape_data(message)
     )
+}
+
+/// The environment the GitHub commands (`sync`, `report`) read, once: the
+/// repository and servers Actions names (`GITHUB_*`, which a person may set
+/// too) and pmtrack's own tuning (`PMTRACK_*`).
+#[derive(Debug, Clone, Default)]
+pub struct SyncEnv {
+    /// GITHUB_REPOSITORY (`owner/name`).
+    pub repository: Option<String>,
+    /// GITHUB_API_URL.
+    pub api_url: Option<String>,
+    /// GITHUB_SERVER_URL.
+    pub server_url: Option<String>,
+    /// PMTRACK_ETAG_CACHE.
+    pub etag_cache: Option<String>,
+    /// PMTRACK_WRITE_INTERVAL (seconds).
+    pub write_interval: Option<String>,
+    /// PMTRACK_MAX_WAIT (seconds): cap on any single wait.
+    pub max_wait: Option<String>,
+}
+
+impl SyncEnv {
+    /// Reads the variables from the process environment (empty = unset).
+    pub fn from_process() -> SyncEnv {
+        let var = |n: &str| std::env::var(n).ok().filter(|v| !v.trim().is_empty());
+        SyncEnv {
+            repository: var("GITHUB_REPOSITORY"),
+            api_url: var("GITHUB_API_URL"),
+            server_url: var("GITHUB_SERVER_URL"),
+            etag_cache: var("PMTRACK_ETAG_CACHE"),
+            write_interval: var("PMTRACK_WRITE_INTERVAL"),
+            max_wait: var("PMTRACK_MAX_WAIT"),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@
 use super::workspace::Workspace;
 use crate::error::{Error, Result};
 use crate::github::{etag_cache, Connection, Token};
+pub use crate::workflow::SyncEnv;
 use std::time::Duration;
 
 /// The command-line options every GitHub command shares.
@@ -178,38 +179,6 @@ pub fn github_options(
     )
     .map(|p| if p.is_relative() { ws.root.join(p) } else { p });
     Ok(opts)
-}
-
-/// The environment `sync` reads, read once.
-#[derive(Debug, Clone, Default)]
-pub struct SyncEnv {
-    /// GITHUB_REPOSITORY (`owner/name`).
-    pub repository: Option<String>,
-    /// GITHUB_API_URL.
-    pub api_url: Option<String>,
-    /// GITHUB_SERVER_URL.
-    pub server_url: Option<String>,
-    /// PMTRACK_ETAG_CACHE.
-    pub etag_cache: Option<String>,
-    /// PMTRACK_WRITE_INTERVAL (seconds).
-    pub write_interval: Option<String>,
-    /// PMTRACK_MAX_WAIT (seconds): cap on any single wait.
-    pub max_wait: Option<String>,
-}
-
-impl SyncEnv {
-    /// Reads the variables from the process environment (empty = unset).
-    pub fn from_process() -> SyncEnv {
-        let var = |n: &str| std::env::var(n).ok().filter(|v| !v.trim().is_empty());
-        SyncEnv {
-            repository: var("GITHUB_REPOSITORY"),
-            api_url: var("GITHUB_API_URL"),
-            server_url: var("GITHUB_SERVER_URL"),
-            etag_cache: var("PMTRACK_ETAG_CACHE"),
-            write_interval: var("PMTRACK_WRITE_INTERVAL"),
-            max_wait: var("PMTRACK_MAX_WAIT"),
-        }
-    }
 }
 
 /// The web server URL for an API URL: `https://api.github.com` →
