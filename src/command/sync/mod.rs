@@ -316,10 +316,10 @@ pub fn run(req: &Request<'_>, args: &SyncArgs, env: &SyncEnv) -> Result<(Outcome
             stop_signal().await;
             stop.store(true, std::sync::atomic::Ordering::SeqCst);
         });
-        let report = gh.apply(&plan.changes, &plan.labels, progress).await;
+        let done = gh.apply(&plan.changes, &plan.labels, progress).await;
         watcher.abort();
-        let report = report?;
-        if ws.config.tracking_issue && report.not_applied == 0 && report.deferred == 0 {
+        let done = done?;
+        if ws.config.tracking_issue && done.not_applied == 0 && done.deferred == 0 {
             // Tracking issues of documents gone from the work tree (with
             // every postmortem in scope) or deleted in the pushed range.
             let mut gone: Vec<String> = plan::tracking::trackers(&issues)
@@ -334,7 +334,7 @@ pub fn run(req: &Request<'_>, args: &SyncArgs, env: &SyncEnv) -> Result<(Outcome
                 base_label: &base_label,
                 gone: &gone,
             };
-            let mut t = tracking::keep(&mut gh, &postmortems, &plan, &report, &place, progress).await?;
+            let mut t = tracking::keep(&mut gh, &postmortems, &plan, &done, &place, progress).await?;
             out.stderr.append(&mut t.lines);
             if t.budget_spent {
                 out.stderr.push(format!(
@@ -356,7 +356,7 @@ pub fn run(req: &Request<'_>, args: &SyncArgs, env: &SyncEnv) -> Result<(Outcome
         }
         // Where items tracked elsewhere stand: read after the changes, for
         // write-back and the links (never for planning).
-        let referenced = if has_token && report.not_applied == 0 {
+        let referenced = if has_token && done.not_applied == 0 {
             gh.read_referenced(&plan.to_read(), progress).await
         } else {
             HashMap::new()
@@ -364,7 +364,7 @@ pub fn run(req: &Request<'_>, args: &SyncArgs, env: &SyncEnv) -> Result<(Outcome
         progress.finish();
         Ok((
             plan,
-            Some(report),
+            Some(done),
             None,
             gh.requests(),
             gh.points_spent(),
@@ -372,7 +372,7 @@ pub fn run(req: &Request<'_>, args: &SyncArgs, env: &SyncEnv) -> Result<(Outcome
         ))
     });
     progress.finish();
-    let (plan, report, first, requests, points, referenced) = result?;
+    let (plan, done, first, requests, points, referenced) = result?;
     for w in &plan.warnings {
         out.stderr.push(format!("warning: {w}"));
     }
@@ -380,7 +380,7 @@ pub fn run(req: &Request<'_>, args: &SyncArgs, env: &SyncEnv) -> Result<(Outcome
         out.stderr.push(elsewhere_note(&plan));
     }
 
-    let Some(report) = report else {
+    let Some(done) = done else {
         let summary = Summary::of_plan(&plan);
         let needed: u64 = plan.changes.iter().map(crate::github::writes_for).sum();
         if has_token && needed > max_writes {
@@ -400,40 +400,40 @@ pub fn run(req: &Request<'_>, args: &SyncArgs, env: &SyncEnv) -> Result<(Outcome
         return Ok((out, Some(synced)));
     };
 
-    let summary = Summary::of_applied(&report.applied);
-    if report.not_applied > 0 {
+    let summary = Summary::of_applied(&done.applied);
+    if done.not_applied > 0 {
         out.stderr.push(format!(
             "stopped by a signal after the request in flight: {} of {} changes not applied and nothing written back ({}); run pmtrack again to finish",
-            report.not_applied + report.deferred,
-            report.not_applied + report.deferred + report.applied.len(),
+            done.not_applied + done.deferred,
+            done.not_applied + done.deferred + done.applied.len(),
             summary.line()
         ));
         out.ending = super::Ending::Interrupted;
         return Ok((out, None));
     }
-    for a in &report.applied {
+    for a in &done.applied {
         if let ApplyOutcome::Failed(why) = &a.outcome {
             let num = a.number.map(|n| format!(" (#{n})")).unwrap_or_default();
             out.stderr
                 .push(format!("error: task {}{num}: {why}", a.key));
         }
     }
-    for l in &report.labels_created {
+    for l in &done.labels_created {
         out.stderr.push(format!("created label `{l}`"));
     }
-    for m in &report.milestones_created {
+    for m in &done.milestones_created {
         out.stderr.push(format!("created milestone `{m}`"));
     }
-    let issues: Vec<Issue> = report.issues.values().cloned().collect();
-    let links = plan.links_after(&report.created, &issues, &referenced);
-    let mut written = pending_reopens_open(&plan, &report.applied, &links);
+    let issues: Vec<Issue> = done.issues.values().cloned().collect();
+    let links = plan.links_after(&done.created, &issues, &referenced);
+    let mut written = pending_reopens_open(&plan, &done.applied, &links);
     written.extend(tracked.iter().flat_map(|t| t.links.iter().cloned()));
     let (wb_note, wb_failed) = write_back(&ws, &loaded, &written, args, today)?;
     out.stderr.extend(wb_note);
-    let budget_line = (report.deferred > 0).then(|| {
+    let budget_line = (done.deferred > 0).then(|| {
         format!(
             "write budget reached: {} writes done, {} remain; the next run goes on ({budget_key})",
-            report.writes, report.remaining_writes
+            done.writes, done.remaining_writes
         )
     });
     if let Some(l) = &budget_line {
@@ -456,7 +456,7 @@ pub fn run(req: &Request<'_>, args: &SyncArgs, env: &SyncEnv) -> Result<(Outcome
         rt.append_summary(&job_summary(
             &full_name,
             &summary,
-            &report,
+            &done,
             budget_line.as_deref(),
         ))?;
         rt.set_outputs(&[
@@ -465,7 +465,7 @@ pub fn run(req: &Request<'_>, args: &SyncArgs, env: &SyncEnv) -> Result<(Outcome
             ("closed", summary.closed.to_string()),
             ("open", open.count().to_string()),
             ("overdue", overdue.to_string()),
-            ("remaining", report.remaining_writes.to_string()),
+            ("remaining", done.remaining_writes.to_string()),
         ])?;
     }
     // A postmortem that could not be read is failed work too.
@@ -476,13 +476,13 @@ pub fn run(req: &Request<'_>, args: &SyncArgs, env: &SyncEnv) -> Result<(Outcome
         repo: full_name,
         summary,
         warnings: plan.warnings,
-        applied: report.applied,
+        applied: done.applied,
         links,
         requests,
         points,
-        writes: report.writes,
-        remaining: report.remaining_writes,
-        deferred: report.deferred,
+        writes: done.writes,
+        remaining: done.remaining_writes,
+        deferred: done.deferred,
         tracking: tracked.filter(|t| !t.is_empty()),
     };
     Ok((out, Some(synced)))
