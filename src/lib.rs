@@ -21,6 +21,7 @@
 //! - `issue_text` → `model` `parse`
 //! - `plan` → `model` `parse` `config` `issue_text`
 //! - `writeback` → `model` `parse`
+//! - `insight` → `model` `parse`
 //! - `report` → `model` `parse` `issue_text` `writeback`
 //! - `files` → `error`
 //! - `git` → `error`
@@ -28,7 +29,7 @@
 //! - `github` → `model` `error` `plan` (it applies plain changes and
 //!   decides nothing about postmortems)
 //! - `command` → `model` `error` `parse` `config` `issue_text` `plan`
-//!   `writeback` `report` `files` `git` `workflow` `github`
+//!   `writeback` `report` `insight` `files` `git` `workflow` `github`
 //! - `cli` → `model` `error` `issue_text` `plan` `report` `workflow` `github`
 //!   `command`
 //!
@@ -70,6 +71,7 @@ pub mod error;
 pub mod files;
 pub mod git;
 pub mod github;
+pub mod insight;
 pub mod issue_text;
 pub mod model;
 pub mod parse;

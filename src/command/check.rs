@@ -16,6 +16,7 @@ use super::workspace::Workspace;
 use super::Outcome;
 use crate::config::CheckCfg;
 use crate::error::{Error, Result};
+use crate::insight::lint;
 use crate::model::{Postmortem, Status};
 use crate::workflow::{self, Level};
 use std::path::PathBuf;
@@ -40,11 +41,14 @@ pub struct Finding {
     pub line: usize,
     /// What is wrong and how to fix it.
     pub message: String,
+    /// Advice on how an item is written (a warning): never fails a check.
+    pub advice: bool,
 }
 
 impl std::fmt::Display for Finding {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}: {}", self.path, self.line, self.message)
+        let advice = if self.advice { "advice: " } else { "" };
+        write!(f, "{}:{}: {advice}{}", self.path, self.line, self.message)
     }
 }
 
@@ -66,6 +70,7 @@ pub fn check_postmortem(pm: &Postmortem, cfg: &CheckCfg) -> Vec<Finding> {
         path: pm.path.clone(),
         line: line.max(1),
         message,
+        advice: false,
     };
     if cfg.require_items {
         if !pm.section_found {
@@ -113,6 +118,15 @@ pub fn check_postmortem(pm: &Postmortem, cfg: &CheckCfg) -> Vec<Finding> {
             }
         }
     }
+    let rules = lint::Rules {
+        action: cfg.advice_action,
+        specific: cfg.advice_specific,
+        duplicates: cfg.advice_duplicates,
+    };
+    out.extend(lint::advise(pm, rules).into_iter().map(|a| Finding {
+        advice: true,
+        ..at(a.line, a.message)
+    }));
     out
 }
 
@@ -146,22 +160,29 @@ pub fn run(req: &super::Request<'_>, args: &CheckArgs) -> Result<(Outcome, Vec<F
         findings.extend(check_postmortem(&l.postmortem, &ws.config.check));
     }
     let docs = loaded.len();
+    let problems: Vec<&Finding> = findings.iter().filter(|f| !f.advice).collect();
+    let advice = findings.len() - problems.len();
     let failing = {
-        let mut paths: Vec<&str> = findings.iter().map(|f| f.path.as_str()).collect();
+        let mut paths: Vec<&str> = problems.iter().map(|f| f.path.as_str()).collect();
         paths.dedup();
         paths.len()
     };
-    let verdict = if findings.is_empty() && errors.is_empty() {
+    let advice_note = match advice {
+        0 => String::new(),
+        1 => "; 1 piece of advice".to_string(),
+        n => format!("; {n} pieces of advice"),
+    };
+    let verdict = if problems.is_empty() && errors.is_empty() {
         format!(
-            "checked {docs} postmortem{}: no findings",
+            "checked {docs} postmortem{}: no findings{advice_note}",
             if docs == 1 { "" } else { "s" }
         )
     } else {
         format!(
-            "checked {docs} postmortem{}: {} finding{} in {failing}{}",
+            "checked {docs} postmortem{}: {} finding{} in {failing}{}{advice_note}",
             if docs == 1 { "" } else { "s" },
-            findings.len(),
-            if findings.len() == 1 { "" } else { "s" },
+            problems.len(),
+            if problems.len() == 1 { "" } else { "s" },
             if errors.is_empty() {
                 String::new()
             } else {
@@ -173,7 +194,11 @@ pub fn run(req: &super::Request<'_>, args: &CheckArgs) -> Result<(Outcome, Vec<F
     if let Some(rt) = actions {
         for f in &findings {
             out.commands.push(workflow::annotation(
-                Level::Error,
+                if f.advice {
+                    Level::Warning
+                } else {
+                    Level::Error
+                },
                 &f.path,
                 f.line,
                 Some("pmtrack check"),
@@ -185,17 +210,21 @@ pub fn run(req: &super::Request<'_>, args: &CheckArgs) -> Result<(Outcome, Vec<F
             md.push('\n');
             for f in &findings {
                 md.push_str(&format!(
-                    "- `{}:{}` {}\n",
+                    "- `{}:{}` {}{}\n",
                     f.path.replace('`', "'"),
                     f.line,
+                    if f.advice { "advice: " } else { "" },
                     f.message
                 ));
             }
         }
         rt.append_summary(&md)?;
-        rt.set_outputs(&[("findings", findings.len().to_string())])?;
+        rt.set_outputs(&[
+            ("findings", problems.len().to_string()),
+            ("advice", advice.to_string()),
+        ])?;
     }
-    if !findings.is_empty() || !errors.is_empty() {
+    if !problems.is_empty() || !errors.is_empty() {
         out.ending = super::Ending::Failed;
     }
     Ok((out, findings))
@@ -215,6 +244,7 @@ mod tests {
             require_due: true,
             due_after_incident: true,
             require_items: true,
+            ..CheckCfg::default()
         }
     }
 

@@ -362,6 +362,12 @@ pub struct CheckCfg {
     pub due_after_incident: bool,
     /// Every postmortem has at least one action item.
     pub require_items: bool,
+    /// Advice (never an error): an item starts with a verb.
+    pub advice_action: bool,
+    /// Advice: an item is specific ("Improve monitoring" alone is not).
+    pub advice_specific: bool,
+    /// Advice: no item is written twice in its postmortem.
+    pub advice_duplicates: bool,
 }
 
 impl Default for CheckCfg {
@@ -371,6 +377,9 @@ impl Default for CheckCfg {
             require_due: false,
             due_after_incident: true,
             require_items: true,
+            advice_action: true,
+            advice_specific: true,
+            advice_duplicates: true,
         }
     }
 }
@@ -656,7 +665,8 @@ mod tests {
                 require_owner: true,
                 require_due: true,
                 due_after_incident: false,
-                require_items: false
+                require_items: false,
+                ..CheckCfg::default()
             }
         );
     }

@@ -875,7 +875,10 @@ fn check_in_actions_annotates_each_finding_and_exits_1() {
             "::error file=postmortems/2024-04-01-dns.md,line=1,title=pmtrack check::no corrective-measures section; add one (e.g. `## Action items`) with at least one item like `- [ ] Add alerting @owner due 2024-05-01`",
         ]
     );
-    assert_eq!(std::fs::read_to_string(&output).unwrap(), "findings=3\n");
+    assert_eq!(
+        std::fs::read_to_string(&output).unwrap(),
+        "findings=3\nadvice=0\n"
+    );
     let sum = std::fs::read_to_string(&summary).unwrap();
     assert!(
         sum.starts_with("## pmtrack check\n\nchecked 2 postmortems: 3 findings in 2\n"),
@@ -1084,4 +1087,74 @@ fn the_action_finds_its_script_through_the_runner_variable() {
     let yml = std::fs::read_to_string(root().join("action.yml")).unwrap();
     assert!(!yml.contains("github.action_path"), "{yml}");
     assert!(yml.contains(r#"run: bash "$GITHUB_ACTION_PATH/scripts/action.sh""#));
+}
+
+/// Advice on how items are written is a warning annotation and never fails
+/// the check; each rule can be switched off.
+#[test]
+fn check_advice_is_a_warning_and_never_fails() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::create_dir_all(dir.join("postmortems")).unwrap();
+    std::fs::write(
+        dir.join("postmortems/2024-03-10-api.md"),
+        "# API outage\n\nDate: 2024-03-10\n\n## Action items\n\n- [ ] Improve monitoring\n- [ ] Monitoring enhancements\n- [ ] Alert when the error rate exceeds 2% for 5 min\n",
+    )
+    .unwrap();
+    let output = dir.join("output");
+    let run = |d: &Path| {
+        let mut c = assert_cmd::Command::cargo_bin("pmtrack").unwrap();
+        for (k, _) in std::env::vars() {
+            if k.starts_with("GITHUB_") || k.starts_with("PMTRACK_") {
+                c.env_remove(k);
+            }
+        }
+        let out = c
+            .current_dir(d)
+            .arg("check")
+            .env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_OUTPUT", &output)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let (code, stdout, stderr) = run(dir);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let advice: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains(": advice: "))
+        .collect();
+    assert_eq!(advice.len(), 2, "{stdout}");
+    assert!(advice[0].starts_with(
+        "postmortems/2024-03-10-api.md:7: advice: \"Improve monitoring\" is too general"
+    ));
+    assert!(advice[1].starts_with("postmortems/2024-03-10-api.md:8: advice: \"Monitoring enhancements\" does not say what to do"));
+    assert_eq!(
+        stdout
+            .matches("::warning file=postmortems/2024-03-10-api.md")
+            .count(),
+        2,
+        "{stdout}"
+    );
+    assert!(!stdout.contains("::error"), "{stdout}");
+    assert!(
+        stderr.contains("no findings; 2 pieces of advice"),
+        "{stderr}"
+    );
+    assert!(std::fs::read_to_string(&output)
+        .unwrap()
+        .contains("advice=2\n"));
+    // Switched off.
+    std::fs::write(
+        dir.join(".pmtrack.yml"),
+        "check:\n  advice_action: false\n  advice_specific: false\n",
+    )
+    .unwrap();
+    let (code, stdout, _) = run(dir);
+    assert_eq!(code, 0);
+    assert!(!stdout.contains("advice"), "{stdout}");
 }

@@ -1,0 +1,237 @@
+//! The type of an action item: investigate, mitigate, repair, detect,
+//! prevent (the kinds of Google's SRE book), process or documentation.
+//! From a Type column when the table has one, else from the item's wording
+//! with a small vocabulary (below) that config extends (`types:` in
+//! `.pmtrack.yml`). An item whose words name no type has none.
+
+use super::words;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// An action item's type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemType {
+    /// Find out more (root cause, audit, analysis).
+    Investigate,
+    /// Reduce the harm while the cause remains (failover, rollback, limits).
+    Mitigate,
+    /// Fix what broke (restore, renew, patch, upgrade).
+    Repair,
+    /// See it sooner (alerts, monitoring, dashboards).
+    Detect,
+    /// Make it not happen again (validation, tests, automation, guards).
+    Prevent,
+    /// Change how people work (reviews, training, on-call, policy).
+    Process,
+    /// Write it down (runbooks, docs).
+    Documentation,
+}
+
+impl ItemType {
+    /// Every type, in the order a wording is tried against them.
+    pub const ALL: [ItemType; 7] = [
+        ItemType::Documentation,
+        ItemType::Detect,
+        ItemType::Investigate,
+        ItemType::Mitigate,
+        ItemType::Repair,
+        ItemType::Prevent,
+        ItemType::Process,
+    ];
+
+    /// Its name, as written in JSON, labels and config.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ItemType::Investigate => "investigate",
+            ItemType::Mitigate => "mitigate",
+            ItemType::Repair => "repair",
+            ItemType::Detect => "detect",
+            ItemType::Prevent => "prevent",
+            ItemType::Process => "process",
+            ItemType::Documentation => "documentation",
+        }
+    }
+
+    /// The type a Type cell names (`Prevent`, `mitigation`, `Detection`, …).
+    pub fn named(cell: &str) -> Option<ItemType> {
+        let w = cell.trim().to_lowercase();
+        let w = w.trim_matches(|c: char| !c.is_alphanumeric());
+        [
+            ("investigat", ItemType::Investigate),
+            ("mitigat", ItemType::Mitigate),
+            ("repair", ItemType::Repair),
+            ("detect", ItemType::Detect),
+            ("prevent", ItemType::Prevent),
+            ("process", ItemType::Process),
+            ("doc", ItemType::Documentation),
+        ]
+        .into_iter()
+        .find(|(stem, _)| w.starts_with(stem))
+        .map(|(_, t)| t)
+    }
+
+    /// The words that say this type (stems: a word starting with one counts).
+    fn stems(self) -> &'static [&'static str] {
+        match self {
+            ItemType::Documentation => &[
+                "document", "docs", "runbook", "playbook", "wiki", "readme", "write-up",
+            ],
+            ItemType::Detect => &[
+                "alert",
+                "alarm",
+                "monitor",
+                "dashboard",
+                "detect",
+                "observab",
+                "metric",
+                "paging",
+                "page",
+                "notif",
+                "log",
+                "trace",
+                "slo",
+            ],
+            ItemType::Investigate => &[
+                "investigat",
+                "analy",
+                "root",
+                "determine",
+                "understand",
+                "research",
+                "evaluat",
+                "assess",
+                "audit",
+                "explore",
+                "identify",
+                "find",
+            ],
+            ItemType::Mitigate => &[
+                "mitigat", "rollback", "failover", "fallback", "throttl", "shed", "degrad",
+                "circuit", "isolat", "redundan", "retry", "retries",
+            ],
+            ItemType::Repair => &[
+                "fix", "repair", "restore", "patch", "renew", "rotat", "replac", "upgrad",
+                "revert", "clean", "remov", "correct", "migrat",
+            ],
+            ItemType::Prevent => &[
+                "prevent", "validat", "test", "guard", "enforc", "lint", "automat", "block",
+                "require", "canary", "limit", "quota", "verif", "protect",
+            ],
+            ItemType::Process => &[
+                "process",
+                "train",
+                "policy",
+                "review",
+                "on-call",
+                "oncall",
+                "rotation",
+                "escalat",
+                "communicat",
+                "approv",
+                "drill",
+                "meeting",
+                "checklist",
+                "postmortem",
+            ],
+        }
+    }
+}
+
+/// More words per type (config `types:`), on top of the built-in ones.
+pub type Vocabulary = BTreeMap<ItemType, Vec<String>>;
+
+/// The type of an item: its Type cell when it names one, else the first
+/// type (in [`ItemType::ALL`] order) one of whose stems starts a word of
+/// its title (then of its detail).
+pub fn classify(
+    cell: Option<&str>,
+    title: &str,
+    detail: &str,
+    extra: &Vocabulary,
+) -> Option<ItemType> {
+    if let Some(t) = cell.and_then(ItemType::named) {
+        return Some(t);
+    }
+    for text in [title, detail] {
+        let ws = words(text);
+        for t in ItemType::ALL {
+            let extra = extra.get(&t).map(Vec::as_slice).unwrap_or_default();
+            let hit = ws.iter().any(|w| {
+                t.stems().iter().any(|s| w.starts_with(s))
+                    || extra.iter().any(|s| w.starts_with(&s.to_lowercase()))
+            });
+            if hit {
+                return Some(t);
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn of(title: &str) -> Option<ItemType> {
+        classify(None, title, "", &Vocabulary::new())
+    }
+
+    #[test]
+    fn each_type_from_its_wording() {
+        assert_eq!(of("Add replica lag alerting"), Some(ItemType::Detect));
+        assert_eq!(of("Monitor certificate expiry"), Some(ItemType::Detect));
+        assert_eq!(
+            of("Write the failover runbook"),
+            Some(ItemType::Documentation)
+        );
+        assert_eq!(
+            of("Investigate why the cache stampeded"),
+            Some(ItemType::Investigate)
+        );
+        assert_eq!(
+            of("Add automatic failover for the primary"),
+            Some(ItemType::Mitigate)
+        );
+        assert_eq!(of("Renew the certificate by hand"), Some(ItemType::Repair));
+        assert_eq!(
+            of("Validate configuration changes before deploy"),
+            Some(ItemType::Prevent)
+        );
+        assert_eq!(of("Train the on-call engineers"), Some(ItemType::Process));
+        assert_eq!(of("Coffee for everyone"), None);
+    }
+
+    #[test]
+    fn a_type_cell_wins_and_config_adds_words() {
+        assert_eq!(
+            classify(Some("Prevent"), "Add alerting", "", &Vocabulary::new()),
+            Some(ItemType::Prevent)
+        );
+        assert_eq!(
+            classify(Some("mitigation"), "x", "", &Vocabulary::new()),
+            Some(ItemType::Mitigate)
+        );
+        assert_eq!(
+            classify(Some("detection"), "x", "", &Vocabulary::new()),
+            Some(ItemType::Detect)
+        );
+        // An unknown cell falls back to the wording.
+        assert_eq!(
+            classify(Some("n/a"), "Add alerting", "", &Vocabulary::new()),
+            Some(ItemType::Detect)
+        );
+        let mut v = Vocabulary::new();
+        v.insert(ItemType::Prevent, vec!["chaos".into()]);
+        assert_eq!(
+            classify(None, "Run chaos experiments", "", &v),
+            Some(ItemType::Prevent)
+        );
+        assert_eq!(of("Run chaos experiments"), None);
+        // The detail speaks when the title does not.
+        assert_eq!(
+            classify(None, "Grafana", "Alert on p99 latency", &Vocabulary::new()),
+            Some(ItemType::Detect)
+        );
+    }
+}
