@@ -478,6 +478,7 @@ mod tests {
             status: Status::Open,
             issue: None,
             repeats: Vec::new(),
+            type_cell: None,
         }
     }
 

@@ -18,10 +18,10 @@
 //! - `model` → nothing
 //! - `parse` → `model`
 //! - `config` → `model` `error`
-//! - `issue_text` → `model` `parse`
-//! - `plan` → `model` `parse` `config` `issue_text`
-//! - `writeback` → `model` `parse`
 //! - `insight` → `model` `parse`
+//! - `issue_text` → `model` `parse`
+//! - `plan` → `model` `parse` `config` `issue_text` `insight`
+//! - `writeback` → `model` `parse`
 //! - `report` → `model` `parse` `issue_text` `writeback`
 //! - `files` → `error`
 //! - `git` → `error`

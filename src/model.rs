@@ -320,6 +320,10 @@ pub struct Task {
     /// document, counted as this one item (write-back links them too).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub repeats: Vec<usize>,
+    /// What a Type column says, when the item is a table row with one
+    /// (`crate::insight::kind` reads it).
+    #[serde(skip)]
+    pub type_cell: Option<String>,
 }
 
 /// Open or closed, as GitHub says.
@@ -552,4 +556,68 @@ pub struct Referenced {
     pub state: TrackState,
     /// Its web URL.
     pub url: String,
+}
+
+/// An action item's type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemType {
+    /// Find out more (root cause, audit, analysis).
+    Investigate,
+    /// Reduce the harm while the cause remains (failover, rollback, limits).
+    Mitigate,
+    /// Fix what broke (restore, renew, patch, upgrade).
+    Repair,
+    /// See it sooner (alerts, monitoring, dashboards).
+    Detect,
+    /// Make it not happen again (validation, tests, automation, guards).
+    Prevent,
+    /// Change how people work (reviews, training, on-call, policy).
+    Process,
+    /// Write it down (runbooks, docs).
+    Documentation,
+}
+
+impl ItemType {
+    /// Every type, in the order a wording is tried against them.
+    pub const ALL: [ItemType; 7] = [
+        ItemType::Documentation,
+        ItemType::Detect,
+        ItemType::Investigate,
+        ItemType::Mitigate,
+        ItemType::Repair,
+        ItemType::Prevent,
+        ItemType::Process,
+    ];
+
+    /// Its name, as written in JSON, labels and config.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ItemType::Investigate => "investigate",
+            ItemType::Mitigate => "mitigate",
+            ItemType::Repair => "repair",
+            ItemType::Detect => "detect",
+            ItemType::Prevent => "prevent",
+            ItemType::Process => "process",
+            ItemType::Documentation => "documentation",
+        }
+    }
+
+    /// The type a Type cell names (`Prevent`, `mitigation`, `Detection`, …).
+    pub fn named(cell: &str) -> Option<ItemType> {
+        let w = cell.trim().to_lowercase();
+        let w = w.trim_matches(|c: char| !c.is_alphanumeric());
+        [
+            ("investigat", ItemType::Investigate),
+            ("mitigat", ItemType::Mitigate),
+            ("repair", ItemType::Repair),
+            ("detect", ItemType::Detect),
+            ("prevent", ItemType::Prevent),
+            ("process", ItemType::Process),
+            ("doc", ItemType::Documentation),
+        ]
+        .into_iter()
+        .find(|(stem, _)| w.starts_with(stem))
+        .map(|(_, t)| t)
+    }
 }

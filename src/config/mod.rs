@@ -77,6 +77,9 @@ pub struct Config {
     pub status_block: bool,
     /// One tracking issue per postmortem, its items' issues as sub-issues.
     pub tracking_issue: bool,
+    /// More words that say an action item's type, per type (on top of
+    /// pmtrack's own).
+    pub types: BTreeMap<crate::model::ItemType, Vec<String>>,
     /// Identity of write-back commits.
     pub commit: CommitCfg,
     /// How pmtrack talks to GitHub.
@@ -116,6 +119,7 @@ impl Default for Config {
             write_back: false,
             status_block: true,
             tracking_issue: true,
+            types: BTreeMap::new(),
             commit: CommitCfg::default(),
             github: GithubCfg::default(),
             report: ReportCfg::default(),
@@ -152,6 +156,8 @@ pub struct Labels {
     pub groups: BTreeMap<String, String>,
     /// Put on every issue as well.
     pub extra: Vec<String>,
+    /// Add a `type:<type>` label (`type:detect` …) when the item has a type.
+    pub types: bool,
 }
 
 impl Default for Labels {
@@ -163,6 +169,7 @@ impl Default for Labels {
             priority: true,
             groups: BTreeMap::new(),
             extra: Vec::new(),
+            types: false,
         }
     }
 }

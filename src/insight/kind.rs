@@ -5,136 +5,72 @@
 //! `.pmtrack.yml`). An item whose words name no type has none.
 
 use super::words;
-use serde::{Deserialize, Serialize};
+pub use crate::model::ItemType;
 use std::collections::BTreeMap;
 
-/// An action item's type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ItemType {
-    /// Find out more (root cause, audit, analysis).
-    Investigate,
-    /// Reduce the harm while the cause remains (failover, rollback, limits).
-    Mitigate,
-    /// Fix what broke (restore, renew, patch, upgrade).
-    Repair,
-    /// See it sooner (alerts, monitoring, dashboards).
-    Detect,
-    /// Make it not happen again (validation, tests, automation, guards).
-    Prevent,
-    /// Change how people work (reviews, training, on-call, policy).
-    Process,
-    /// Write it down (runbooks, docs).
-    Documentation,
-}
-
-impl ItemType {
-    /// Every type, in the order a wording is tried against them.
-    pub const ALL: [ItemType; 7] = [
-        ItemType::Documentation,
-        ItemType::Detect,
-        ItemType::Investigate,
-        ItemType::Mitigate,
-        ItemType::Repair,
-        ItemType::Prevent,
-        ItemType::Process,
-    ];
-
-    /// Its name, as written in JSON, labels and config.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ItemType::Investigate => "investigate",
-            ItemType::Mitigate => "mitigate",
-            ItemType::Repair => "repair",
-            ItemType::Detect => "detect",
-            ItemType::Prevent => "prevent",
-            ItemType::Process => "process",
-            ItemType::Documentation => "documentation",
-        }
-    }
-
-    /// The type a Type cell names (`Prevent`, `mitigation`, `Detection`, …).
-    pub fn named(cell: &str) -> Option<ItemType> {
-        let w = cell.trim().to_lowercase();
-        let w = w.trim_matches(|c: char| !c.is_alphanumeric());
-        [
-            ("investigat", ItemType::Investigate),
-            ("mitigat", ItemType::Mitigate),
-            ("repair", ItemType::Repair),
-            ("detect", ItemType::Detect),
-            ("prevent", ItemType::Prevent),
-            ("process", ItemType::Process),
-            ("doc", ItemType::Documentation),
-        ]
-        .into_iter()
-        .find(|(stem, _)| w.starts_with(stem))
-        .map(|(_, t)| t)
-    }
-
-    /// The words that say this type (stems: a word starting with one counts).
-    fn stems(self) -> &'static [&'static str] {
-        match self {
-            ItemType::Documentation => &[
-                "document", "docs", "runbook", "playbook", "wiki", "readme", "write-up",
-            ],
-            ItemType::Detect => &[
-                "alert",
-                "alarm",
-                "monitor",
-                "dashboard",
-                "detect",
-                "observab",
-                "metric",
-                "paging",
-                "page",
-                "notif",
-                "log",
-                "trace",
-                "slo",
-            ],
-            ItemType::Investigate => &[
-                "investigat",
-                "analy",
-                "root",
-                "determine",
-                "understand",
-                "research",
-                "evaluat",
-                "assess",
-                "audit",
-                "explore",
-                "identify",
-                "find",
-            ],
-            ItemType::Mitigate => &[
-                "mitigat", "rollback", "failover", "fallback", "throttl", "shed", "degrad",
-                "circuit", "isolat", "redundan", "retry", "retries",
-            ],
-            ItemType::Repair => &[
-                "fix", "repair", "restore", "patch", "renew", "rotat", "replac", "upgrad",
-                "revert", "clean", "remov", "correct", "migrat",
-            ],
-            ItemType::Prevent => &[
-                "prevent", "validat", "test", "guard", "enforc", "lint", "automat", "block",
-                "require", "canary", "limit", "quota", "verif", "protect",
-            ],
-            ItemType::Process => &[
-                "process",
-                "train",
-                "policy",
-                "review",
-                "on-call",
-                "oncall",
-                "rotation",
-                "escalat",
-                "communicat",
-                "approv",
-                "drill",
-                "meeting",
-                "checklist",
-                "postmortem",
-            ],
-        }
+/// The words that say a type (stems: a word starting with one counts).
+fn stems(t: ItemType) -> &'static [&'static str] {
+    match t {
+        ItemType::Documentation => &[
+            "document", "docs", "runbook", "playbook", "wiki", "readme", "write-up",
+        ],
+        ItemType::Detect => &[
+            "alert",
+            "alarm",
+            "monitor",
+            "dashboard",
+            "detect",
+            "observab",
+            "metric",
+            "paging",
+            "page",
+            "notif",
+            "log",
+            "trace",
+            "slo",
+        ],
+        ItemType::Investigate => &[
+            "investigat",
+            "analy",
+            "root",
+            "determine",
+            "understand",
+            "research",
+            "evaluat",
+            "assess",
+            "audit",
+            "explore",
+            "identify",
+            "find",
+        ],
+        ItemType::Mitigate => &[
+            "mitigat", "rollback", "failover", "fallback", "throttl", "shed", "degrad", "circuit",
+            "isolat", "redundan", "retry", "retries",
+        ],
+        ItemType::Repair => &[
+            "fix", "repair", "restore", "patch", "renew", "rotat", "replac", "upgrad", "revert",
+            "clean", "remov", "correct", "migrat",
+        ],
+        ItemType::Prevent => &[
+            "prevent", "validat", "test", "guard", "enforc", "lint", "automat", "block", "require",
+            "canary", "limit", "quota", "verif", "protect",
+        ],
+        ItemType::Process => &[
+            "process",
+            "train",
+            "policy",
+            "review",
+            "on-call",
+            "oncall",
+            "rotation",
+            "escalat",
+            "communicat",
+            "approv",
+            "drill",
+            "meeting",
+            "checklist",
+            "postmortem",
+        ],
     }
 }
 
@@ -158,7 +94,7 @@ pub fn classify(
         for t in ItemType::ALL {
             let extra = extra.get(&t).map(Vec::as_slice).unwrap_or_default();
             let hit = ws.iter().any(|w| {
-                t.stems().iter().any(|s| w.starts_with(s))
+                stems(t).iter().any(|s| w.starts_with(s))
                     || extra.iter().any(|s| w.starts_with(&s.to_lowercase()))
             });
             if hit {

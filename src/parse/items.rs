@@ -45,6 +45,8 @@ pub struct Cells {
     pub issue: Option<String>,
     /// The row's other cells, joined: where a reference may also be.
     pub rest: Option<String>,
+    /// Type / kind / category column (the SRE kinds).
+    pub item_type: Option<String>,
 }
 
 /// What the section scan found.
@@ -720,6 +722,7 @@ fn emit_table(
     ]);
     let priority = find(&["priority", "prio", "severity", "pri"]);
     let status = find(&["status", "state", "done"]);
+    let item_type = find(&["type", "kind", "category"]);
     let issue = find(&[
         "bug", "issue", "issues", "ticket", "tickets", "tracking", "link", "jira", "pr",
     ]);
@@ -750,6 +753,7 @@ fn emit_table(
                 priority: get(priority),
                 status: get(status),
                 issue: get(issue),
+                item_type: get(item_type),
                 // Only a row that may hold a reference keeps its other
                 // cells (most rows hold none).
                 rest: {

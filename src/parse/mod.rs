@@ -239,6 +239,7 @@ fn build_task(
         issue: own.or_else(|| group.issue.clone()),
         issue_from_group,
         repeats: Vec::new(),
+        type_cell: raw.cells.item_type.clone(),
         title: raw.title,
         detail: raw.detail,
         group: raw.group,

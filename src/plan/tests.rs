@@ -1171,3 +1171,57 @@ fn whereabouts_match_the_plan_without_changes() {
     assert_eq!(found.elsewhere.len(), 1);
     assert_eq!(found.due.len(), 4);
 }
+
+/// With `labels.types`, an item's issue gets `type:<type>` from its Type
+/// cell or its wording (config adds words); a changed type swaps the label.
+#[test]
+fn type_labels_follow_the_items_type() {
+    let mut config = Config::default();
+    config.labels.types = true;
+    config
+        .types
+        .insert(crate::model::ItemType::Prevent, vec!["gameday".into()]);
+    let text = "# Outage\n\n## Action items\n\n| Action | Type | Owner |\n| --- | --- | --- |\n| Page the DB on-call on lag | Mitigation | @a |\n| Add replica lag alerting | | @a |\n| Run a gameday | | @a |\n| Coffee | | @a |\n";
+    let pms = [doc("postmortems/db.md", text)];
+    let mut sim = Sim::default();
+    let first = sim.sync(&pms, &config);
+    let labels: Vec<Vec<String>> = creates(&first).iter().map(|f| f.labels.clone()).collect();
+    assert!(
+        labels[0].contains(&"type:mitigate".to_string()),
+        "{labels:?}"
+    );
+    assert!(labels[1].contains(&"type:detect".to_string()), "{labels:?}");
+    assert!(
+        labels[2].contains(&"type:prevent".to_string()),
+        "{labels:?}"
+    );
+    assert!(
+        !labels[3].iter().any(|l| l.starts_with("type:")),
+        "{labels:?}"
+    );
+    assert!(first
+        .labels
+        .iter()
+        .any(|s| s.name == "type:detect" && s.color == "c5def5"));
+    assert_settled(&sim, &pms, &config);
+    // The Type cell changes: the label follows, a person's labels stay.
+    sim.issues[0].labels.push("team:db".into());
+    let text2 = text.replace("| Mitigation |", "| Prevent |");
+    let pms2 = [doc("postmortems/db.md", &text2)];
+    let p = sim.sync(&pms2, &config);
+    let up = p
+        .changes
+        .iter()
+        .find_map(|c| match c {
+            Change::Update {
+                labels: Some(l), ..
+            } => Some(l.clone()),
+            _ => None,
+        })
+        .expect("a label update");
+    assert!(
+        up.contains(&"type:prevent".to_string()) && !up.contains(&"type:mitigate".to_string()),
+        "{up:?}"
+    );
+    assert!(up.contains(&"team:db".to_string()), "{up:?}");
+}

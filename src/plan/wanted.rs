@@ -9,8 +9,9 @@ use super::due::last_day_of_month;
 use super::identity::Item;
 use super::{Change, LabelSpec, MilestoneSpec, PlanInput, MAX_ASSIGNEES};
 use crate::config::{Labels, MilestoneMode};
+use crate::insight::kind::{self, Vocabulary};
 use crate::issue_text::{self, BodyContext};
-use crate::model::{Horizon, Priority, Task};
+use crate::model::{Horizon, ItemType, Priority, Task};
 use crate::parse::text::collapse;
 
 /// What an item's issue should look like.
@@ -95,7 +96,7 @@ pub(super) fn wanted(
     Wanted {
         title: issue_text::issue_title(task),
         body,
-        labels: wanted_labels(task, &config.labels),
+        labels: wanted_labels(task, &config.labels, &config.types),
         assignees,
         milestone,
     }
@@ -111,7 +112,7 @@ pub(super) fn is_login(s: &str) -> bool {
 }
 
 /// Labels an item's issue should carry, base first, without repeats.
-pub(super) fn wanted_labels(task: &Task, cfg: &Labels) -> Vec<String> {
+pub(super) fn wanted_labels(task: &Task, cfg: &Labels, types: &Vocabulary) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut add = |l: &str| {
         let l = l.trim();
@@ -134,8 +135,17 @@ pub(super) fn wanted_labels(task: &Task, cfg: &Labels) -> Vec<String> {
     for e in &cfg.extra {
         add(e);
     }
+    if cfg.types {
+        let t = kind::classify(task.type_cell.as_deref(), &task.title, &task.detail, types);
+        if let Some(t) = t {
+            add(&format!("{TYPE_PREFIX}{}", t.as_str()));
+        }
+    }
     out
 }
+
+/// Prefix of type labels (`type:detect`).
+const TYPE_PREFIX: &str = "type:";
 
 /// The kinds of label pmtrack manages.
 #[derive(Clone, Copy)]
@@ -145,6 +155,7 @@ pub(super) enum LabelKind {
     Priority(Priority),
     Group,
     Extra,
+    Type,
 }
 
 pub(super) const HORIZONS: [Horizon; 4] = [
@@ -180,6 +191,17 @@ pub(super) fn label_kind(name: &str, cfg: &Labels) -> Option<LabelKind> {
     }
     if cfg.extra.iter().any(|e| is(e)) {
         return Some(LabelKind::Extra);
+    }
+    if cfg.types {
+        let named = name
+            .get(..TYPE_PREFIX.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(TYPE_PREFIX))
+            && ItemType::ALL
+                .iter()
+                .any(|t| name[TYPE_PREFIX.len()..].eq_ignore_ascii_case(t.as_str()));
+        if named {
+            return Some(LabelKind::Type);
+        }
     }
     None
 }
@@ -260,6 +282,13 @@ pub(super) fn label_specs(changes: &[Change], cfg: &Labels) -> Vec<LabelSpec> {
                 LabelKind::Extra => (
                     "bfdadc",
                     "added to postmortem action items by pmtrack".to_owned(),
+                ),
+                LabelKind::Type => (
+                    "c5def5",
+                    format!(
+                        "postmortem action item type: {}",
+                        &name[TYPE_PREFIX.len()..]
+                    ),
                 ),
             };
             out.push(LabelSpec {
