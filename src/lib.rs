@@ -22,7 +22,7 @@
 //! - `issue_text` → `model` `parse`
 //! - `plan` → `model` `parse` `config` `issue_text` `insight`
 //! - `writeback` → `model` `parse`
-//! - `report` → `model` `parse` `issue_text` `writeback`
+//! - `report` → `model` `parse` `issue_text` `writeback` `insight`
 //! - `files` → `error`
 //! - `git` → `error`
 //! - `workflow` → `error`

@@ -170,8 +170,13 @@ pub fn run(req: &Request<'_>, args: &ReportArgs, env: &SyncEnv) -> Result<(Outco
                 .map(|t| (t.key.clone(), plan::due_of(t, &pm, cfg)))
                 .collect();
             let rows = read_status_block(&loaded.document.text);
-            let items =
-                report::items_from_documents(&[(&pm, rows)], &due, full_name.as_deref(), &url);
+            let items = report::items_from_documents(
+                &[(&pm, rows)],
+                &due,
+                full_name.as_deref(),
+                &url,
+                &cfg.types,
+            );
             let heading = report::Heading {
                 tracking: read_tracking_issue(&loaded.document.text).map(|(number, url)| {
                     report::IssueLink {
@@ -237,7 +242,7 @@ pub fn run(req: &Request<'_>, args: &ReportArgs, env: &SyncEnv) -> Result<(Outco
                 });
                 let referenced = gh.read_referenced(&plan.to_read(), progress).await;
                 let links = plan.links(&listing.issues, &referenced);
-                let items = report::items_from_github(&postmortems, &plan.due, &links);
+                let items = report::items_from_github(&postmortems, &plan.due, &links, &cfg.types);
                 let mut report = report::build(&postmortems, &items, &opts);
                 let tracking = plan::tracking::tracking_links(&postmortems, &listing.issues);
                 let tracking: HashMap<&crate::model::TaskKey, &crate::model::Link> =

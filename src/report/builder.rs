@@ -8,7 +8,7 @@ use std::sync::Arc;
 use chrono::{Days, NaiveDate};
 
 use super::*;
-use crate::model::{Postmortem, TrackState};
+use crate::model::{ItemType, Postmortem, TrackState};
 
 /// Applies `as_of` and the filter to `items` (of `postmortems`).
 pub fn build(postmortems: &[Postmortem], items: &[Item], opts: &Spec) -> Report {
@@ -41,6 +41,8 @@ pub struct Builder<'a> {
     oldest: Option<ReportItem>,
     /// Per postmortem path: its counts and listed items.
     by_path: BTreeMap<Arc<str>, Counts>,
+    /// Per type (`None` last): items, open, overdue, done.
+    by_type: BTreeMap<(bool, Option<usize>), TypeGroup>,
 }
 
 impl<'a> Builder<'a> {
@@ -73,6 +75,7 @@ impl<'a> Builder<'a> {
             },
             oldest: None,
             by_path: BTreeMap::new(),
+            by_type: BTreeMap::new(),
         }
     }
 
@@ -130,6 +133,23 @@ impl<'a> Builder<'a> {
             Filter::Unresolved => v.state == TrackState::Open,
             Filter::Overdue => v.overdue,
         };
+        let order = item
+            .item_type
+            .and_then(|t| ItemType::ALL.iter().position(|x| *x == t));
+        let g = self
+            .by_type
+            .entry((item.item_type.is_none(), order))
+            .or_insert_with(|| TypeGroup {
+                item_type: item.item_type,
+                items: 0,
+                open: 0,
+                overdue: 0,
+                done: 0,
+            });
+        g.items += 1;
+        g.open += usize::from(v.state == TrackState::Open);
+        g.overdue += usize::from(v.overdue);
+        g.done += usize::from(v.state == TrackState::Done);
         let c = self.by_path.entry(v.postmortem.clone()).or_default();
         c.open += usize::from(v.state == TrackState::Open);
         c.overdue += usize::from(v.overdue);
@@ -188,6 +208,7 @@ impl<'a> Builder<'a> {
             totals: self.totals,
             postmortems,
             owners,
+            types: std::mem::take(&mut self.by_type).into_values().collect(),
             weeks: self.weeks,
             not_tracked: self.opts.not_tracked.cloned(),
         }

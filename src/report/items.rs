@@ -8,7 +8,10 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 
 use super::*;
-use crate::model::{ElsewhereLink, Link, Postmortem, Task, TaskKey, TrackState, TrackerRef};
+use crate::insight::kind::{self, Vocabulary};
+use crate::model::{
+    ElsewhereLink, ItemType, Link, Postmortem, Task, TaskKey, TrackState, TrackerRef,
+};
 use crate::parse::text::{collapse, without_refs};
 use crate::writeback::BlockRow;
 
@@ -20,6 +23,7 @@ pub fn items_from_github(
     postmortems: &[Postmortem],
     due: &BTreeMap<TaskKey, Option<NaiveDate>>,
     links: &[Link],
+    types: &Vocabulary,
 ) -> Vec<Item> {
     let by_key: BTreeMap<&TaskKey, &Link> = links.iter().map(|l| (&l.key, l)).collect();
     let mut out = Vec::new();
@@ -49,6 +53,7 @@ pub fn items_from_github(
                         .map(|r| Box::new(ElsewhereLink::of(r, Some(&link.url)))),
                     opened: first_seen(pm.incident_start, link.created_at.map(|t| t.date_naive())),
                     closed: link.closed_at.map(|t| t.date_naive()),
+                    item_type: type_of(task, types),
                 },
                 None => Item {
                     postmortem: path.clone(),
@@ -61,6 +66,7 @@ pub fn items_from_github(
                     elsewhere: elsewhere(task, None),
                     opened: pm.incident_start,
                     closed: None,
+                    item_type: type_of(task, types),
                 },
             };
             out.push(item);
@@ -79,6 +85,7 @@ pub fn items_from_documents(
     due: &BTreeMap<TaskKey, Option<NaiveDate>>,
     repo: Option<&str>,
     issue_url: &dyn Fn(u64) -> Option<String>,
+    types: &Vocabulary,
 ) -> Vec<Item> {
     let mut out = Vec::new();
     for (pm, rows) in documents {
@@ -126,6 +133,7 @@ pub fn items_from_documents(
                     .or_else(|| row.and_then(|r| r.elsewhere.clone().map(Box::new))),
                 opened: pm.incident_start,
                 closed: None,
+                item_type: type_of(task, types),
             });
         }
     }
@@ -176,6 +184,11 @@ pub(super) fn display_title(title: &str) -> String {
 
 pub(super) fn normalise(title: &str) -> String {
     display_title(title).to_lowercase()
+}
+
+/// An item's type: its Type cell, else its wording.
+fn type_of(task: &crate::model::Task, types: &Vocabulary) -> Option<ItemType> {
+    kind::classify(task.type_cell.as_deref(), &task.title, &task.detail, types)
 }
 
 impl Item {

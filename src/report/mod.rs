@@ -38,7 +38,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::issue_text;
-use crate::model::{ElsewhereLink, Issue, IssueState, Postmortem, TrackState};
+use crate::model::{ElsewhereLink, Issue, IssueState, ItemType, Postmortem, TrackState};
 
 /// The hidden line that marks the one rolling report issue.
 pub const REPORT_MARKER: &str = "<!-- pmtrack:report -->";
@@ -108,6 +108,8 @@ pub struct Item {
     pub opened: Option<NaiveDate>,
     /// When its issue was closed, when known.
     pub closed: Option<NaiveDate>,
+    /// Its type (investigate, mitigate, …), when its words say.
+    pub item_type: Option<ItemType>,
 }
 
 /// What the report is about.
@@ -269,12 +271,31 @@ pub struct Report {
     /// Owners of listed items: most overdue first, then most open, then by
     /// name; items without an owner last.
     pub owners: Vec<OwnerGroup>,
+    /// Every item counted by its type, in [`ItemType::ALL`] order, items of
+    /// no type last; types with no item are left out.
+    pub types: Vec<TypeGroup>,
     /// Oldest week first, ending with the week that ends `as_of`.
     pub weeks: Vec<WeekPoint>,
     /// Postmortems before config `since`: read, counted, not tracked
     /// (absent when `since` is not set).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub not_tracked: Option<NotTracked>,
+}
+
+/// The items of one type (all of them, not only those listed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TypeGroup {
+    /// The type; `null` for items whose words name none.
+    #[serde(rename = "type")]
+    pub item_type: Option<ItemType>,
+    /// Its items.
+    pub items: usize,
+    /// Open.
+    pub open: usize,
+    /// Open and past their due date.
+    pub overdue: usize,
+    /// Done.
+    pub done: usize,
 }
 
 /// The postmortems config `since` leaves out of tracking.
@@ -495,6 +516,7 @@ mod tests {
             }),
             opened: Some(date(2024, 1, 1)),
             closed: None,
+            item_type: None,
         }
     }
 
@@ -672,7 +694,12 @@ mod tests {
                 closed_at: (i == 1).then(|| Utc.with_ymd_and_hms(2024, 6, 4, 9, 0, 0).unwrap()),
             })
             .collect();
-        let items = items_from_github(std::slice::from_ref(&pm), &BTreeMap::new(), &links);
+        let items = items_from_github(
+            std::slice::from_ref(&pm),
+            &BTreeMap::new(),
+            &links,
+            &Default::default(),
+        );
         assert_eq!(items[0].opened, Some(date(2023, 1, 10)));
         let w = weeks(&items, date(2024, 6, 10), 3);
         // Both open before the first sync (and the first overdue), the
@@ -844,7 +871,7 @@ mod tests {
             .map(|t| (t.key.clone(), Some(date(2024, 2, 9))))
             .collect();
         let url = |n: u64| Some(format!("https://github.com/o/r/issues/{n}"));
-        let items = items_from_documents(&[(&pm, rows)], &due, None, &url);
+        let items = items_from_documents(&[(&pm, rows)], &due, None, &url, &Default::default());
         let states: Vec<TrackState> = items.iter().map(|i| i.state).collect();
         assert_eq!(
             states,

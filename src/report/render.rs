@@ -363,7 +363,28 @@ pub fn markdown_spilling(report: &Report, opts: &MarkdownOptions, spill: Spill<'
         s.push_str(" |\n");
         spill(&mut s);
     }
+    if !report.types.is_empty() {
+        s.push_str("\n### By type\n\n");
+        s.push_str("| Type | Items | Open | Overdue | Done |\n");
+        s.push_str("| --- | ---: | ---: | ---: | ---: |\n");
+        for g in &report.types {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} | {} |",
+                type_name(g),
+                g.items,
+                g.open,
+                g.overdue,
+                g.done
+            );
+        }
+    }
     s
+}
+
+/// A type's name in the report (`no type` for items whose words name none).
+fn type_name(g: &super::TypeGroup) -> &'static str {
+    g.item_type.map_or("no type", |t| t.as_str())
 }
 
 /// `Not tracked: 3 postmortems … before 2024-01-01 (12 action items) …`.
@@ -525,6 +546,21 @@ pub fn table_spilling(report: &Report, spill: Spill<'_>) -> String {
             );
         }
     }
+    if !report.types.is_empty() {
+        s.push_str("\nby type\n");
+        for g in &report.types {
+            let _ = writeln!(
+                s,
+                "  {} {} item{}, {} open, {} overdue, {} done",
+                pad(type_name(g), OWNER_WIDTH + 6),
+                g.items,
+                if g.items == 1 { "" } else { "s" },
+                g.open,
+                g.overdue,
+                g.done
+            );
+        }
+    }
     let open: Vec<usize> = report.weeks.iter().map(|w| w.open).collect();
     let _ = writeln!(
         s,
@@ -566,6 +602,7 @@ mod tests {
                 }),
                 opened: Some(date(2024, 1, 12)),
                 closed: None,
+                item_type: None,
             },
             Item {
                 elsewhere: None,
@@ -578,6 +615,7 @@ mod tests {
                 issue: None,
                 opened: Some(date(2024, 1, 10)),
                 closed: None,
+                item_type: None,
             },
         ];
         build(
@@ -759,6 +797,15 @@ mod tests {
           "overdue": true
         }
       ]
+    }
+  ],
+  "types": [
+    {
+      "type": null,
+      "items": 2,
+      "open": 2,
+      "overdue": 1,
+      "done": 0
     }
   ],
   "weeks": [

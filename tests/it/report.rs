@@ -475,6 +475,36 @@ fn json_from_the_documents_is_stable_at_a_fixed_as_of() {
       ]
     }
   ],
+  "types": [
+    {
+      "type": "documentation",
+      "items": 1,
+      "open": 0,
+      "overdue": 0,
+      "done": 1
+    },
+    {
+      "type": "detect",
+      "items": 1,
+      "open": 1,
+      "overdue": 1,
+      "done": 0
+    },
+    {
+      "type": "mitigate",
+      "items": 1,
+      "open": 1,
+      "overdue": 1,
+      "done": 0
+    },
+    {
+      "type": null,
+      "items": 1,
+      "open": 0,
+      "overdue": 0,
+      "done": 0
+    }
+  ],
 "#;
     // The twelve weeks are checked one by one below, to keep the snapshot
     // readable; everything before them must match byte for byte.
