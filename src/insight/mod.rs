@@ -4,6 +4,7 @@
 
 pub mod kind;
 pub mod lint;
+pub mod recurring;
 
 /// The words of `text`, lower case, letters and digits only (`'` kept
 /// inside a word): what the vocabularies match against.
