@@ -17,8 +17,11 @@ use super::Outcome;
 use crate::config::CheckCfg;
 use crate::error::{Error, Result};
 use crate::insight::lint;
+use crate::insight::recurring::{self, Promise};
 use crate::model::{Postmortem, Status};
+use crate::report;
 use crate::workflow::{self, Level};
+use crate::writeback::read_status_block;
 use std::path::PathBuf;
 
 /// Arguments of `pmtrack check`.
@@ -130,6 +133,106 @@ pub fn check_postmortem(pm: &Postmortem, cfg: &CheckCfg) -> Vec<Finding> {
     out
 }
 
+/// Advice on the checked documents' items that promise what an open item
+/// of another postmortem already promised. The other postmortems' states
+/// come from their status blocks (no token needed), as in the report.
+fn promised_elsewhere(
+    ws: &Workspace,
+    checked: &[super::workspace::Loaded],
+    today: chrono::NaiveDate,
+) -> Result<Vec<Finding>> {
+    let mine: std::collections::HashSet<&str> =
+        checked.iter().map(|l| l.postmortem.path.as_str()).collect();
+    let others: Vec<std::path::PathBuf> = ws
+        .select(&[])?
+        .into_iter()
+        .filter(|f| !mine.contains(ws.display_path(f).as_str()))
+        .collect();
+    let cfg = &ws.config;
+    let mut open: Vec<report::Item> = Vec::new();
+    ws.load_each(
+        &others,
+        |loaded| {
+            let loaded = loaded.ok()?;
+            let pm = &loaded.postmortem;
+            let due = pm
+                .tasks
+                .iter()
+                .map(|t| (t.key.clone(), crate::plan::due_of(t, pm, cfg)))
+                .collect();
+            let rows = read_status_block(&loaded.document.text);
+            let items =
+                report::items_from_documents(&[(pm, rows)], &due, None, &|_| None, &cfg.types);
+            Some(items)
+        },
+        |items| {
+            open.extend(
+                items
+                    .into_iter()
+                    .flatten()
+                    .filter(|i| i.state == crate::model::TrackState::Open),
+            );
+            true
+        },
+    );
+    let new: Vec<Promise> = checked
+        .iter()
+        .flat_map(|l| {
+            l.postmortem.tasks.iter().map(|t| Promise {
+                postmortem: &l.postmortem.path,
+                title: &t.title,
+            })
+        })
+        .collect();
+    let lines: Vec<(&str, usize)> = checked
+        .iter()
+        .flat_map(|l| {
+            l.postmortem
+                .tasks
+                .iter()
+                .map(|t| (l.postmortem.path.as_str(), t.line))
+        })
+        .collect();
+    let theirs: Vec<Promise> = open
+        .iter()
+        .map(|i| Promise {
+            postmortem: &i.postmortem,
+            title: &i.title,
+        })
+        .collect();
+    let mut out = Vec::new();
+    let mut said: std::collections::HashSet<usize> = Default::default();
+    for (n, e) in recurring::promised_elsewhere(&new, &theirs) {
+        // One piece of advice per item: the first open promise found.
+        if !said.insert(n) {
+            continue;
+        }
+        let other = &open[e];
+        let issue = other
+            .issue
+            .as_ref()
+            .map(|i| format!("#{}, ", i.number))
+            .unwrap_or_default();
+        let age = other
+            .opened
+            .map(|d| format!("open for {} days", (today - d).num_days().max(0)))
+            .unwrap_or_else(|| "still open".to_string());
+        let (path, line) = lines[n];
+        out.push(Finding {
+            path: path.to_string(),
+            line,
+            message: format!(
+                "\"{}\" is already promised in {}:{} ({issue}{age}); link to that item, or say what is different this time",
+                short(new[n].title),
+                other.postmortem,
+                other.line
+            ),
+            advice: true,
+        });
+    }
+    Ok(out)
+}
+
 /// Runs `pmtrack check`: the findings (for the CLI to print, one per line)
 /// and the outcome (the verdict, annotations, the ending).
 pub fn run(req: &super::Request<'_>, args: &CheckArgs) -> Result<(Outcome, Vec<Finding>)> {
@@ -158,6 +261,10 @@ pub fn run(req: &super::Request<'_>, args: &CheckArgs) -> Result<(Outcome, Vec<F
     }
     for l in &loaded {
         findings.extend(check_postmortem(&l.postmortem, &ws.config.check));
+    }
+    if ws.config.check.advice_recurring && !loaded.is_empty() {
+        findings.extend(promised_elsewhere(&ws, &loaded, req.today)?);
+        findings.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
     }
     let docs = loaded.len();
     let problems: Vec<&Finding> = findings.iter().filter(|f| !f.advice).collect();

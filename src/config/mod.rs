@@ -375,6 +375,9 @@ pub struct CheckCfg {
     pub advice_specific: bool,
     /// Advice: no item is written twice in its postmortem.
     pub advice_duplicates: bool,
+    /// Advice: no item promises what an open item of another postmortem
+    /// already promised.
+    pub advice_recurring: bool,
 }
 
 impl Default for CheckCfg {
@@ -387,6 +390,7 @@ impl Default for CheckCfg {
             advice_action: true,
             advice_specific: true,
             advice_duplicates: true,
+            advice_recurring: true,
         }
     }
 }

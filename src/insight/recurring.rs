@@ -118,6 +118,8 @@ const NOISE: &[&str] = &[
     "each",
     "every",
     "also",
+    "due",
+    "eta",
 ];
 
 /// A simple stem: the word without a common English ending
@@ -157,7 +159,12 @@ pub fn stem(w: &str) -> String {
 
 /// The stems of what an item promises.
 pub fn stems(title: &str) -> Vec<String> {
-    let mut out: Vec<String> = words(&crate::parse::text::without_refs(title))
+    // `@owner` mentions say who, not what.
+    let text: Vec<&str> = title
+        .split_whitespace()
+        .filter(|w| !w.starts_with('@'))
+        .collect();
+    let mut out: Vec<String> = words(&crate::parse::text::without_refs(&text.join(" ")))
         .into_iter()
         .filter(|w| !NOISE.contains(&w.as_str()) && w.chars().any(char::is_alphabetic))
         .map(|w| stem(&w))
@@ -211,16 +218,14 @@ pub fn group(items: &[Promise]) -> Vec<Vec<usize>> {
     pairs.sort_unstable();
     pairs.dedup();
     for (i, j) in pairs {
-        {
-            if items[i].postmortem == items[j].postmortem {
-                continue;
-            }
-            let (sim, shared) = likeness(&stems[i], &stems[j]);
-            if sim >= THRESHOLD && shared >= 2 {
-                let (a, b) = (root(&mut parent, i), root(&mut parent, j));
-                if a != b {
-                    parent[b.max(a)] = a.min(b);
-                }
+        if items[i].postmortem == items[j].postmortem {
+            continue;
+        }
+        let (sim, shared) = likeness(&stems[i], &stems[j]);
+        if sim >= THRESHOLD && shared >= 2 {
+            let (a, b) = (root(&mut parent, i), root(&mut parent, j));
+            if a != b {
+                parent[b.max(a)] = a.min(b);
             }
         }
     }
@@ -238,6 +243,41 @@ pub fn group(items: &[Promise]) -> Vec<Vec<usize>> {
             docs.len() >= 2
         })
         .collect()
+}
+
+/// The pairs (`new` index, `elsewhere` index) that promise the same thing:
+/// what `check` warns about when a postmortem promises a fix still open in
+/// another one. Items of the same document are never paired.
+pub fn promised_elsewhere(new: &[Promise], elsewhere: &[Promise]) -> Vec<(usize, usize)> {
+    let theirs: Vec<Vec<String>> = elsewhere.iter().map(|p| stems(p.title)).collect();
+    let mut by_stem: std::collections::HashMap<&str, Vec<usize>> = Default::default();
+    for (i, ss) in theirs.iter().enumerate() {
+        for s in ss {
+            by_stem.entry(s.as_str()).or_default().push(i);
+        }
+    }
+    let mut out = Vec::new();
+    for (n, p) in new.iter().enumerate() {
+        let mine = stems(p.title);
+        let mut candidates: Vec<usize> = mine
+            .iter()
+            .filter_map(|s| by_stem.get(s.as_str()))
+            .flatten()
+            .copied()
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        for e in candidates {
+            if elsewhere[e].postmortem == p.postmortem {
+                continue;
+            }
+            let (sim, shared) = likeness(&mine, &theirs[e]);
+            if sim >= THRESHOLD && shared >= 2 {
+                out.push((n, e));
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -283,5 +323,15 @@ mod tests {
         assert_eq!(group(&items), vec![vec![0, 1, 2]]);
         // Two wordings of one document alone are no recurring promise.
         assert!(group(&items[..2]).is_empty());
+        // A new postmortem's item against the open items of others.
+        let new = [Promise {
+            postmortem: "new.md",
+            title: "Automate SSL certificate renewal",
+        }];
+        assert_eq!(
+            promised_elsewhere(&new, &items),
+            vec![(0, 0), (0, 1), (0, 2)]
+        );
+        assert!(promised_elsewhere(&new, &items[3..]).is_empty());
     }
 }

@@ -1158,3 +1158,52 @@ fn check_advice_is_a_warning_and_never_fails() {
     assert_eq!(code, 0);
     assert!(!stdout.contains("advice"), "{stdout}");
 }
+
+/// A new postmortem that promises what an open item of another one already
+/// promised gets advice naming that item, its issue and its age; once that
+/// item is done, nothing.
+#[test]
+fn check_warns_when_a_new_postmortem_promises_what_is_still_open_elsewhere() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::create_dir_all(dir.join("postmortems")).unwrap();
+    let old = "# Certificate expiry\n\nDate: 2024-03-12\n\n## Action items\n\n- [ ] Automate certificate renewal (#41)\n- [ ] Rotate the database credentials\n";
+    std::fs::write(dir.join("postmortems/2024-03-12-cert.md"), old).unwrap();
+    std::fs::write(
+        dir.join("postmortems/2024-11-20-tls.md"),
+        "# TLS outage\n\nDate: 2024-11-20\n\n## Action items\n\n- [ ] Renew SSL certificates automatically @a due 2024-12-01\n- [ ] Add a TLS expiry dashboard @a due 2024-12-01\n",
+    )
+    .unwrap();
+    let run = |d: &Path| {
+        let mut c = assert_cmd::Command::cargo_bin("pmtrack").unwrap();
+        for (k, _) in std::env::vars() {
+            if k.starts_with("GITHUB_") || k.starts_with("PMTRACK_") {
+                c.env_remove(k);
+            }
+        }
+        let out = c
+            .current_dir(d)
+            .args(["check", "postmortems/2024-11-20-tls.md"])
+            .env("PMTRACK_TODAY", "2024-11-27")
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+        )
+    };
+    let (code, stdout) = run(dir);
+    assert_eq!(code, 0, "advice never fails: {stdout}");
+    assert_eq!(
+        stdout,
+        "postmortems/2024-11-20-tls.md:7: advice: \"Renew SSL certificates automatically @a due 2024-12-01\" is already promised in postmortems/2024-03-12-cert.md:7 (#41, open for 260 days); link to that item, or say what is different this time\n"
+    );
+    // Done there: no advice.
+    std::fs::write(
+        dir.join("postmortems/2024-03-12-cert.md"),
+        old.replace("- [ ] Automate", "- [x] Automate"),
+    )
+    .unwrap();
+    let (code, stdout) = run(dir);
+    assert_eq!((code, stdout.as_str()), (0, ""));
+}
