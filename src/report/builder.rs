@@ -26,6 +26,10 @@ struct Counts {
     overdue: usize,
     done: usize,
     total: usize,
+    /// Its figures; its days to close are in [`Builder::pm_days`].
+    health: health::Health,
+    /// Its number, in the order postmortems were first seen.
+    id: u32,
     listed: Vec<ReportItem>,
 }
 
@@ -41,8 +45,20 @@ pub struct Builder<'a> {
     oldest: Option<ReportItem>,
     /// Per postmortem path: its counts and listed items.
     by_path: BTreeMap<Arc<str>, Counts>,
-    /// Per type (`None` last): items, open, overdue, done.
-    by_type: BTreeMap<(bool, Option<usize>), TypeGroup>,
+    /// Per type (`None` last): items, open, overdue, done, and figures.
+    by_type: BTreeMap<(bool, Option<usize>), (TypeGroup, health::Tally)>,
+    /// Health over every item, per owner (nobody last), per month.
+    health: health::Tally,
+    /// Per owner: the name as first written, its lower case (one person
+    /// whatever the case), its figures; nobody is `None`.
+    owner_tallies: Vec<(Option<String>, String, health::Tally)>,
+    /// Owner names as written → index in `owner_tallies` (no allocation
+    /// per item once a spelling was seen).
+    owner_index: std::collections::HashMap<String, usize>,
+    /// (postmortem id, days to close) of every done item with known dates:
+    /// the per-postmortem medians, without a list per postmortem.
+    pm_days: Vec<(u32, u32)>,
+    months: Vec<health::MonthPoint>,
 }
 
 impl<'a> Builder<'a> {
@@ -53,6 +69,7 @@ impl<'a> Builder<'a> {
             .rev()
             .filter_map(|back| as_of.checked_sub_days(Days::new(7 * u64::from(back))))
             .collect();
+        let first_week_end = week_ends.first().copied().unwrap_or(as_of);
         Builder {
             opts: *opts,
             week_ago: as_of.checked_sub_days(Days::new(7)).unwrap_or(as_of),
@@ -76,6 +93,11 @@ impl<'a> Builder<'a> {
             oldest: None,
             by_path: BTreeMap::new(),
             by_type: BTreeMap::new(),
+            health: health::Tally::default(),
+            owner_tallies: Vec::new(),
+            owner_index: std::collections::HashMap::new(),
+            pm_days: Vec::new(),
+            months: health::months(first_week_end, as_of),
         }
     }
 
@@ -139,30 +161,97 @@ impl<'a> Builder<'a> {
         let g = self
             .by_type
             .entry((item.item_type.is_none(), order))
-            .or_insert_with(|| TypeGroup {
-                item_type: item.item_type,
-                items: 0,
-                open: 0,
-                overdue: 0,
-                done: 0,
+            .or_insert_with(|| {
+                (
+                    TypeGroup {
+                        item_type: item.item_type,
+                        items: 0,
+                        open: 0,
+                        overdue: 0,
+                        done: 0,
+                        health: health::Health::default(),
+                    },
+                    health::Tally::default(),
+                )
             });
+        let (g, tally) = (&mut g.0, &mut g.1);
         g.items += 1;
         g.open += usize::from(v.state == TrackState::Open);
         g.overdue += usize::from(v.overdue);
         g.done += usize::from(v.state == TrackState::Done);
-        let c = self.by_path.entry(v.postmortem.clone()).or_default();
+        tally.add(item, as_of);
+        self.health.add(item, as_of);
+        health::add_close(&mut self.months, item);
+        if item.owners.is_empty() {
+            let i = self.owner_slot(None);
+            self.owner_tallies[i].2.add(item, as_of);
+        }
+        for (k, o) in item.owners.iter().enumerate() {
+            let i = self.owner_slot(Some(o));
+            // The same person twice on one item counts once.
+            let again = item.owners[..k]
+                .iter()
+                .any(|p| self.owner_index.get(p.as_str()) == Some(&i));
+            if !again {
+                self.owner_tallies[i].2.add(item, as_of);
+            }
+        }
+        let next = u32::try_from(self.by_path.len()).unwrap_or(u32::MAX);
+        let c = self
+            .by_path
+            .entry(v.postmortem.clone())
+            .or_insert_with(|| Counts {
+                id: next,
+                ..Counts::default()
+            });
         c.open += usize::from(v.state == TrackState::Open);
         c.overdue += usize::from(v.overdue);
         c.done += usize::from(v.state == TrackState::Done);
         c.total += 1;
+        if let Some(d) = c.health.count(item, as_of) {
+            self.pm_days.push((c.id, d));
+        }
         if listed {
             c.listed.push(v);
         }
     }
 
+    /// The index of `owner`'s tally (`None`: nobody), made on first sight.
+    fn owner_slot(&mut self, owner: Option<&str>) -> usize {
+        let Some(written) = owner else {
+            if let Some(i) = self.owner_tallies.iter().position(|t| t.0.is_none()) {
+                return i;
+            }
+            self.owner_tallies
+                .push((None, String::new(), health::Tally::default()));
+            return self.owner_tallies.len() - 1;
+        };
+        if let Some(&i) = self.owner_index.get(written) {
+            return i;
+        }
+        let name = written.trim_start_matches('@');
+        let lower = name.to_lowercase();
+        let i = match self
+            .owner_tallies
+            .iter()
+            .position(|t| t.0.is_some() && t.1 == lower)
+        {
+            Some(i) => i,
+            None => {
+                self.owner_tallies
+                    .push((Some(name.to_string()), lower, health::Tally::default()));
+                self.owner_tallies.len() - 1
+            }
+        };
+        self.owner_index.insert(written.to_string(), i);
+        i
+    }
+
     /// The report, over the postmortems `headings` names (items of others
     /// are left out).
     pub fn finish(mut self, headings: impl IntoIterator<Item = Heading>) -> Report {
+        // By postmortem, for each one's median.
+        self.pm_days.sort_unstable();
         self.totals.oldest_overdue = self.oldest.map(|v| Oldest {
             title: v.title.to_string(),
             postmortem: v.postmortem.to_string(),
@@ -194,6 +283,15 @@ impl<'a> Builder<'a> {
                     done: c.done,
                     total: c.total,
                     tracking: h.tracking,
+                    health: {
+                        let mut h = c.health;
+                        let from = self.pm_days.partition_point(|&(id, _)| id < c.id);
+                        let to = self.pm_days.partition_point(|&(id, _)| id <= c.id);
+                        let mut days: Vec<u32> =
+                            self.pm_days[from..to].iter().map(|&(_, d)| d).collect();
+                        h.median_days_to_close = health::median(&mut days);
+                        h
+                    },
                     items,
                 },
             );
@@ -208,7 +306,28 @@ impl<'a> Builder<'a> {
             totals: self.totals,
             postmortems,
             owners,
-            types: std::mem::take(&mut self.by_type).into_values().collect(),
+            types: std::mem::take(&mut self.by_type)
+                .into_values()
+                .map(|(mut g, tally)| {
+                    g.health = tally.finish();
+                    g
+                })
+                .collect(),
+            health: HealthReport {
+                overall: std::mem::take(&mut self.health).finish(),
+                owners: {
+                    let mut t = std::mem::take(&mut self.owner_tallies);
+                    // By name, nobody last.
+                    t.sort_by(|a, b| (a.0.is_none(), &a.1).cmp(&(b.0.is_none(), &b.1)));
+                    t.into_iter()
+                        .map(|(owner, _, tally)| OwnerHealth {
+                            owner,
+                            health: tally.finish(),
+                        })
+                        .collect()
+                },
+                months: std::mem::take(&mut self.months),
+            },
             weeks: self.weeks,
             not_tracked: self.opts.not_tracked.cloned(),
         }

@@ -25,6 +25,7 @@
 //! Markdown, JSON); the types and the label decisions are here.
 
 mod builder;
+pub mod health;
 mod items;
 pub mod render;
 
@@ -178,6 +179,8 @@ pub struct PostmortemGroup {
     /// Its tracking issue, when it has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tracking: Option<IssueLink>,
+    /// How well its items get done.
+    pub health: health::Health,
     /// The listed items, in document order.
     pub items: Vec<ReportItem>,
 }
@@ -274,6 +277,8 @@ pub struct Report {
     /// Every item counted by its type, in [`ItemType::ALL`] order, items of
     /// no type last; types with no item are left out.
     pub types: Vec<TypeGroup>,
+    /// How well follow-ups get done.
+    pub health: HealthReport,
     /// Oldest week first, ending with the week that ends `as_of`.
     pub weeks: Vec<WeekPoint>,
     /// Postmortems before config `since`: read, counted, not tracked
@@ -296,6 +301,30 @@ pub struct TypeGroup {
     pub overdue: usize,
     /// Done.
     pub done: usize,
+    /// How well its items get done.
+    pub health: health::Health,
+}
+
+/// Health figures over every item, per owner and per month.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HealthReport {
+    /// Over every item.
+    pub overall: health::Health,
+    /// Per owner (login or name; `null`: items nobody owns), by name,
+    /// nobody last.
+    pub owners: Vec<OwnerHealth>,
+    /// Items closed on time and late, per month of the report's window.
+    pub months: Vec<health::MonthPoint>,
+}
+
+/// One owner's health figures.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OwnerHealth {
+    /// Login or name, without `@`; `null` for items without an owner.
+    pub owner: Option<String>,
+    /// The figures.
+    #[serde(flatten)]
+    pub health: health::Health,
 }
 
 /// The postmortems config `since` leaves out of tracking.

@@ -286,13 +286,16 @@ pub fn markdown_spilling(report: &Report, opts: &MarkdownOptions, spill: Spill<'
     for g in &report.postmortems {
         let _ = writeln!(
             s,
-            "\n**{}** · `{}` · {} open, {} overdue · {} of {} done{}\n",
+            "\n**{}** · `{}` · {} open, {} overdue · {} of {} done{}{}\n",
             cell(&g.title),
             g.path.replace('`', "'"),
             g.open,
             g.overdue,
             g.done,
             g.total,
+            g.health
+                .words()
+                .map_or(String::new(), |w| format!(" · {w}")),
             g.tracking.as_ref().map_or(String::new(), |t| match &t.url {
                 Some(u) => format!(" · tracking issue [#{}]({u})", t.number),
                 None => format!(" · tracking issue #{}", t.number),
@@ -379,6 +382,89 @@ pub fn markdown_spilling(report: &Report, opts: &MarkdownOptions, spill: Spill<'
             );
         }
     }
+    health_markdown(report, &mut s);
+    s
+}
+
+/// The health section: on time, days to close and open items by age,
+/// overall, per type and per owner, and the closes per month as a chart.
+fn health_markdown(report: &Report, s: &mut String) {
+    let h = &report.health;
+    s.push_str("\n### Health\n\n");
+    let _ = writeln!(
+        s,
+        "{}; open by age: {}.\n",
+        h.overall
+            .words()
+            .unwrap_or_else(|| "no item closed with known dates yet".to_owned()),
+        age_words(&h.overall)
+    );
+    s.push_str(
+        "| | On time | Median days to close | Open 0–30 d | 31–90 d | 91–180 d | over 180 d |\n",
+    );
+    s.push_str("| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+    let row = |s: &mut String, name: &str, x: &super::health::Health| {
+        let _ = writeln!(
+            s,
+            "| {name} | {} | {} | {} | {} | {} | {} |",
+            x.on_time_percent()
+                .map_or("—".to_owned(), |p| format!("{p}%")),
+            x.median_days_to_close
+                .map_or("—".to_owned(), |d| d.to_string()),
+            x.open_by_age[0],
+            x.open_by_age[1],
+            x.open_by_age[2],
+            x.open_by_age[3]
+        );
+    };
+    for g in &report.types {
+        row(s, &format!("type: {}", type_name(g)), &g.health);
+    }
+    for o in &h.owners {
+        let who = o.owner.as_deref().map_or("_nobody_".to_owned(), |w| {
+            format!("`{}`", w.replace('`', "'"))
+        });
+        row(s, &who, &o.health);
+    }
+    if h.months.iter().any(|m| m.on_time + m.late > 0) {
+        s.push('\n');
+        s.push_str(&months_chart(&h.months));
+    }
+}
+
+/// `2 (0–30 d), 1 (31–90 d), 0 (91–180 d), 0 (over 180 d)`.
+fn age_words(h: &super::health::Health) -> String {
+    let a = h.open_by_age;
+    format!(
+        "{} (0–30 d), {} (31–90 d), {} (91–180 d), {} (over 180 d)",
+        a[0], a[1], a[2], a[3]
+    )
+}
+
+/// The Mermaid chart of items closed on time (bars) and late (line) per
+/// month.
+pub fn months_chart(months: &[super::health::MonthPoint]) -> String {
+    let labels: Vec<String> = months.iter().map(|m| format!("\"{}\"", m.month)).collect();
+    let list = |f: fn(&super::health::MonthPoint) -> usize| {
+        months
+            .iter()
+            .map(|m| f(m).to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let top = months
+        .iter()
+        .map(|m| m.on_time.max(m.late))
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let mut s = String::from("```mermaid\nxychart-beta\n");
+    s.push_str("    title \"Action items closed on time (bars) and late (line), per month\"\n");
+    let _ = writeln!(s, "    x-axis [{}]", labels.join(", "));
+    let _ = writeln!(s, "    y-axis \"Items\" 0 --> {top}");
+    let _ = writeln!(s, "    bar [{}]", list(|m| m.on_time));
+    let _ = writeln!(s, "    line [{}]", list(|m| m.late));
+    s.push_str("```\n");
     s
 }
 
@@ -490,13 +576,16 @@ pub fn table_spilling(report: &Report, spill: Spill<'_>) -> String {
     for g in &report.postmortems {
         let _ = writeln!(
             s,
-            "\n{} — {} ({} open, {} overdue, {} of {} done{})",
+            "\n{} — {} ({} open, {} overdue, {} of {} done{}{})",
             g.path,
             cut(&g.title, 50),
             g.open,
             g.overdue,
             g.done,
             g.total,
+            g.health
+                .words()
+                .map_or(String::new(), |w| format!(", {}", w.replace(" · ", ", "))),
             g.tracking
                 .as_ref()
                 .map_or(String::new(), |t| format!(", tracking #{}", t.number))
@@ -560,6 +649,29 @@ pub fn table_spilling(report: &Report, spill: Spill<'_>) -> String {
                 g.done
             );
         }
+    }
+    s.push_str("\nhealth\n");
+    let _ = writeln!(
+        s,
+        "  {}; open by age: {}",
+        report
+            .health
+            .overall
+            .words()
+            .unwrap_or_else(|| "no item closed with known dates yet".to_owned()),
+        age_words(&report.health.overall)
+    );
+    for m in report
+        .health
+        .months
+        .iter()
+        .filter(|m| m.on_time + m.late > 0)
+    {
+        let _ = writeln!(
+            s,
+            "  {}: {} closed on time, {} late",
+            m.month, m.on_time, m.late
+        );
     }
     let open: Vec<usize> = report.weeks.iter().map(|w| w.open).collect();
     let _ = writeln!(
@@ -762,6 +874,18 @@ mod tests {
       "overdue": 1,
       "done": 0,
       "total": 2,
+      "health": {
+        "on_time": 0,
+        "late": 1,
+        "on_time_percent": 0,
+        "median_days_to_close": null,
+        "open_by_age": [
+          0,
+          2,
+          0,
+          0
+        ]
+      },
       "items": [
         {
           "title": "Rotate keys | now @carol",
@@ -805,9 +929,75 @@ mod tests {
       "items": 2,
       "open": 2,
       "overdue": 1,
-      "done": 0
+      "done": 0,
+      "health": {
+        "on_time": 0,
+        "late": 1,
+        "on_time_percent": 0,
+        "median_days_to_close": null,
+        "open_by_age": [
+          0,
+          2,
+          0,
+          0
+        ]
+      }
     }
   ],
+  "health": {
+    "overall": {
+      "on_time": 0,
+      "late": 1,
+      "on_time_percent": 0,
+      "median_days_to_close": null,
+      "open_by_age": [
+        0,
+        2,
+        0,
+        0
+      ]
+    },
+    "owners": [
+      {
+        "owner": "alice",
+        "on_time": 0,
+        "late": 1,
+        "on_time_percent": 0,
+        "median_days_to_close": null,
+        "open_by_age": [
+          0,
+          1,
+          0,
+          0
+        ]
+      },
+      {
+        "owner": "Jane Doe",
+        "on_time": 0,
+        "late": 0,
+        "on_time_percent": null,
+        "median_days_to_close": null,
+        "open_by_age": [
+          0,
+          1,
+          0,
+          0
+        ]
+      }
+    ],
+    "months": [
+      {
+        "month": "2024-02",
+        "on_time": 0,
+        "late": 0
+      },
+      {
+        "month": "2024-03",
+        "on_time": 0,
+        "late": 0
+      }
+    ]
+  },
   "weeks": [
     {
       "week_end": "2024-02-16",

@@ -359,6 +359,18 @@ fn json_from_the_documents_is_stable_at_a_fixed_as_of() {
         "number": 40,
         "url": "https://github.com/acme/db/issues/40"
       },
+      "health": {
+        "on_time": 0,
+        "late": 2,
+        "on_time_percent": 0,
+        "median_days_to_close": null,
+        "open_by_age": [
+          0,
+          2,
+          0,
+          0
+        ]
+      },
       "items": [
         {
           "title": "Add replication-lag alerts @alice due 2024-05-20",
@@ -481,30 +493,155 @@ fn json_from_the_documents_is_stable_at_a_fixed_as_of() {
       "items": 1,
       "open": 0,
       "overdue": 0,
-      "done": 1
+      "done": 1,
+      "health": {
+        "on_time": 0,
+        "late": 0,
+        "on_time_percent": null,
+        "median_days_to_close": null,
+        "open_by_age": [
+          0,
+          0,
+          0,
+          0
+        ]
+      }
     },
     {
       "type": "detect",
       "items": 1,
       "open": 1,
       "overdue": 1,
-      "done": 0
+      "done": 0,
+      "health": {
+        "on_time": 0,
+        "late": 1,
+        "on_time_percent": 0,
+        "median_days_to_close": null,
+        "open_by_age": [
+          0,
+          1,
+          0,
+          0
+        ]
+      }
     },
     {
       "type": "mitigate",
       "items": 1,
       "open": 1,
       "overdue": 1,
-      "done": 0
+      "done": 0,
+      "health": {
+        "on_time": 0,
+        "late": 1,
+        "on_time_percent": 0,
+        "median_days_to_close": null,
+        "open_by_age": [
+          0,
+          1,
+          0,
+          0
+        ]
+      }
     },
     {
       "type": null,
       "items": 1,
       "open": 0,
       "overdue": 0,
-      "done": 0
+      "done": 0,
+      "health": {
+        "on_time": 0,
+        "late": 0,
+        "on_time_percent": null,
+        "median_days_to_close": null,
+        "open_by_age": [
+          0,
+          0,
+          0,
+          0
+        ]
+      }
     }
   ],
+  "health": {
+    "overall": {
+      "on_time": 0,
+      "late": 2,
+      "on_time_percent": 0,
+      "median_days_to_close": null,
+      "open_by_age": [
+        0,
+        2,
+        0,
+        0
+      ]
+    },
+    "owners": [
+      {
+        "owner": "alice",
+        "on_time": 0,
+        "late": 1,
+        "on_time_percent": 0,
+        "median_days_to_close": null,
+        "open_by_age": [
+          0,
+          1,
+          0,
+          0
+        ]
+      },
+      {
+        "owner": "bob",
+        "on_time": 0,
+        "late": 0,
+        "on_time_percent": null,
+        "median_days_to_close": null,
+        "open_by_age": [
+          0,
+          0,
+          0,
+          0
+        ]
+      },
+      {
+        "owner": null,
+        "on_time": 0,
+        "late": 1,
+        "on_time_percent": 0,
+        "median_days_to_close": null,
+        "open_by_age": [
+          0,
+          1,
+          0,
+          0
+        ]
+      }
+    ],
+    "months": [
+      {
+        "month": "2024-03",
+        "on_time": 0,
+        "late": 0
+      },
+      {
+        "month": "2024-04",
+        "on_time": 0,
+        "late": 0
+      },
+      {
+        "month": "2024-05",
+        "on_time": 0,
+        "late": 0
+      },
+      {
+        "month": "2024-06",
+        "on_time": 0,
+        "late": 0
+      }
+    ]
+  },
 "#;
     // The twelve weeks are checked one by one below, to keep the snapshot
     // readable; everything before them must match byte for byte.
