@@ -22,13 +22,12 @@ pub fn build(postmortems: &[Postmortem], items: &[Item], opts: &Spec) -> Report 
 /// One postmortem's counts and listed items, while building.
 #[derive(Default)]
 struct Counts {
-    open: usize,
-    overdue: usize,
-    done: usize,
-    total: usize,
-    /// Its figures; its days to close are in [`Builder::pm_days`].
-    health: health::Health,
-    /// Its number, in the order postmortems were first seen.
+    open: u32,
+    overdue: u32,
+    done: u32,
+    total: u32,
+    /// Its number, in the order postmortems were first seen: its figures
+    /// are `Builder::pm_health[id]`, its days to close in `pm_days`.
     id: u32,
     listed: Vec<ReportItem>,
 }
@@ -58,6 +57,9 @@ pub struct Builder<'a> {
     /// (postmortem id, days to close) of every done item with known dates:
     /// the per-postmortem medians, without a list per postmortem.
     pm_days: Vec<(u32, u32)>,
+    /// Each postmortem's figures, by its id (kept apart from its counts,
+    /// which sit in a map's nodes).
+    pm_health: Vec<health::Health>,
     months: Vec<health::MonthPoint>,
 }
 
@@ -97,6 +99,7 @@ impl<'a> Builder<'a> {
             owner_tallies: Vec::new(),
             owner_index: std::collections::HashMap::new(),
             pm_days: Vec::new(),
+            pm_health: Vec::new(),
             months: health::months(first_week_end, as_of),
         }
     }
@@ -196,7 +199,7 @@ impl<'a> Builder<'a> {
                 self.owner_tallies[i].2.add(item, as_of);
             }
         }
-        let next = u32::try_from(self.by_path.len()).unwrap_or(u32::MAX);
+        let next = u32::try_from(self.pm_health.len()).unwrap_or(u32::MAX);
         let c = self
             .by_path
             .entry(v.postmortem.clone())
@@ -204,12 +207,16 @@ impl<'a> Builder<'a> {
                 id: next,
                 ..Counts::default()
             });
-        c.open += usize::from(v.state == TrackState::Open);
-        c.overdue += usize::from(v.overdue);
-        c.done += usize::from(v.state == TrackState::Done);
+        if c.id == next {
+            self.pm_health.push(health::Health::default());
+        }
+        c.open += u32::from(v.state == TrackState::Open);
+        c.overdue += u32::from(v.overdue);
+        c.done += u32::from(v.state == TrackState::Done);
         c.total += 1;
-        if let Some(d) = c.health.count(item, as_of) {
-            self.pm_days.push((c.id, d));
+        let id = c.id;
+        if let Some(d) = self.pm_health[id as usize].count(item, as_of) {
+            self.pm_days.push((id, d));
         }
         if listed {
             c.listed.push(v);
@@ -259,11 +266,11 @@ impl<'a> Builder<'a> {
             issue: v.issue,
             days_overdue: i64::from(v.days_overdue.unwrap_or(0)),
         });
-        let mut groups: BTreeMap<String, PostmortemGroup> = BTreeMap::new();
+        // A Vec sorted once, not a map: no second copy of each path, no
+        // half-empty nodes (a report of 30,000 postmortems holds them all).
+        let mut groups: Vec<PostmortemGroup> = Vec::new();
         for h in headings {
-            if groups.contains_key(&h.path) {
-                continue;
-            }
+            // A path already taken (a heading named twice) finds nothing.
             let Some(c) = self.by_path.remove(h.path.as_str()) else {
                 continue;
             };
@@ -272,31 +279,30 @@ impl<'a> Builder<'a> {
                 continue;
             }
             items.sort_by_key(|i| i.line);
-            groups.insert(
-                h.path.clone(),
-                PostmortemGroup {
-                    path: h.path,
-                    title: h.title,
-                    incident_start: h.incident_start,
-                    open: c.open,
-                    overdue: c.overdue,
-                    done: c.done,
-                    total: c.total,
-                    tracking: h.tracking,
-                    health: {
-                        let mut h = c.health;
-                        let from = self.pm_days.partition_point(|&(id, _)| id < c.id);
-                        let to = self.pm_days.partition_point(|&(id, _)| id <= c.id);
-                        let mut days: Vec<u32> =
-                            self.pm_days[from..to].iter().map(|&(_, d)| d).collect();
-                        h.median_days_to_close = health::median(&mut days);
-                        h
-                    },
-                    items,
+            groups.push(PostmortemGroup {
+                path: h.path,
+                title: h.title,
+                incident_start: h.incident_start,
+                open: c.open as usize,
+                overdue: c.overdue as usize,
+                done: c.done as usize,
+                total: c.total as usize,
+                tracking: h.tracking,
+                health: {
+                    let mut h = self.pm_health[c.id as usize];
+                    let from = self.pm_days.partition_point(|&(id, _)| id < c.id);
+                    let to = self.pm_days.partition_point(|&(id, _)| id <= c.id);
+                    let mut days: Vec<u32> =
+                        self.pm_days[from..to].iter().map(|&(_, d)| d).collect();
+                    h.median_days_to_close = health::median(&mut days);
+                    h
                 },
-            );
+                items,
+            });
         }
-        let postmortems: Vec<PostmortemGroup> = groups.into_values().collect();
+        groups.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+        groups.shrink_to_fit();
+        let postmortems = groups;
         let owners = owner_groups(postmortems.iter().flat_map(|g| g.items.iter()));
         Report {
             as_of: self.opts.as_of,
