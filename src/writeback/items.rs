@@ -332,6 +332,15 @@ pub(super) fn find_repeats(
             continue;
         }
         let title = normalize(&without_refs(&a.title));
+        // Text that was another item's detail before the edits is not a
+        // repeat: an edit changed how the lines read (`verify` moves it).
+        if before
+            .tasks
+            .iter()
+            .any(|t| !t.detail.is_empty() && normalize(&without_refs(&t.detail)).contains(&title))
+        {
+            continue;
+        }
         let owner = plans.iter().position(|p| {
             p.wants_ref()
                 && p.task.kind != ItemKind::TableRow
