@@ -359,6 +359,12 @@ pub(super) fn find_repeats(
 
 /// Which plans to move on: those whose item no longer parses the same, and
 /// the nearest edited item above a task that appeared or changed.
+/// Two details say the same, references written back aside.
+fn same_detail(a: &str, b: &str) -> bool {
+    use crate::parse::text::normalize;
+    a == b || normalize(&without_refs(a)) == normalize(&without_refs(b))
+}
+
 pub(super) fn verify(
     before: &Postmortem,
     after: &Postmortem,
@@ -391,6 +397,8 @@ pub(super) fn verify(
                 && a.kind == b.kind
                 // A reference may end the title, never split it.
                 && base_title(&a.title) == base_title(&b.title)
+                // Its detail is read the same (it is in the body).
+                && same_detail(&a.detail, &b.detail)
                 && (a.status == b.status || (ticked && a.status == Status::Done))
         });
         if !same {
