@@ -16,7 +16,7 @@ use super::workspace::Workspace;
 use super::Outcome;
 use crate::config::CheckCfg;
 use crate::error::{Error, Result};
-use crate::insight::lint;
+use crate::insight::lint::{self, short};
 use crate::insight::recurring::{self, Promise};
 use crate::model::{Postmortem, Status};
 use crate::report;
@@ -53,17 +53,6 @@ impl std::fmt::Display for Finding {
         let advice = if self.advice { "advice: " } else { "" };
         write!(f, "{}:{}: {advice}{}", self.path, self.line, self.message)
     }
-}
-
-/// An item's title, short enough for a message.
-fn short(title: &str) -> String {
-    let t = crate::parse::text::collapse(&crate::parse::text::without_refs(title));
-    if t.chars().count() <= 60 {
-        return t;
-    }
-    let mut s: String = t.chars().take(59).collect();
-    s.push('…');
-    s
 }
 
 /// The findings of one postmortem under `cfg`. PURE.

@@ -347,7 +347,8 @@ fn is_vague(ws: &[String]) -> bool {
         && rest.iter().all(|w| GENERIC_OBJECTS.contains(&w.as_str()))
 }
 
-fn short(title: &str) -> String {
+/// An item's title, short enough for a message (also `check`'s).
+pub fn short(title: &str) -> String {
     let t = crate::parse::text::collapse(&crate::parse::text::without_refs(title));
     if t.chars().count() <= 60 {
         return t;

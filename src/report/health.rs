@@ -38,15 +38,10 @@ impl Health {
     /// Counts `item` as it stands on `as_of`; its days to close, when it
     /// is done and its dates are known (for the median).
     pub fn count(&mut self, item: &Item, as_of: NaiveDate) -> Option<u32> {
-        match (item.state, item.due, item.closed) {
-            (TrackState::Done, Some(due), Some(closed)) => {
-                if closed <= due {
-                    self.on_time += 1;
-                } else {
-                    self.late += 1;
-                }
-            }
-            (TrackState::Open, Some(due), _) if due < as_of => self.late += 1,
+        match (closed_on_time(item), item.state, item.due) {
+            (Some((_, true)), ..) => self.on_time += 1,
+            (Some((_, false)), ..) => self.late += 1,
+            (None, TrackState::Open, Some(due)) if due < as_of => self.late += 1,
             _ => {}
         }
         if let (TrackState::Open, Some(opened)) = (item.state, item.opened) {
@@ -176,16 +171,25 @@ pub fn months(from: NaiveDate, to: NaiveDate) -> Vec<MonthPoint> {
 /// Counts a done item's close (on time or late) in its month, when that
 /// month is in `months`.
 pub fn add_close(months: &mut [MonthPoint], item: &Item) {
-    let (TrackState::Done, Some(due), Some(closed)) = (item.state, item.due, item.closed) else {
+    let Some((closed, on_time)) = closed_on_time(item) else {
         return;
     };
     let name = MonthName(closed.year(), closed.month());
     if let Some(p) = months.iter_mut().find(|p| p.month == name) {
-        if closed <= due {
+        if on_time {
             p.on_time += 1;
         } else {
             p.late += 1;
         }
+    }
+}
+
+/// A done item's close date, and whether it was by its due date; `None`
+/// when it is not done or a date is unknown.
+fn closed_on_time(item: &Item) -> Option<(NaiveDate, bool)> {
+    match (item.state, item.due, item.closed) {
+        (TrackState::Done, Some(due), Some(closed)) => Some((closed, closed <= due)),
+        _ => None,
     }
 }
 

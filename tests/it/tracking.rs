@@ -63,6 +63,25 @@ impl World {
         found.into_iter().next().unwrap()
     }
 
+    /// A sync with nothing changed writes nothing.
+    fn assert_settled(&self) {
+        self.gh.reset_log();
+        self.tsync();
+        assert!(
+            self.gh.mutating_requests().is_empty(),
+            "{:#?}",
+            self.gh.mutating_requests()
+        );
+    }
+
+    /// Sub-issues attached under all tracking issues.
+    fn attached(&self) -> usize {
+        self.trackers()
+            .iter()
+            .map(|t| self.gh.children_of("o", "r", n(t)).len())
+            .sum()
+    }
+
     fn number_titled(&self, title: &str) -> u64 {
         self.issues()
             .iter()
@@ -115,13 +134,7 @@ fn each_postmortem_gets_one_tracking_issue_with_its_items_as_sub_issues_and_sett
     assert_eq!(fresh["sub_issues_summary"]["total"], 3);
 
     // Nothing changed: the listing only, then a 304 that costs nothing.
-    w.gh.reset_log();
-    w.tsync();
-    assert!(
-        w.gh.mutating_requests().is_empty(),
-        "{:#?}",
-        w.gh.mutating_requests()
-    );
+    w.assert_settled();
     assert_eq!(w.gh.requests().len(), 1, "{:#?}", w.gh.requests());
     w.gh.reset_log();
     w.tsync();
@@ -148,13 +161,7 @@ fn the_tracking_issue_closes_when_every_item_is_done_and_reopens_with_one() {
     assert_eq!((n(&t), t["state"].as_str()), (cert, Some("closed")));
     assert_eq!(t["state_reason"], "completed");
     // Settled.
-    w.gh.reset_log();
-    w.tsync();
-    assert!(
-        w.gh.mutating_requests().is_empty(),
-        "{:#?}",
-        w.gh.mutating_requests()
-    );
+    w.assert_settled();
     // One item reopens: so does the tracking issue.
     w.gh.reopen_issue("o", "r", b);
     w.tsync();
@@ -186,11 +193,7 @@ fn a_sub_issue_attached_before_a_dropped_answer_is_not_attached_twice() {
         unique.dedup();
         assert_eq!(kids, unique);
     }
-    let attached: usize = w
-        .trackers()
-        .iter()
-        .map(|t| w.gh.children_of("o", "r", n(t)).len())
-        .sum();
+    let attached: usize = w.attached();
     assert_eq!(attached, 5);
     w.gh.reset_log();
     w.tsync();
@@ -262,13 +265,7 @@ fn an_item_moved_to_another_postmortem_is_a_sub_issue_there_and_leaves_the_old_o
     assert_eq!(w.gh.parent_of("o", "r", moved), None);
     let cert = n(&w.tracker_of("postmortems/2024-03-12-cert.md"));
     assert_eq!(w.gh.children_of("o", "r", cert).len(), 1);
-    w.gh.reset_log();
-    w.tsync();
-    assert!(
-        w.gh.mutating_requests().is_empty(),
-        "{:#?}",
-        w.gh.mutating_requests()
-    );
+    w.assert_settled();
     w.gh.assert_clean();
 }
 
@@ -295,11 +292,7 @@ fn under_a_write_budget_the_tracking_issues_and_links_finish_over_runs() {
     assert!(runs >= 5, "{runs} runs");
     assert_eq!(w.issues().len(), 5);
     assert_eq!(w.tracking_issues().len(), 2);
-    let attached: usize = w
-        .trackers()
-        .iter()
-        .map(|t| w.gh.children_of("o", "r", n(t)).len())
-        .sum();
+    let attached: usize = w.attached();
     assert_eq!(attached, 5);
     w.gh.assert_clean();
 }
@@ -395,13 +388,7 @@ fn a_renamed_postmortem_moves_its_sub_issues_and_closes_the_old_tracking_issue()
         moves.iter().all(|b| b["replace_parent"] == true),
         "{moves:#?}"
     );
-    w.gh.reset_log();
-    w.tsync();
-    assert!(
-        w.gh.mutating_requests().is_empty(),
-        "{:#?}",
-        w.gh.mutating_requests()
-    );
+    w.assert_settled();
     w.gh.assert_clean();
 }
 
@@ -534,19 +521,9 @@ fn where_issues_do_not_say_their_parent_the_sub_issue_lists_are_read() {
     let w = world();
     w.gh.without_parent_in_issues();
     w.tsync();
-    let attached: usize = w
-        .trackers()
-        .iter()
-        .map(|t| w.gh.children_of("o", "r", n(t)).len())
-        .sum();
+    let attached: usize = w.attached();
     assert_eq!(attached, 5);
-    w.gh.reset_log();
-    w.tsync();
-    assert!(
-        w.gh.mutating_requests().is_empty(),
-        "{:#?}",
-        w.gh.mutating_requests()
-    );
+    w.assert_settled();
     let lists =
         w.gh.requests()
             .iter()
@@ -563,13 +540,7 @@ fn a_persons_title_on_a_tracking_issue_is_kept() {
     w.tsync();
     let t = n(&w.tracker_of("postmortems/2024-01-10-db.md"));
     w.gh.edit_issue_title("o", "r", t, "DB outage follow-ups (Q1)");
-    w.gh.reset_log();
-    w.tsync();
-    assert!(
-        w.gh.mutating_requests().is_empty(),
-        "{:#?}",
-        w.gh.mutating_requests()
-    );
+    w.assert_settled();
     assert_eq!(
         w.tracker_of("postmortems/2024-01-10-db.md")["title"],
         "DB outage follow-ups (Q1)"
