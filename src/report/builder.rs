@@ -8,6 +8,7 @@ use std::sync::Arc;
 use chrono::{Days, NaiveDate};
 
 use super::*;
+use crate::insight::recurring;
 use crate::model::{ItemType, Postmortem, TrackState};
 
 /// Applies `as_of` and the filter to `items` (of `postmortems`).
@@ -61,6 +62,29 @@ pub struct Builder<'a> {
     /// which sit in a map's nodes).
     pm_health: Vec<health::Health>,
     months: Vec<health::MonthPoint>,
+    /// Every item's promise, for the recurring ones.
+    promises: recurring::Index,
+    /// Each wording's latest item (by promise date, path, line) and its
+    /// title: a recurring promise is named by its latest words.
+    wording_latest: Vec<(PromiseAt, Arc<str>)>,
+    /// Each postmortem's path, by id.
+    pm_paths: Vec<Arc<str>>,
+    /// Every item that has a wording, as added.
+    promised: Vec<PromiseAt>,
+}
+
+/// An item of some promise, kept small (a report may see every item of
+/// tens of thousands of postmortems).
+#[derive(Debug, Clone, Copy)]
+struct PromiseAt {
+    wording: u32,
+    /// Its postmortem's id.
+    pm: u32,
+    line: u32,
+    /// Issue number; 0: none.
+    issue: u32,
+    opened: Option<NaiveDate>,
+    state: TrackState,
 }
 
 impl<'a> Builder<'a> {
@@ -101,6 +125,10 @@ impl<'a> Builder<'a> {
             pm_days: Vec::new(),
             pm_health: Vec::new(),
             months: health::months(first_week_end, as_of),
+            promises: recurring::Index::default(),
+            wording_latest: Vec::new(),
+            pm_paths: Vec::new(),
+            promised: Vec::new(),
         }
     }
 
@@ -209,18 +237,97 @@ impl<'a> Builder<'a> {
             });
         if c.id == next {
             self.pm_health.push(health::Health::default());
+            self.pm_paths.push(v.postmortem.clone());
         }
         c.open += u32::from(v.state == TrackState::Open);
         c.overdue += u32::from(v.overdue);
         c.done += u32::from(v.state == TrackState::Done);
         c.total += 1;
         let id = c.id;
-        if let Some(d) = self.pm_health[id as usize].count(item, as_of) {
-            self.pm_days.push((id, d));
-        }
         if listed {
             c.listed.push(v);
         }
+        if let Some(d) = self.pm_health[id as usize].count(item, as_of) {
+            self.pm_days.push((id, d));
+        }
+        if let Some((wording, new)) = self.promises.add(id, &item.title) {
+            let at = PromiseAt {
+                wording,
+                pm: id,
+                line: u32::try_from(item.line).unwrap_or(u32::MAX),
+                issue: item
+                    .issue
+                    .as_ref()
+                    .and_then(|i| u32::try_from(i.number).ok())
+                    .unwrap_or(0),
+                opened: item.opened,
+                state: item.state,
+            };
+            if new {
+                self.wording_latest.push((at, item.title.clone()));
+            } else {
+                let paths = &self.pm_paths;
+                let order = |p: &PromiseAt| (p.opened, &*paths[p.pm as usize], p.line);
+                let latest = &mut self.wording_latest[wording as usize];
+                if order(&at) > order(&latest.0) {
+                    *latest = (at, item.title.clone());
+                }
+            }
+            self.promised.push(at);
+        }
+    }
+
+    /// The promises made in two or more of the postmortems `paths` names
+    /// (by id; `None`: not in the report).
+    fn recurring(&mut self, paths: &[Option<Arc<str>>]) -> Vec<Recurring> {
+        let roots = self.promises.roots();
+        let mut all = std::mem::take(&mut self.promised);
+        all.retain(|p| paths[p.pm as usize].is_some());
+        let path = |p: &PromiseAt| paths[p.pm as usize].as_deref();
+        // By promise, latest first (by promise date, then path and line).
+        all.sort_unstable_by(|a, b| {
+            roots[a.wording as usize]
+                .cmp(&roots[b.wording as usize])
+                .then_with(|| (b.opened, path(b), b.line).cmp(&(a.opened, path(a), a.line)))
+        });
+        let mut out = Vec::new();
+        for run in all.chunk_by(|a, b| roots[a.wording as usize] == roots[b.wording as usize]) {
+            let mut docs: Vec<u32> = run.iter().map(|p| p.pm).collect();
+            docs.sort_unstable();
+            docs.dedup();
+            if docs.len() < 2 {
+                continue;
+            }
+            let count = |state| run.iter().filter(|p| p.state == state).count();
+            out.push(Recurring {
+                // The latest item of the promise is its wording's latest.
+                title: self.wording_latest[run[0].wording as usize].1.clone(),
+                postmortems: docs.len(),
+                items: run.len(),
+                open: count(TrackState::Open),
+                done: count(TrackState::Done),
+                latest_open: run[0].state == TrackState::Open,
+                latest: run
+                    .iter()
+                    .take(RECURRING_LISTED)
+                    .filter_map(|p| {
+                        Some(Promised {
+                            postmortem: paths[p.pm as usize].clone()?,
+                            line: p.line as usize,
+                            state: p.state,
+                            issue: (p.issue > 0).then_some(u64::from(p.issue)),
+                            promised: p.opened,
+                        })
+                    })
+                    .collect(),
+            });
+        }
+        out.sort_by(|a, b| {
+            (b.latest_open, b.postmortems, b.items)
+                .cmp(&(a.latest_open, a.postmortems, a.items))
+                .then_with(|| a.title.cmp(&b.title))
+        });
+        out
     }
 
     /// The index of `owner`'s tally (`None`: nobody), made on first sight.
@@ -259,7 +366,7 @@ impl<'a> Builder<'a> {
     pub fn finish(mut self, headings: impl IntoIterator<Item = Heading>) -> Report {
         // By postmortem, for each one's median.
         self.pm_days.sort_unstable();
-        self.totals.oldest_overdue = self.oldest.map(|v| Oldest {
+        self.totals.oldest_overdue = self.oldest.take().map(|v| Oldest {
             title: v.title.to_string(),
             postmortem: v.postmortem.to_string(),
             line: v.line,
@@ -269,11 +376,14 @@ impl<'a> Builder<'a> {
         // A Vec sorted once, not a map: no second copy of each path, no
         // half-empty nodes (a report of 30,000 postmortems holds them all).
         let mut groups: Vec<PostmortemGroup> = Vec::new();
+        // Each named postmortem's path, by id.
+        let mut paths: Vec<Option<Arc<str>>> = vec![None; self.pm_health.len()];
         for h in headings {
             // A path already taken (a heading named twice) finds nothing.
-            let Some(c) = self.by_path.remove(h.path.as_str()) else {
+            let Some((path, c)) = self.by_path.remove_entry(h.path.as_str()) else {
                 continue;
             };
+            paths[c.id as usize] = Some(path);
             let mut items = c.listed;
             if items.is_empty() {
                 continue;
@@ -303,7 +413,9 @@ impl<'a> Builder<'a> {
         groups.sort_unstable_by(|a, b| a.path.cmp(&b.path));
         groups.shrink_to_fit();
         let postmortems = groups;
-        let owners = owner_groups(postmortems.iter().flat_map(|g| g.items.iter()));
+        let recurring = self.recurring(&paths);
+        drop(paths);
+        let owners = owner_groups(&postmortems);
         Report {
             as_of: self.opts.as_of,
             filter: self.opts.filter,
@@ -335,20 +447,30 @@ impl<'a> Builder<'a> {
                 months: std::mem::take(&mut self.months),
             },
             weeks: self.weeks,
+            recurring,
             not_tracked: self.opts.not_tracked.cloned(),
         }
     }
 }
 
-/// Groups listed items by owner, case-insensitively (the first spelling
-/// seen is shown).
-pub(super) fn owner_groups<'a>(
-    listed: impl Iterator<Item = &'a ReportItem> + Clone,
-) -> Vec<OwnerGroup> {
+/// Groups the listed items of `groups` by owner, case-insensitively (the
+/// first spelling seen is shown).
+pub(super) fn owner_groups(groups: &[PostmortemGroup]) -> Vec<OwnerGroup> {
+    let listed = || {
+        groups.iter().enumerate().flat_map(|(p, g)| {
+            g.items.iter().enumerate().map(move |(i, v)| {
+                let at = ItemAt {
+                    postmortem: u32::try_from(p).unwrap_or(u32::MAX),
+                    item: u32::try_from(i).unwrap_or(u32::MAX),
+                };
+                (at, v)
+            })
+        })
+    };
     // Each owner's list is sized before it is filled (it may hold every
     // listed item).
     let mut sizes: BTreeMap<Option<String>, usize> = BTreeMap::new();
-    for v in listed.clone() {
+    for (_, v) in listed() {
         let mut seen = BTreeSet::new();
         if v.owners.is_empty() {
             *sizes.entry(None).or_default() += 1;
@@ -361,7 +483,7 @@ pub(super) fn owner_groups<'a>(
         }
     }
     let mut by: BTreeMap<Option<String>, OwnerGroup> = BTreeMap::new();
-    for v in listed {
+    for (at, v) in listed() {
         let names: Vec<Option<&String>> = if v.owners.is_empty() {
             vec![None]
         } else {
@@ -388,13 +510,7 @@ pub(super) fn owner_groups<'a>(
                 });
             g.open += usize::from(v.state == TrackState::Open);
             g.overdue += usize::from(v.overdue);
-            g.items.push(ItemRef {
-                postmortem: v.postmortem.clone(),
-                line: v.line,
-                title: v.title.clone(),
-                issue: v.issue.as_ref().map(|i| i.number),
-                overdue: v.overdue,
-            });
+            g.items.push(at);
         }
     }
     let mut out: Vec<OwnerGroup> = by.into_values().collect();

@@ -185,23 +185,19 @@ pub struct PostmortemGroup {
     pub items: Vec<ReportItem>,
 }
 
-/// A short reference to a listed item, in an owner's group.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ItemRef {
-    /// Path of its postmortem.
-    pub postmortem: Arc<str>,
-    /// 1-based line.
-    pub line: usize,
-    /// Title.
-    pub title: Arc<str>,
-    /// Issue number, when it has one.
-    pub issue: Option<u64>,
-    /// Whether it is overdue.
-    pub overdue: bool,
+/// Where a listed item is: `report.postmortems[postmortem].items[item]`
+/// ([`Report::item`]). An owner's group holds these, not copies: one group
+/// may hold every listed item of a large repository.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ItemAt {
+    /// Index in [`Report::postmortems`].
+    pub postmortem: u32,
+    /// Index in that group's items.
+    pub item: u32,
 }
 
 /// The listed items of one owner (`owner: None`: items nobody owns).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OwnerGroup {
     /// Login or name, without `@`; `null` for items without an owner.
     pub owner: Option<String>,
@@ -210,7 +206,7 @@ pub struct OwnerGroup {
     /// Listed items that are overdue.
     pub overdue: usize,
     /// The listed items.
-    pub items: Vec<ItemRef>,
+    pub items: Vec<ItemAt>,
 }
 
 /// The open and overdue counts at the end of one week.
@@ -256,8 +252,9 @@ pub struct Totals {
     pub oldest_overdue: Option<Oldest>,
 }
 
-/// The report: what every renderer shows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// The report: what every renderer shows. Serialised as the JSON document
+/// ([`render::json`]), owners' items written out in full.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Report {
     /// The day it is made for.
     pub as_of: NaiveDate,
@@ -281,10 +278,88 @@ pub struct Report {
     pub health: HealthReport,
     /// Oldest week first, ending with the week that ends `as_of`.
     pub weeks: Vec<WeekPoint>,
+    /// Promises made in two or more postmortems (over every item): those
+    /// whose latest promise is still open first, then the most promised.
+    pub recurring: Vec<Recurring>,
     /// Postmortems before config `since`: read, counted, not tracked
     /// (absent when `since` is not set).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub not_tracked: Option<NotTracked>,
+}
+
+impl Report {
+    /// The listed item `at` points to.
+    pub fn item(&self, at: ItemAt) -> &ReportItem {
+        &self.postmortems[at.postmortem as usize].items[at.item as usize]
+    }
+}
+
+impl Serialize for Report {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Report", 12)?;
+        st.serialize_field("as_of", &self.as_of)?;
+        st.serialize_field("filter", &self.filter)?;
+        st.serialize_field("source", &self.source)?;
+        st.serialize_field("repo", &self.repo)?;
+        st.serialize_field("totals", &self.totals)?;
+        st.serialize_field("postmortems", &self.postmortems)?;
+        st.serialize_field("owners", &OwnersJson(self))?;
+        st.serialize_field("types", &self.types)?;
+        st.serialize_field("health", &self.health)?;
+        st.serialize_field("weeks", &self.weeks)?;
+        st.serialize_field("recurring", &self.recurring)?;
+        if let Some(n) = &self.not_tracked {
+            st.serialize_field("not_tracked", n)?;
+        }
+        st.end()
+    }
+}
+
+/// The owners' groups in the JSON document, each item written out from
+/// where it is listed.
+struct OwnersJson<'a>(&'a Report);
+
+impl Serialize for OwnersJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        struct Items<'a>(&'a Report, &'a [ItemAt]);
+        impl Serialize for Items<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_seq(self.1.iter().map(|&at| {
+                    let i = self.0.item(at);
+                    ItemRefJson {
+                        postmortem: &i.postmortem,
+                        line: i.line,
+                        title: &i.title,
+                        issue: i.issue.as_ref().map(|l| l.number),
+                        overdue: i.overdue,
+                    }
+                }))
+            }
+        }
+        struct Group<'a>(&'a Report, &'a OwnerGroup);
+        impl Serialize for Group<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut st = s.serialize_struct("OwnerGroup", 4)?;
+                st.serialize_field("owner", &self.1.owner)?;
+                st.serialize_field("open", &self.1.open)?;
+                st.serialize_field("overdue", &self.1.overdue)?;
+                st.serialize_field("items", &Items(self.0, &self.1.items))?;
+                st.end()
+            }
+        }
+        s.collect_seq(self.0.owners.iter().map(|g| Group(self.0, g)))
+    }
+}
+
+/// A short reference to a listed item, in an owner's group (JSON).
+#[derive(Serialize)]
+struct ItemRefJson<'a> {
+    postmortem: &'a str,
+    line: usize,
+    title: &'a str,
+    issue: Option<u64>,
+    overdue: bool,
 }
 
 /// The items of one type (all of them, not only those listed).
@@ -303,6 +378,47 @@ pub struct TypeGroup {
     pub done: usize,
     /// How well its items get done.
     pub health: health::Health,
+}
+
+/// How many of a recurring promise's items the report names: its latest.
+pub const RECURRING_LISTED: usize = 10;
+
+/// One promise made in two or more postmortems: items of different
+/// documents that say the same thing (see [`crate::insight::recurring`]),
+/// the clearest sign that follow-ups are not getting done.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Recurring {
+    /// What is promised: the words of its latest promise, as first written
+    /// in the repository.
+    pub title: Arc<str>,
+    /// How many postmortems promised it.
+    pub postmortems: usize,
+    /// Its items.
+    pub items: usize,
+    /// Of those, open.
+    pub open: usize,
+    /// Of those, done.
+    pub done: usize,
+    /// Whether its latest promise is still open.
+    pub latest_open: bool,
+    /// Its latest [`RECURRING_LISTED`] items, latest first.
+    pub latest: Vec<Promised>,
+}
+
+/// One item of a recurring promise.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Promised {
+    /// Path of its postmortem.
+    pub postmortem: Arc<str>,
+    /// 1-based line.
+    pub line: usize,
+    /// `open`, `done` or `not_planned`.
+    pub state: TrackState,
+    /// Its issue number, when it has one.
+    pub issue: Option<u64>,
+    /// When it was promised: its incident's start (or its issue's
+    /// creation, when earlier or the incident date is unknown).
+    pub promised: Option<NaiveDate>,
 }
 
 /// Health figures over every item, per owner and per month.
@@ -528,6 +644,83 @@ mod tests {
                 .count(),
             1
         );
+    }
+
+    /// Recurring promises: counted over every item whatever the filter,
+    /// the latest promise first and named by its words, at most
+    /// [`RECURRING_LISTED`] items each, open latest promises first; the
+    /// same report built document by document.
+    #[test]
+    fn recurring_promises_are_grouped_over_documents_latest_first() {
+        let mut items = Vec::new();
+        for k in 0..12u32 {
+            let mut i = item(
+                &format!("pm/{k:02}.md"),
+                5,
+                "Renew certificates automatically",
+                None,
+            );
+            i.opened = Some(date(2023, 1, 1) + chrono::Days::new(u64::from(k) * 30));
+            if k < 8 {
+                i.state = TrackState::Done;
+            }
+            items.push(i);
+        }
+        // Its latest wording differs: the promise is named by it.
+        items[11].title = "Automate the renewal of certificates".into();
+        let mut rotate_old = item("pm/00.md", 9, "Rotate the database credentials", None);
+        rotate_old.opened = Some(date(2023, 1, 1));
+        let mut rotate_new = item("pm/05.md", 9, "Rotate database credentials yearly", None);
+        rotate_new.opened = Some(date(2023, 6, 1));
+        rotate_new.state = TrackState::Done;
+        // Twice in one document only: no recurring promise.
+        let twice = [
+            item("pm/03.md", 20, "Page the DNS team on resolver errors", None),
+            item("pm/03.md", 21, "Page DNS team for resolver errors", None),
+        ];
+        items.extend([rotate_old, rotate_new]);
+        items.extend(twice);
+        items.sort_by(|a, b| (&a.postmortem, a.line).cmp(&(&b.postmortem, b.line)));
+        let pms: Vec<Postmortem> = (0..12)
+            .map(|k| crate::parse::parse(&format!("pm/{k:02}.md"), "# T\n"))
+            .collect();
+        let opts = Spec {
+            as_of: date(2024, 3, 1),
+            filter: Filter::Overdue,
+            weeks: 1,
+            source: Source::Documents,
+            repo: None,
+            not_tracked: None,
+        };
+        let r = build(&pms, &items, &opts);
+        assert_eq!(r.recurring.len(), 2, "{:#?}", r.recurring);
+        let cert = &r.recurring[0];
+        assert_eq!(&*cert.title, "Automate the renewal of certificates");
+        assert_eq!(
+            (
+                cert.postmortems,
+                cert.items,
+                cert.open,
+                cert.done,
+                cert.latest_open
+            ),
+            (12, 12, 4, 8, true)
+        );
+        assert_eq!(cert.latest.len(), RECURRING_LISTED);
+        let order: Vec<&str> = cert.latest.iter().map(|p| &*p.postmortem).collect();
+        assert_eq!(order[..3], ["pm/11.md", "pm/10.md", "pm/09.md"]);
+        assert_eq!(cert.latest[0].promised, Some(date(2023, 11, 27)));
+        assert_eq!(cert.latest[0].issue, Some(5));
+        let rotate = &r.recurring[1];
+        assert_eq!(&*rotate.title, "Rotate database credentials yearly");
+        assert!(!rotate.latest_open);
+        assert_eq!(rotate.latest[0].state, TrackState::Done);
+        // Document by document: the same.
+        let mut b = Builder::new(&opts);
+        for chunk in items.chunk_by(|a, b| a.postmortem == b.postmortem) {
+            b.add_all(chunk);
+        }
+        assert_eq!(b.finish(pms.iter().map(Heading::of)).recurring, r.recurring);
     }
 
     fn item(pm: &str, line: usize, title: &str, due: Option<NaiveDate>) -> Item {

@@ -346,12 +346,13 @@ pub fn markdown_spilling(report: &Report, opts: &MarkdownOptions, spill: Spill<'
         };
         let _ = write!(s, "| {who} | {} | {} | ", g.open, g.overdue);
         // Written in place: one owner may hold every listed item.
-        for (k, r) in g.items.iter().enumerate() {
+        for (k, &at) in g.items.iter().enumerate() {
+            let r = report.item(at);
             if k > 0 {
                 s.push_str(", ");
             }
-            let name = match r.issue {
-                Some(n) => format!("#{n}"),
+            let name = match &r.issue {
+                Some(l) => format!("#{}", l.number),
                 None => cell(&cut(&r.title, 40)),
             };
             if r.overdue {
@@ -383,7 +384,67 @@ pub fn markdown_spilling(report: &Report, opts: &MarkdownOptions, spill: Spill<'
         }
     }
     health_markdown(report, &mut s);
+    recurring_markdown(report, &mut s);
     s
+}
+
+/// `3 things were promised in more than one postmortem; for 2 the latest
+/// promise is still open`.
+fn recurring_words(r: &[super::Recurring]) -> String {
+    let open = r.iter().filter(|g| g.latest_open).count();
+    format!(
+        "{} thing{} promised in more than one postmortem; for {open} the latest promise is still open",
+        r.len(),
+        if r.len() == 1 { " was" } else { "s were" },
+    )
+}
+
+/// `open \`postmortems/x.md:12\` #41 (2024-03-12)`.
+fn promised_md(p: &super::Promised) -> String {
+    let state = match p.state {
+        TrackState::Open => "**open**",
+        TrackState::Done => "done",
+        TrackState::NotPlanned => "not planned",
+    };
+    format!(
+        "{state} `{}:{}`{}{}",
+        p.postmortem.replace('`', "'"),
+        p.line,
+        p.issue.map_or(String::new(), |n| format!(" #{n}")),
+        p.promised.map_or(String::new(), |d| format!(" ({d})"))
+    )
+}
+
+/// The recurring promises: one row each, its latest promise first.
+fn recurring_markdown(report: &Report, s: &mut String) {
+    let r = &report.recurring;
+    if r.is_empty() {
+        return;
+    }
+    s.push_str("\n### Recurring promises\n\n");
+    let _ = writeln!(s, "{}.\n", recurring_words(r));
+    s.push_str("| Promise | Postmortems | Open | Latest promise | Earlier |\n");
+    s.push_str("| --- | ---: | ---: | --- | --- |\n");
+    for g in r {
+        let mut earlier: Vec<String> = g.latest.iter().skip(1).map(promised_md).collect();
+        if g.items > g.latest.len() {
+            earlier.push(format!("… {} more", g.items - g.latest.len()));
+        }
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} of {} | {} | {} |",
+            cell(&g.title),
+            g.postmortems,
+            g.open,
+            g.items,
+            g.latest.first().map_or(String::new(), promised_md),
+            if earlier.is_empty() {
+                "—".to_owned()
+            } else {
+                earlier.join("; ")
+            }
+        );
+    }
 }
 
 /// The health section: on time, days to close and open items by age,
@@ -672,6 +733,31 @@ pub fn table_spilling(report: &Report, spill: Spill<'_>) -> String {
             "  {}: {} closed on time, {} late",
             m.month, m.on_time, m.late
         );
+    }
+    if !report.recurring.is_empty() {
+        let _ = writeln!(
+            s,
+            "\nrecurring promises: {}",
+            recurring_words(&report.recurring)
+        );
+        for g in &report.recurring {
+            let latest = g.latest.first();
+            let _ = writeln!(
+                s,
+                "  {} {} postmortems, {} of {} open, latest {}:{} ({})",
+                pad(&g.title, TITLE_WIDTH),
+                g.postmortems,
+                g.open,
+                g.items,
+                latest.map_or("", |p| &p.postmortem),
+                latest.map_or(0, |p| p.line),
+                latest.map_or("", |p| match p.state {
+                    TrackState::Open => "open",
+                    TrackState::Done => "done",
+                    TrackState::NotPlanned => "not planned",
+                })
+            );
+        }
     }
     let open: Vec<usize> = report.weeks.iter().map(|w| w.open).collect();
     let _ = writeln!(
@@ -1014,7 +1100,8 @@ mod tests {
       "open": 2,
       "overdue": 1
     }
-  ]
+  ],
+  "recurring": []
 }
 "#;
         assert_eq!(json(&r), expected);

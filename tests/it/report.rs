@@ -683,7 +683,20 @@ fn doc_sample(docs: &str, name: &str) -> String {
     rest[body_start..=end].to_string()
 }
 
-/// docs/report.md shows real output: regenerate it and compare.
+/// The third document of the samples: a later incident that promises two
+/// things again (a recurring promise each).
+const DNS_AGAIN: &str = "# DNS timeouts in us-east
+
+Date: 2024-05-28
+
+## Action items
+
+- [ ] Add synthetic DNS probes in every zone @sre-oncall due 2024-06-14
+- [ ] Alert on replication lag
+";
+
+/// docs/report.md and the README show real output: regenerate it and
+/// compare (the README's Markdown sample is docs/report.md's).
 #[test]
 fn the_samples_in_docs_report_md_are_what_pmtrack_prints() {
     let w = World::with(FakeGitHub::start());
@@ -692,10 +705,17 @@ fn the_samples_in_docs_report_md_are_what_pmtrack_prints() {
         .unwrap();
     w.write("postmortems/2024-05-02-db-failover.md", SYNCED);
     w.write("postmortems/2024-05-02-dns-outage.md", &dns);
+    w.write("postmortems/2024-05-28-dns-timeouts.md", DNS_AGAIN);
     w.write(".pmtrack.yml", "repo: acme/db\n");
     let mut docs = std::fs::read_to_string(root.join("docs/report.md")).unwrap();
+    let mut readme = std::fs::read_to_string(root.join("README.md")).unwrap();
     // PMTRACK_BLESS=1 writes the new samples into docs/report.md instead.
     let bless = std::env::var_os("PMTRACK_BLESS").is_some();
+    let replace = |text: &mut String, name: &str, old: &str, new: &str| {
+        let at = text.find(&format!("<!-- sample:{name} -->\n")).unwrap();
+        let from = at + text[at..].find(old).unwrap();
+        text.replace_range(from..from + old.len(), new);
+    };
     for (name, args) in [
         ("markdown", &["--format", "markdown"][..]),
         ("table", &[][..]),
@@ -705,20 +725,30 @@ fn the_samples_in_docs_report_md_are_what_pmtrack_prints() {
         all.extend_from_slice(args);
         let run = w.run(None, &all);
         assert_eq!(run.code, 0, "{}", run.stderr);
-        let old = doc_sample(&docs, name);
-        if bless {
-            let at = docs.find(&format!("<!-- sample:{name} -->\n")).unwrap();
-            let from = at + docs[at..].find(&old).unwrap();
-            docs.replace_range(from..from + old.len(), &run.stdout);
-            continue;
+        let mut samples = vec![(&mut docs, "docs/report.md")];
+        if name == "markdown" {
+            assert!(
+                run.stdout.contains("### Recurring promises"),
+                "the sample shows every section: {}",
+                run.stdout
+            );
+            samples.push((&mut readme, "README.md"));
         }
-        assert_eq!(
-            old, run.stdout,
-            "docs/report.md's {name} sample is stale: paste this output in (or run with PMTRACK_BLESS=1)"
-        );
+        for (text, file) in samples {
+            let old = doc_sample(text, name);
+            if bless {
+                replace(text, name, &old, &run.stdout);
+                continue;
+            }
+            assert_eq!(
+                old, run.stdout,
+                "{file}'s {name} sample is stale: paste this output in (or run with PMTRACK_BLESS=1)"
+            );
+        }
     }
     if bless {
         std::fs::write(root.join("docs/report.md"), docs).unwrap();
+        std::fs::write(root.join("README.md"), readme).unwrap();
     }
 }
 
@@ -834,4 +864,60 @@ fn items_tracked_elsewhere_show_where_with_and_without_a_token() {
         md.stdout
     );
     w.gh.assert_clean();
+}
+
+/// A fix promised again by a later postmortem is a recurring promise in the
+/// report: with a token its items' states are GitHub's (the first promise
+/// closed as done there), the latest promise is named and still open, and
+/// the Markdown and the table say so. A fix written twice in one document
+/// is no recurring promise.
+#[test]
+fn a_fix_promised_again_is_a_recurring_promise_with_github_states() {
+    let w = world();
+    w.write(
+        "postmortems/2024-04-02-db-again.md",
+        "# Database outage again\n\n**Start Time:** 2024-04-02\n\n## Action Items\n\n\
+- [ ] Alert on replica lag @bob (due 2024-04-20)\n\
+- [ ] Add a second read replica\n\
+- [ ] Add a read replica, a second one\n",
+    );
+    w.ok("sync", &[]);
+    let lag = w.number_of("Add replica lag alerting");
+    w.gh.close_issue("o", "r", lag, "completed");
+    let run = w.ok("report", &["--format", "json", "--as-of", "2024-05-01"]);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    let recurring = report["recurring"].as_array().unwrap();
+    assert_eq!(recurring.len(), 1, "{recurring:#?}");
+    let again = w.number_of("Alert on replica lag");
+    assert_eq!(
+        recurring[0],
+        json!({
+            "title": "Alert on replica lag @bob (due 2024-04-20)",
+            "postmortems": 2,
+            "items": 2,
+            "open": 1,
+            "done": 1,
+            "latest_open": true,
+            "latest": [
+                {"postmortem": "postmortems/2024-04-02-db-again.md", "line": 7, "state": "open",
+                 "issue": again, "promised": "2024-04-02"},
+                {"postmortem": "postmortems/2024-01-10-db.md", "line": 7, "state": "done",
+                 "issue": lag, "promised": "2024-01-10"}
+            ]
+        })
+    );
+    let md = w.ok("report", &["--format", "markdown", "--as-of", "2024-05-01"]);
+    assert!(
+        md.stdout.contains(&format!(
+            "| Alert on replica lag `@bob` (due 2024-04-20) | 2 | 1 of 2 | **open** `postmortems/2024-04-02-db-again.md:7` #{again} (2024-04-02) | done `postmortems/2024-01-10-db.md:7` #{lag} (2024-01-10) |"
+        )),
+        "{}",
+        md.stdout
+    );
+    let table = w.ok("report", &["--as-of", "2024-05-01"]);
+    assert!(
+        table.stdout.contains("recurring promises: 1 thing was promised in more than one postmortem; for 1 the latest promise is still open"),
+        "{}",
+        table.stdout
+    );
 }
