@@ -28,6 +28,8 @@ fn stems(t: ItemType) -> &'static [&'static str] {
             "log",
             "trace",
             "slo",
+            "probe",
+            "synthetic",
         ],
         ItemType::Investigate => &[
             "investigat",
@@ -90,7 +92,12 @@ pub fn classify(
         return Some(t);
     }
     for text in [title, detail] {
-        let ws = words(text);
+        // `@owner` mentions say who, not what (`@sre-oncall` is no process).
+        let what: Vec<&str> = text
+            .split_whitespace()
+            .filter(|w| !w.starts_with('@'))
+            .collect();
+        let ws = words(&what.join(" "));
         for t in ItemType::ALL {
             let extra = extra.get(&t).map(Vec::as_slice).unwrap_or_default();
             let hit = ws.iter().any(|w| {
@@ -116,6 +123,11 @@ mod tests {
     #[test]
     fn each_type_from_its_wording() {
         assert_eq!(of("Add replica lag alerting"), Some(ItemType::Detect));
+        assert_eq!(
+            of("Add synthetic DNS probes @sre-oncall"),
+            Some(ItemType::Detect)
+        );
+        assert_eq!(of("Tune the pool size @oncall-team"), None);
         assert_eq!(of("Monitor certificate expiry"), Some(ItemType::Detect));
         assert_eq!(
             of("Write the failover runbook"),

@@ -71,6 +71,8 @@ pub struct Builder<'a> {
     pm_paths: Vec<Arc<str>>,
     /// Every item that has a wording, as added.
     promised: Vec<PromiseAt>,
+    /// The open items open the longest so far, oldest first.
+    oldest_open: Vec<OldestOpen>,
 }
 
 /// An item of some promise, kept small (a report may see every item of
@@ -128,6 +130,7 @@ impl<'a> Builder<'a> {
             promises: recurring::Index::default(),
             wording_latest: Vec::new(),
             pm_paths: Vec::new(),
+            oldest_open: Vec::new(),
             promised: Vec::new(),
         }
     }
@@ -186,6 +189,9 @@ impl<'a> Builder<'a> {
             Filter::Unresolved => v.state == TrackState::Open,
             Filter::Overdue => v.overdue,
         };
+        if let (TrackState::Open, Some(age_days)) = (v.state, v.age_days) {
+            self.keep_if_oldest(&v, age_days);
+        }
         let order = item
             .item_type
             .and_then(|t| ItemType::ALL.iter().position(|x| *x == t));
@@ -330,6 +336,26 @@ impl<'a> Builder<'a> {
         out
     }
 
+    /// Keeps open item `v` among the oldest, when it is one: the longest
+    /// open first; ties in path and line order.
+    fn keep_if_oldest(&mut self, v: &ReportItem, age_days: i32) {
+        fn key(o: &OldestOpen) -> (std::cmp::Reverse<i32>, &str, usize) {
+            (std::cmp::Reverse(o.age_days), &o.postmortem, o.line)
+        }
+        let new = OldestOpen {
+            title: v.title.clone(),
+            postmortem: v.postmortem.clone(),
+            line: v.line,
+            issue: v.issue.as_ref().map(|i| i.number),
+            age_days,
+        };
+        let at = self.oldest_open.partition_point(|o| key(o) < key(&new));
+        if at < OLDEST_LISTED {
+            self.oldest_open.insert(at, new);
+            self.oldest_open.truncate(OLDEST_LISTED);
+        }
+    }
+
     /// The index of `owner`'s tally (`None`: nobody), made on first sight.
     fn owner_slot(&mut self, owner: Option<&str>) -> usize {
         let Some(written) = owner else {
@@ -445,6 +471,7 @@ impl<'a> Builder<'a> {
                         .collect()
                 },
                 months: std::mem::take(&mut self.months),
+                oldest_open: std::mem::take(&mut self.oldest_open),
             },
             weeks: self.weeks,
             recurring,

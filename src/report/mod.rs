@@ -431,6 +431,27 @@ pub struct HealthReport {
     pub owners: Vec<OwnerHealth>,
     /// Items closed on time and late, per month of the report's window.
     pub months: Vec<health::MonthPoint>,
+    /// The [`OLDEST_LISTED`] open items open the longest, oldest first
+    /// (whatever the filter).
+    pub oldest_open: Vec<OldestOpen>,
+}
+
+/// How many of the oldest open items the health figures name.
+pub const OLDEST_LISTED: usize = 5;
+
+/// One of the items open the longest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OldestOpen {
+    /// Title.
+    pub title: Arc<str>,
+    /// Path of its postmortem.
+    pub postmortem: Arc<str>,
+    /// 1-based line.
+    pub line: usize,
+    /// Its issue number, when it has one.
+    pub issue: Option<u64>,
+    /// Days since it was opened.
+    pub age_days: i32,
 }
 
 /// One owner's health figures.
@@ -721,6 +742,59 @@ mod tests {
             b.add_all(chunk);
         }
         assert_eq!(b.finish(pms.iter().map(Heading::of)).recurring, r.recurring);
+    }
+
+    /// The oldest open items: the five open the longest, oldest first,
+    /// ties in path and line order; done items and the filter do not count.
+    #[test]
+    fn the_oldest_open_items_are_the_five_open_the_longest() {
+        let opened = [(1, 10), (2, 1), (1, 10), (3, 5), (1, 2), (4, 1), (5, 1)];
+        let mut items: Vec<Item> = opened
+            .iter()
+            .enumerate()
+            .map(|(k, &(m, d))| {
+                let mut i = item(&format!("pm/{}.md", k % 2), k + 1, &format!("T{k}"), None);
+                i.opened = Some(date(2024, m, d));
+                i
+            })
+            .collect();
+        let mut done = item("pm/0.md", 40, "Done long ago", None);
+        done.opened = Some(date(2023, 1, 1));
+        done.state = TrackState::Done;
+        items.push(done);
+        let r = build(
+            &[
+                crate::parse::parse("pm/0.md", "# A\n"),
+                crate::parse::parse("pm/1.md", "# B\n"),
+            ],
+            &items,
+            &Spec {
+                as_of: date(2024, 6, 1),
+                filter: Filter::Overdue,
+                weeks: 1,
+                source: Source::Documents,
+                repo: None,
+                not_tracked: None,
+            },
+        );
+        let got: Vec<(&str, usize, i32)> = r
+            .health
+            .oldest_open
+            .iter()
+            .map(|o| (&*o.title, o.line, o.age_days))
+            .collect();
+        // Opened 2024-01-02 (T4), then the two of 2024-01-10 in line order,
+        // then 2024-02-01 and 2024-03-05; those opened later are left out.
+        assert_eq!(
+            got,
+            [
+                ("T4", 5, 151),
+                ("T0", 1, 143),
+                ("T2", 3, 143),
+                ("T1", 2, 121),
+                ("T3", 4, 88)
+            ]
+        );
     }
 
     fn item(pm: &str, line: usize, title: &str, due: Option<NaiveDate>) -> Item {

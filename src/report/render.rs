@@ -487,6 +487,22 @@ fn health_markdown(report: &Report, s: &mut String) {
         });
         row(s, &who, &o.health);
     }
+    if !h.oldest_open.is_empty() {
+        s.push_str("\nOpen the longest:\n\n");
+        s.push_str("| Action item | Issue | Postmortem | Age (days) |\n");
+        s.push_str("| --- | --- | --- | ---: |\n");
+        for o in &h.oldest_open {
+            let _ = writeln!(
+                s,
+                "| {} | {} | `{}:{}` | {} |",
+                cell(&o.title),
+                o.issue.map_or("no issue".to_owned(), |n| format!("#{n}")),
+                o.postmortem.replace('`', "'"),
+                o.line,
+                o.age_days
+            );
+        }
+    }
     if h.months.iter().any(|m| m.on_time + m.late > 0) {
         s.push('\n');
         s.push_str(&months_chart(&h.months));
@@ -722,6 +738,17 @@ pub fn table_spilling(report: &Report, spill: Spill<'_>) -> String {
             .unwrap_or_else(|| "no item closed with known dates yet".to_owned()),
         age_words(&report.health.overall)
     );
+    for o in &report.health.oldest_open {
+        let _ = writeln!(
+            s,
+            "  open {} days: {} ({}:{}{})",
+            o.age_days,
+            cut(&o.title, TITLE_WIDTH),
+            o.postmortem,
+            o.line,
+            o.issue.map_or(String::new(), |n| format!(" #{n}"))
+        );
+    }
     for m in report
         .health
         .months
@@ -1081,6 +1108,22 @@ mod tests {
         "month": "2024-03",
         "on_time": 0,
         "late": 0
+      }
+    ],
+    "oldest_open": [
+      {
+        "title": "Write runbook",
+        "postmortem": "postmortems/db.md",
+        "line": 8,
+        "issue": null,
+        "age_days": 51
+      },
+      {
+        "title": "Rotate keys | now @carol",
+        "postmortem": "postmortems/db.md",
+        "line": 7,
+        "issue": 12,
+        "age_days": 49
       }
     ]
   },

@@ -640,6 +640,22 @@ fn json_from_the_documents_is_stable_at_a_fixed_as_of() {
         "on_time": 0,
         "late": 0
       }
+    ],
+    "oldest_open": [
+      {
+        "title": "Add replication-lag alerts @alice due 2024-05-20",
+        "postmortem": "postmortems/2024-05-02-db.md",
+        "line": 6,
+        "issue": 41,
+        "age_days": 39
+      },
+      {
+        "title": "Add a failover drill to the quarterly calendar",
+        "postmortem": "postmortems/2024-05-02-db.md",
+        "line": 9,
+        "issue": null,
+        "age_days": 39
+      }
     ]
   },
 "#;
