@@ -2,6 +2,7 @@
 //! in the README, [`DocJson`]) and the readable table, as [`Render`]s for
 //! [`crate::command::list::run`].
 
+use std::fmt::Write as _;
 use crate::command::list::Render;
 use crate::model::{Horizon, ItemKind, Postmortem, Status, TrackerRef};
 use serde::Serialize;
@@ -128,18 +129,10 @@ pub fn to_json(pm: &Postmortem) -> DocJson<'_> {
 /// of `parse`.
 pub fn json_entry(pm: &Postmortem) -> String {
     let mut s = String::with_capacity(1024 + pm.tasks.len() * 512);
-    let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string());
     s.push_str("  {\n");
     field(&mut s, 4, "path", &Json::Str(&pm.path), false);
     field(&mut s, 4, "title", &Json::Str(&pm.title), false);
-    let start = date(pm.incident_start);
-    field(
-        &mut s,
-        4,
-        "incident_start",
-        &Json::opt(start.as_deref()),
-        false,
-    );
+    field(&mut s, 4, "incident_start", &Json::Date(pm.incident_start), false);
     field(
         &mut s,
         4,
@@ -154,7 +147,7 @@ pub fn json_entry(pm: &Postmortem) -> String {
         s.push_str("[\n");
         for (k, w) in pm.warnings.iter().enumerate() {
             s.push_str("      {\n");
-            field(&mut s, 8, "line", &Json::Raw(&w.line.to_string()), false);
+            field(&mut s, 8, "line", &Json::Num(w.line), false);
             field(&mut s, 8, "message", &Json::Str(&w.message), true);
             s.push_str(if k + 1 < pm.warnings.len() {
                 "      },\n"
@@ -177,7 +170,7 @@ pub fn json_entry(pm: &Postmortem) -> String {
         field(&mut s, 8, "detail", &Json::Str(&t.detail), false);
         field(&mut s, 8, "group", &Json::Str(&t.group), false);
         field(&mut s, 8, "horizon", &Json::Unit(&t.horizon), false);
-        field(&mut s, 8, "line", &Json::Raw(&t.line.to_string()), false);
+        field(&mut s, 8, "line", &Json::Num(t.line), false);
         field(&mut s, 8, "kind", &Json::Unit(&t.kind), false);
         s.push_str("        \"owners\": ");
         if t.owners.is_empty() {
@@ -191,8 +184,7 @@ pub fn json_entry(pm: &Postmortem) -> String {
             }
             s.push_str("        ],\n");
         }
-        let due = date(t.due);
-        field(&mut s, 8, "due", &Json::opt(due.as_deref()), false);
+        field(&mut s, 8, "due", &Json::Date(t.due), false);
         let priority = t.priority.map(|p| p.as_str());
         field(&mut s, 8, "priority", &Json::opt(priority), false);
         field(&mut s, 8, "status", &Json::Unit(&t.status), false);
@@ -215,8 +207,12 @@ pub fn json_entry(pm: &Postmortem) -> String {
 enum Json<'a> {
     /// A string, escaped as `serde_json` does.
     Str(&'a str),
-    /// Written as is (`true`, a number, `null`).
+    /// Written as is (`true`, `null`).
     Raw(&'a str),
+    /// A number.
+    Num(usize),
+    /// A date as a `YYYY-MM-DD` string, or `null`.
+    Date(Option<chrono::NaiveDate>),
     /// A short one-line value (a unit enum, an `Option` of one), by
     /// `serde_json`, without allocating.
     Unit(&'a dyn erased::Value),
@@ -274,6 +270,13 @@ fn field(s: &mut String, indent: usize, name: &str, value: &Json<'_>, last: bool
     match value {
         Json::Str(v) => push_str_json(s, v),
         Json::Raw(v) => s.push_str(v),
+        Json::Num(n) => {
+            let _ = write!(s, "{n}");
+        }
+        Json::Date(Some(d)) => {
+            let _ = write!(s, "\"{d}\"");
+        }
+        Json::Date(None) => s.push_str("null"),
         Json::Unit(v) => v.short(s),
         Json::Serde(v) => {
             // Nested lines carry the field's own indentation.

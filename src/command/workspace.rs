@@ -157,29 +157,30 @@ impl Paths {
     /// when outside it. A path that is plainly under the root (no `..`, no
     /// symbolic link to resolve) is named without asking the file system.
     fn display(&self, file: &Path) -> String {
-        let abs = match (&self.cwd, file.is_absolute()) {
-            (Some(cwd), false) => cwd.join(file),
-            _ => file.to_path_buf(),
+        let abs: std::borrow::Cow<'_, Path> = match (&self.cwd, file.is_absolute()) {
+            (Some(cwd), false) => cwd.join(file).into(),
+            _ => file.into(),
         };
         let plain = !abs
             .components()
             .any(|c| matches!(c, std::path::Component::ParentDir));
-        let under = |root: &Path| abs.strip_prefix(root).ok().map(Path::to_path_buf);
-        let shown = match (plain, under(&self.canon_root).or_else(|| under(&self.root))) {
-            (true, Some(rel)) if !self.through_link(&rel) => rel,
-            _ => {
-                let canon = abs.canonicalize().unwrap_or(abs);
-                canon
-                    .strip_prefix(&self.canon_root)
-                    .map(Path::to_path_buf)
-                    .unwrap_or_else(|_| file.to_path_buf())
-            }
+        let under = |root: &Path| abs.strip_prefix(root).ok();
+        let name = |shown: &Path| {
+            let s = shown.to_string_lossy();
+            let s = if s.contains('\\') {
+                s.replace('\\', "/").into()
+            } else {
+                s
+            };
+            s.trim_start_matches("./").to_string()
         };
-        shown
-            .to_string_lossy()
-            .replace('\\', "/")
-            .trim_start_matches("./")
-            .to_string()
+        match (plain, under(&self.canon_root).or_else(|| under(&self.root))) {
+            (true, Some(rel)) if !self.through_link(rel) => name(rel),
+            _ => {
+                let canon = abs.canonicalize().unwrap_or_else(|_| abs.to_path_buf());
+                name(canon.strip_prefix(&self.canon_root).unwrap_or(file))
+            }
+        }
     }
 
     /// Whether a folder between the root and `rel`'s file is a symbolic

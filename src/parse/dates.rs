@@ -184,7 +184,9 @@ pub fn find_date(s: &str) -> Option<Found> {
 }
 
 fn is_ordinal(s: &str) -> bool {
-    matches!(s.to_ascii_lowercase().as_str(), "st" | "nd" | "rd" | "th")
+    ["st", "nd", "rd", "th"]
+        .iter()
+        .any(|o| s.eq_ignore_ascii_case(o))
 }
 
 #[cfg(test)]

@@ -366,19 +366,33 @@ fn date_starts_near(s: &str) -> bool {
             "mon", "tue", "wed", "thu", "fri", "sat", "sun",
         ]
         .iter()
-        .any(|m| first.to_ascii_lowercase().starts_with(m))
+        .any(|m| super::text::starts_with_ci(first, m))
 }
 
 /// `P0`..`P3` as a word, `priority: high`, or a priority cell.
 pub fn priority(raw: &str, cell: Option<&str>) -> Option<Priority> {
     let from_word = |w: &str| -> Option<Priority> {
-        match w.to_ascii_lowercase().as_str() {
-            "p0" | "critical" | "urgent" | "blocker" | "highest" => Some(Priority::P0),
-            "p1" | "high" => Some(Priority::P1),
-            "p2" | "medium" | "normal" | "moderate" => Some(Priority::P2),
-            "p3" | "low" | "lowest" | "minor" => Some(Priority::P3),
-            _ => None,
-        }
+        const WORDS: [(&str, Priority); 15] = [
+            ("p0", Priority::P0),
+            ("critical", Priority::P0),
+            ("urgent", Priority::P0),
+            ("blocker", Priority::P0),
+            ("highest", Priority::P0),
+            ("p1", Priority::P1),
+            ("high", Priority::P1),
+            ("p2", Priority::P2),
+            ("medium", Priority::P2),
+            ("normal", Priority::P2),
+            ("moderate", Priority::P2),
+            ("p3", Priority::P3),
+            ("low", Priority::P3),
+            ("lowest", Priority::P3),
+            ("minor", Priority::P3),
+        ];
+        WORDS
+            .iter()
+            .find(|(name, _)| w.eq_ignore_ascii_case(name))
+            .map(|&(_, p)| p)
     };
     if let Some(cell) = cell {
         let c = super::text::clean(cell);

@@ -481,9 +481,9 @@ pub fn label_text(t: &str) -> Option<String> {
         if let Some(rest) = t.strip_prefix(d) {
             let (body, tail) = if let Some(b) = rest.strip_suffix(d) {
                 (b, "")
-            } else if let Some(b) = rest.strip_suffix(&format!("{d}:")) {
+            } else if let Some(b) = rest.strip_suffix(':').and_then(|r| r.strip_suffix(d)) {
                 (b, ":")
-            } else if let Some(b) = rest.strip_suffix(&format!("{d};")) {
+            } else if let Some(b) = rest.strip_suffix(';').and_then(|r| r.strip_suffix(d)) {
                 (b, ";")
             } else {
                 continue;
@@ -491,7 +491,9 @@ pub fn label_text(t: &str) -> Option<String> {
             if body.is_empty() || body.contains(d) || body.starts_with(' ') {
                 continue;
             }
-            return Some(format!("{}{tail}", text::clean(body)));
+            let mut out = text::clean(body);
+            out.push_str(tail);
+            return Some(out);
         }
     }
     None

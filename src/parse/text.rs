@@ -451,6 +451,12 @@ pub fn strip_metadata(title: &str) -> String {
     }
 }
 
+/// `s` starts with `prefix` (lower case), ASCII case ignored, without
+/// allocating.
+pub fn starts_with_ci(s: &str, prefix: &str) -> bool {
+    s.len() >= prefix.len() && s.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+}
+
 /// ASCII case-insensitive substring test, without allocating.
 pub fn contains_ci(haystack: &str, needle: &str) -> bool {
     let (h, n) = (haystack.as_bytes(), needle.as_bytes());

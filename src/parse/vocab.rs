@@ -277,9 +277,10 @@ pub fn horizon_of(group: &str) -> Option<Horizon> {
     if group.is_empty() {
         return None;
     }
-    let g = group.to_ascii_lowercase().replace('-', " ");
-    let term = |w: &str| g.contains(w) && g.contains("term");
-    if g.contains("immediate") || g.contains("urgent") || g.contains("asap") || g == "now" {
+    // Words, ASCII case ignored ("short-term" and "Short term" alike).
+    let has = |w: &str| text::contains_ci(group, w);
+    let term = |w: &str| has(w) && has("term");
+    if has("immediate") || has("urgent") || has("asap") || group.eq_ignore_ascii_case("now") {
         Some(Horizon::Immediate)
     } else if term("short") || term("near") {
         Some(Horizon::ShortTerm)
@@ -294,10 +295,6 @@ pub fn horizon_of(group: &str) -> Option<Horizon> {
 
 /// A paragraph that opens the conclusion and ends the section.
 pub fn opens_conclusion(clean_line: &str) -> bool {
-    let l = clean_line
-        .get(..16)
-        .unwrap_or(clean_line)
-        .to_ascii_lowercase();
     [
         "in conclusion",
         "conclusion:",
@@ -307,7 +304,7 @@ pub fn opens_conclusion(clean_line: &str) -> bool {
         "to sum up",
     ]
     .iter()
-    .any(|p| l.starts_with(p))
+    .any(|p| text::starts_with_ci(clean_line, p))
 }
 
 /// Summary or closing prose, never a task ("By addressing these areas, we
@@ -328,11 +325,7 @@ pub fn is_closing_prose(clean_line: &str) -> bool {
         "moving ",
         "we'",
     ];
-    let head = clean_line
-        .get(..clean_line.len().min(14))
-        .unwrap_or(clean_line)
-        .to_ascii_lowercase();
-    if !FIRST.iter().any(|f| head.starts_with(f)) {
+    if !FIRST.iter().any(|f| text::starts_with_ci(clean_line, f)) {
         return false;
     }
     let l = clean_line.to_lowercase();
@@ -401,26 +394,37 @@ pub fn is_nothing_to_do(clean_line: &str) -> bool {
 /// A short text ending in `:` that is a sentence leading into items ("To
 /// prevent this, we will:"), not a label naming a group of them.
 pub fn reads_as_sentence(body: &str) -> bool {
-    let l = body.to_ascii_lowercase();
-    let first = l.split_whitespace().next().unwrap_or("");
-    body.contains(',')
-        || matches!(
-            first,
-            "to" | "we"
-                | "in"
-                | "here"
-                | "below"
-                | "this"
-                | "these"
-                | "the"
-                | "our"
-                | "going"
-                | "moving"
-        ) && !l.contains("task")
-            && !l.contains("term")
-        || [" we ", " will ", " following", " should ", " must "]
-            .iter()
-            .any(|w| format!(" {l} ").contains(w))
+    if body.contains(',') {
+        return true;
+    }
+    const OPENERS: [&str; 11] = [
+        "to", "we", "in", "here", "below", "this", "these", "the", "our", "going", "moving",
+    ];
+    let first = body.split_whitespace().next().unwrap_or("");
+    if OPENERS.iter().any(|o| first.eq_ignore_ascii_case(o))
+        && !text::contains_ci(body, "task")
+        && !text::contains_ci(body, "term")
+    {
+        return true;
+    }
+    // A word of intent inside (`following` may go on: "followings").
+    [("we", true), ("will", true), ("following", false), ("should", true), ("must", true)]
+        .iter()
+        .any(|&(w, whole)| has_word_ci(body, w, whole))
+}
+
+/// `s` holds `word` (lower case) after a space or at its start, and, when
+/// `whole`, before a space or at its end; ASCII case ignored.
+fn has_word_ci(s: &str, word: &str, whole: bool) -> bool {
+    let (b, w) = (s.as_bytes(), word.as_bytes());
+    if b.len() < w.len() {
+        return false;
+    }
+    (0..=b.len() - w.len()).any(|i| {
+        (i == 0 || b[i - 1] == b' ')
+            && b[i..i + w.len()].eq_ignore_ascii_case(w)
+            && (!whole || i + w.len() == b.len() || b[i + w.len()] == b' ')
+    })
 }
 
 /// An introduction into the items: a longer sentence ending in `:` or `;`.
@@ -432,7 +436,8 @@ pub fn is_intro(clean_line: &str) -> bool {
 /// A nested line that only annotates its parent (a reference, owner,
 /// deadline), so it belongs in the parent's detail.
 pub fn is_note(clean_line: &str) -> bool {
-    let l = clean_line.to_lowercase();
+    let l = clean_line;
+    let starts = |p: &str| text::starts_with_ci(l, p);
     const KEYS: [&str; 19] = [
         "see ",
         "ref:",
@@ -454,14 +459,14 @@ pub fn is_note(clean_line: &str) -> bool {
         "task:",
         "description:",
     ];
-    KEYS.iter().any(|k| l.starts_with(k))
-        || l.starts_with("http://")
-        || l.starts_with("https://")
-        || l.starts_with("priority:")
-        || l.starts_with("tracking")
-        || l.starts_with("ticket")
-        || l.starts_with("issue:")
-        || l.starts_with("jira")
+    KEYS.iter().any(|k| starts(k))
+        || starts("http://")
+        || starts("https://")
+        || starts("priority:")
+        || starts("tracking")
+        || starts("ticket")
+        || starts("issue:")
+        || starts("jira")
 }
 
 #[cfg(test)]
