@@ -2,10 +2,10 @@
 //! in the README, [`DocJson`]) and the readable table, as [`Render`]s for
 //! [`crate::command::list::run`].
 
-use std::fmt::Write as _;
 use crate::command::list::Render;
 use crate::model::{Horizon, ItemKind, Postmortem, Status, TrackerRef};
 use serde::Serialize;
+use std::fmt::Write as _;
 
 /// Documents as one pretty-printed JSON array, written a document at a time.
 pub fn json() -> Render<'static> {
@@ -132,7 +132,13 @@ pub fn json_entry(pm: &Postmortem) -> String {
     s.push_str("  {\n");
     field(&mut s, 4, "path", &Json::Str(&pm.path), false);
     field(&mut s, 4, "title", &Json::Str(&pm.title), false);
-    field(&mut s, 4, "incident_start", &Json::Date(pm.incident_start), false);
+    field(
+        &mut s,
+        4,
+        "incident_start",
+        &Json::Date(pm.incident_start),
+        false,
+    );
     field(
         &mut s,
         4,

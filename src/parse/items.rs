@@ -299,21 +299,33 @@ fn split_cells(line: &str) -> Vec<String> {
     let t = line.trim();
     let t = t.strip_prefix('|').unwrap_or(t);
     let t = t.strip_suffix('|').unwrap_or(t);
+    // Cells are slices of the row, copied once each (trimmed); only a cell
+    // holding an escaped `\|` is rebuilt.
+    let cell = |c: &str| {
+        let c = c.trim();
+        if c.contains("\\|") {
+            c.replace("\\|", "|").trim().to_string()
+        } else {
+            c.to_string()
+        }
+    };
+    let b = t.as_bytes();
     let mut cells = Vec::new();
-    let mut cur = String::new();
-    let mut chars = t.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' if chars.peek() == Some(&'|') => {
-                cur.push('|');
-                chars.next();
+    let mut from = 0;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\\' if b.get(i + 1) == Some(&b'|') => i += 2,
+            b'|' => {
+                cells.push(cell(&t[from..i]));
+                i += 1;
+                from = i;
             }
-            '|' => cells.push(std::mem::take(&mut cur)),
-            _ => cur.push(c),
+            _ => i += 1,
         }
     }
-    cells.push(cur);
-    cells.into_iter().map(|c| c.trim().to_string()).collect()
+    cells.push(cell(&t[from..]));
+    cells
 }
 
 /// Split `Title: description` (bold title, or a short plain phrase).

@@ -42,7 +42,11 @@ pub fn clean(s: &str) -> String {
     if colons >= 2 {
         step(strip_shortcodes, &mut owned);
     }
-    let out = collapse(owned.as_deref().unwrap_or(s));
+    let out = match owned {
+        Some(o) if is_collapsed(&o) => o,
+        Some(o) => collapse(&o),
+        None => collapse(s),
+    };
     // A trailing `\` is a Markdown hard break, not text.
     match out.strip_suffix('\\') {
         Some(t) => t.trim_end().to_string(),
@@ -50,19 +54,22 @@ pub fn clean(s: &str) -> String {
     }
 }
 
-/// Collapse runs of whitespace to one space and trim.
-pub fn collapse(s: &str) -> String {
-    // Fast path: already single-spaced ASCII (one pass: no other kind of
-    // space, no two spaces in a row, none at either end).
-    let b = s.as_bytes();
+/// Already single-spaced ASCII: no other kind of space, no two spaces in a
+/// row, none at either end (one pass).
+fn is_collapsed(s: &str) -> bool {
     let mut after_space = true;
     let mut plain = true;
-    for &c in b {
+    for &c in s.as_bytes() {
         let space = c == b' ';
         plain &= c < 0x80 && !(space && after_space) && (space || !c.is_ascii_whitespace());
         after_space = space;
     }
-    if plain && !after_space {
+    plain && !after_space
+}
+
+/// Collapse runs of whitespace to one space and trim.
+pub fn collapse(s: &str) -> String {
+    if is_collapsed(s) {
         return s.to_string();
     }
     let mut out = String::with_capacity(s.len());

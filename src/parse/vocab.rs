@@ -408,9 +408,15 @@ pub fn reads_as_sentence(body: &str) -> bool {
         return true;
     }
     // A word of intent inside (`following` may go on: "followings").
-    [("we", true), ("will", true), ("following", false), ("should", true), ("must", true)]
-        .iter()
-        .any(|&(w, whole)| has_word_ci(body, w, whole))
+    [
+        ("we", true),
+        ("will", true),
+        ("following", false),
+        ("should", true),
+        ("must", true),
+    ]
+    .iter()
+    .any(|&(w, whole)| has_word_ci(body, w, whole))
 }
 
 /// `s` holds `word` (lower case) after a space or at its start, and, when
