@@ -91,22 +91,45 @@ pub fn classify(
     if let Some(t) = cell.and_then(ItemType::named) {
         return Some(t);
     }
+    // Each word's first type (in `ALL` order); the first over all words.
+    let extra: Vec<(usize, String)> = ItemType::ALL
+        .iter()
+        .enumerate()
+        .flat_map(|(k, t)| {
+            extra
+                .get(t)
+                .into_iter()
+                .flatten()
+                .map(move |s| (k, s.to_lowercase()))
+        })
+        .collect();
     for text in [title, detail] {
         // `@owner` mentions say who, not what (`@sre-oncall` is no process).
         let what: Vec<&str> = text
             .split_whitespace()
             .filter(|w| !w.starts_with('@'))
             .collect();
-        let ws = words(&what.join(" "));
-        for t in ItemType::ALL {
-            let extra = extra.get(&t).map(Vec::as_slice).unwrap_or_default();
-            let hit = ws.iter().any(|w| {
-                stems(t).iter().any(|s| w.starts_with(s))
-                    || extra.iter().any(|s| w.starts_with(&s.to_lowercase()))
+        let mut best = ItemType::ALL.len();
+        for w in words(&what.join(" ")) {
+            let first = ItemType::ALL[..best].iter().position(|&t| {
+                stems(t)
+                    .iter()
+                    .any(|s| s.as_bytes().first() == w.as_bytes().first() && w.starts_with(s))
             });
-            if hit {
-                return Some(t);
+            let first_extra = extra
+                .iter()
+                .filter(|(k, s)| *k < best && w.starts_with(s.as_str()))
+                .map(|(k, _)| *k)
+                .min();
+            best = best
+                .min(first.unwrap_or(usize::MAX))
+                .min(first_extra.unwrap_or(usize::MAX));
+            if best == 0 {
+                break;
             }
+        }
+        if let Some(&t) = ItemType::ALL.get(best) {
+            return Some(t);
         }
     }
     None

@@ -7,8 +7,6 @@
 //! two stems. Groups are the connected items (one item may bridge two
 //! wordings).
 
-use super::words;
-
 /// Least Jaccard similarity of two items' stems to count as the same
 /// promise (tuned on the shared corpus: see the test).
 pub const THRESHOLD: f64 = 0.6;
@@ -22,10 +20,15 @@ pub struct Promise<'a> {
     pub title: &'a str,
 }
 
-/// Words that say nothing about what is promised.
+/// Words that say nothing about what is promised (sorted: looked up by
+/// binary search).
 const NOISE: &[&str] = &[
     "a",
+    "add",
+    "additional",
+    "after",
     "all",
+    "also",
     "an",
     "and",
     "any",
@@ -33,99 +36,101 @@ const NOISE: &[&str] = &[
     "as",
     "at",
     "be",
+    "before",
+    "better",
     "by",
+    "can",
+    "comprehensive",
+    "conduct",
+    "create",
+    "critical",
+    "develop",
+    "due",
     "e",
-    "g",
+    "each",
+    "early",
     "eg",
+    "enhance",
+    "ensure",
+    "establish",
+    "eta",
     "etc",
+    "every",
     "for",
     "from",
+    "future",
+    "g",
+    "implement",
+    "improve",
     "in",
     "into",
+    "introduce",
     "is",
+    "issue",
+    "issues",
     "it",
     "its",
+    "like",
+    "make",
+    "mechanism",
+    "more",
+    "must",
+    "new",
     "of",
     "on",
     "or",
+    "other",
     "our",
+    "perform",
+    "potential",
+    "prevent",
+    "proactive",
+    "procedure",
+    "procedures",
+    "process",
+    "processes",
+    "provide",
+    "regular",
+    "regularly",
+    "set",
+    "should",
+    "similar",
+    "strengthen",
+    "strict",
+    "stricter",
+    "such",
+    "system",
+    "systems",
     "that",
     "the",
     "their",
     "them",
     "this",
+    "thorough",
     "to",
+    "up",
+    "update",
+    "updates",
+    "use",
+    "utilize",
     "we",
-    "with",
     "when",
     "which",
     "will",
-    "can",
-    "should",
-    "must",
-    "implement",
-    "conduct",
-    "add",
-    "create",
-    "improve",
-    "enhance",
-    "strengthen",
-    "ensure",
-    "establish",
-    "develop",
-    "provide",
-    "perform",
-    "introduce",
-    "make",
-    "set",
-    "up",
-    "use",
-    "utilize",
-    "regular",
-    "regularly",
-    "thorough",
-    "comprehensive",
-    "proactive",
-    "stricter",
-    "strict",
-    "potential",
-    "similar",
-    "critical",
-    "issues",
-    "issue",
-    "early",
-    "new",
-    "better",
-    "more",
-    "additional",
-    "update",
-    "updates",
-    "process",
-    "processes",
-    "procedure",
-    "procedures",
-    "system",
-    "systems",
-    "mechanism",
-    "other",
-    "future",
-    "prevent",
-    "such",
-    "like",
-    "before",
-    "after",
-    "any",
-    "each",
-    "every",
-    "also",
-    "due",
-    "eta",
+    "with",
 ];
 
 /// A simple stem: the word without a common English ending
 /// (`automatically`, `automated`, `automation` → `automat`; `renewal`,
 /// `renewed` → `renew`; `alerts` → `alert`).
 pub fn stem(w: &str) -> String {
+    let mut out = String::new();
+    stem_into(w, &mut out);
+    out
+}
+
+/// [`stem`], written into `out` (emptied first).
+fn stem_into(w: &str, out: &mut String) {
     const ENDINGS: &[(&str, &str)] = &[
         ("ically", ""),
         ("ations", "at"),
@@ -144,34 +149,78 @@ pub fn stem(w: &str) -> String {
         ("y", ""),
         ("e", ""),
     ];
+    out.clear();
     for (end, with) in ENDINGS {
         if let Some(base) = w.strip_suffix(end) {
             if base.chars().count() >= 3 {
-                return format!("{base}{with}");
+                out.push_str(base);
+                out.push_str(with);
+                return;
             }
         }
     }
     match w.strip_suffix('s') {
-        Some(base) if !base.ends_with('s') && base.chars().count() >= 3 => base.to_string(),
-        _ => w.to_string(),
+        Some(base) if !base.ends_with('s') && base.chars().count() >= 3 => out.push_str(base),
+        _ => out.push_str(w),
     }
 }
 
-/// The stems of what an item promises.
+/// The stems of what an item promises, sorted, each once.
 pub fn stems(title: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    each_stem(title, |s| out.push(s.to_string()));
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// What an item promises, compactly: the 64-bit FNV-1a hashes of the
+/// stems of its title, sorted, each once. Computed where items are read
+/// (on every core), so that grouping only compares numbers.
+pub fn promise(title: &str) -> Box<[u64]> {
+    let mut out = Vec::new();
+    each_stem(title, |s| {
+        let h = s.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        out.push(h);
+    });
+    out.sort_unstable();
+    out.dedup();
+    out.into_boxed_slice()
+}
+
+/// Calls `f` with the stem of each content word of `title`, in text order
+/// (repeats included): its words (letters, digits and inner `'`), lower
+/// case, without `@owner` mentions, issue references, noise words and
+/// words without a letter. Two buffers for all the words: a report sees
+/// every item of a repository.
+fn each_stem(title: &str, mut f: impl FnMut(&str)) {
     // `@owner` mentions say who, not what.
     let text: Vec<&str> = title
         .split_whitespace()
         .filter(|w| !w.starts_with('@'))
         .collect();
-    let mut out: Vec<String> = words(&crate::parse::text::without_refs(&text.join(" ")))
-        .into_iter()
-        .filter(|w| !NOISE.contains(&w.as_str()) && w.chars().any(char::is_alphabetic))
-        .map(|w| stem(&w))
-        .collect();
-    out.sort();
-    out.dedup();
-    out
+    let text = text.join(" ");
+    let text = crate::parse::text::without_refs(&text);
+    let (mut lower, mut stemmed) = (String::new(), String::new());
+    for w in text.split(|c: char| !(c.is_alphanumeric() || c == '\'')) {
+        let w = w.trim_matches('\'');
+        if w.is_empty() {
+            continue;
+        }
+        lower.clear();
+        if w.is_ascii() {
+            lower.extend(w.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+        } else {
+            lower.push_str(&w.to_lowercase());
+        }
+        if NOISE.binary_search(&lower.as_str()).is_ok() || !lower.chars().any(char::is_alphabetic) {
+            continue;
+        }
+        stem_into(&lower, &mut stemmed);
+        f(&stemmed);
+    }
 }
 
 /// How alike two sorted stem sets are (Jaccard), and how many stems they
@@ -206,7 +255,7 @@ pub fn group(items: &[Promise]) -> Vec<Vec<usize>> {
         .map(|p| {
             let next = u32::try_from(docs.len()).unwrap_or(u32::MAX);
             let doc = *docs.entry(p.postmortem).or_insert(next);
-            index.add(doc, p.title).map(|(w, _)| w)
+            index.add(doc, &promise(p.title)).map(|(w, _)| w)
         })
         .collect();
     let roots = index.roots();
@@ -241,8 +290,8 @@ pub fn group(items: &[Promise]) -> Vec<Vec<usize>> {
 /// costs one wording, not a million comparisons).
 #[derive(Debug, Default)]
 pub struct Index {
-    /// Stem → its number.
-    stem_ids: std::collections::HashMap<String, u32>,
+    /// A stem's hash → its number.
+    stem_ids: std::collections::HashMap<u64, u32>,
     /// The wordings' stem numbers, sorted, one after another: wording `w`
     /// is `stems[starts[w]..starts[w + 1]]`.
     stems: Vec<u32>,
@@ -256,23 +305,22 @@ pub struct Index {
 }
 
 impl Index {
-    /// The wording of `title`, an item of document `doc` (any number the
-    /// caller gives each document), and whether it is new; `None` when the
-    /// title has fewer than two stems (it can never share two).
-    pub fn add(&mut self, doc: u32, title: &str) -> Option<(u32, bool)> {
-        let words = stems(title);
-        if words.len() < 2 {
+    /// The wording of an item of document `doc` (any number the caller
+    /// gives each document) that makes `promise` ([`promise`] of its
+    /// title), and whether it is new; `None` when it has fewer than two
+    /// stems (it can never share two).
+    pub fn add(&mut self, doc: u32, promise: &[u64]) -> Option<(u32, bool)> {
+        if promise.len() < 2 {
             return None;
         }
-        let mut ids: Vec<u32> = words
-            .into_iter()
-            .map(|w| {
+        let mut ids: Vec<u32> = promise
+            .iter()
+            .map(|&h| {
                 let next = u32::try_from(self.stem_ids.len()).unwrap_or(u32::MAX);
-                *self.stem_ids.entry(w).or_insert(next)
+                *self.stem_ids.entry(h).or_insert(next)
             })
             .collect();
         ids.sort_unstable();
-        ids.dedup();
         let hash = {
             use std::hash::{Hash, Hasher};
             let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -479,6 +527,11 @@ mod tests {
             "the draw makes several groups: {got:?}"
         );
         assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn the_noise_words_are_sorted_for_their_lookup() {
+        assert!(NOISE.windows(2).all(|w| w[0] < w[1]));
     }
 
     #[test]

@@ -256,7 +256,7 @@ impl<'a> Builder<'a> {
         if let Some(d) = self.pm_health[id as usize].count(item, as_of) {
             self.pm_days.push((id, d));
         }
-        if let Some((wording, new)) = self.promises.add(id, &item.title) {
+        if let Some((wording, new)) = self.promises.add(id, &item.promise) {
             let at = PromiseAt {
                 wording,
                 pm: id,

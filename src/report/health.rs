@@ -224,6 +224,7 @@ mod tests {
             opened: Some(opened),
             closed,
             item_type: None,
+            promise: Box::new([]),
         }
     }
 

@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 
 use super::*;
 use crate::insight::kind::{self, Vocabulary};
+use crate::insight::recurring;
 use crate::model::{
     ElsewhereLink, ItemType, Link, Postmortem, Task, TaskKey, TrackState, TrackerRef,
 };
@@ -31,11 +32,13 @@ pub fn items_from_github(
         let path: Arc<str> = pm.path.as_str().into();
         for task in &pm.tasks {
             let effective = due.get(&task.key).copied().flatten().or(task.due);
+            let title: Arc<str> = display_title(&task.title).into();
+            let promise = recurring::promise(&title);
             let item = match by_key.get(&task.key) {
                 Some(link) => Item {
                     postmortem: path.clone(),
                     line: task.line,
-                    title: display_title(&task.title).into(),
+                    title,
                     owners: if link.owners.is_empty() {
                         task.owners.clone()
                     } else {
@@ -54,11 +57,12 @@ pub fn items_from_github(
                     opened: first_seen(pm.incident_start, link.created_at.map(|t| t.date_naive())),
                     closed: link.closed_at.map(|t| t.date_naive()),
                     item_type: type_of(task, types),
+                    promise,
                 },
                 None => Item {
                     postmortem: path.clone(),
                     line: task.line,
-                    title: display_title(&task.title).into(),
+                    title,
                     owners: task.owners.clone(),
                     due: effective,
                     state: TrackState::of(task.status),
@@ -67,6 +71,7 @@ pub fn items_from_github(
                     opened: pm.incident_start,
                     closed: None,
                     item_type: type_of(task, types),
+                    promise,
                 },
             };
             out.push(item);
@@ -118,10 +123,12 @@ pub fn items_from_documents(
                 Some(r) if !r.owners.is_empty() => r.owners.clone(),
                 _ => task.owners.clone(),
             };
+            let title: Arc<str> = display_title(&task.title).into();
             out.push(Item {
                 postmortem: path.clone(),
                 line: task.line,
-                title: display_title(&task.title).into(),
+                promise: recurring::promise(&title),
+                title,
                 owners,
                 due: row.and_then(|r| r.due).or(effective),
                 state,

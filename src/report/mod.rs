@@ -111,6 +111,9 @@ pub struct Item {
     pub closed: Option<NaiveDate>,
     /// Its type (investigate, mitigate, …), when its words say.
     pub item_type: Option<ItemType>,
+    /// What it promises ([`crate::insight::recurring::promise`] of its
+    /// title): for the recurring promises.
+    pub promise: Box<[u64]>,
 }
 
 /// What the report is about.
@@ -689,6 +692,7 @@ mod tests {
         }
         // Its latest wording differs: the promise is named by it.
         items[11].title = "Automate the renewal of certificates".into();
+        items[11].promise = crate::insight::recurring::promise(&items[11].title);
         let mut rotate_old = item("pm/00.md", 9, "Rotate the database credentials", None);
         rotate_old.opened = Some(date(2023, 1, 1));
         let mut rotate_new = item("pm/05.md", 9, "Rotate database credentials yearly", None);
@@ -813,6 +817,7 @@ mod tests {
             opened: Some(date(2024, 1, 1)),
             closed: None,
             item_type: None,
+            promise: crate::insight::recurring::promise(title),
         }
     }
 

@@ -828,6 +828,7 @@ mod tests {
                 opened: Some(date(2024, 1, 12)),
                 closed: None,
                 item_type: None,
+                promise: Box::new([]),
             },
             Item {
                 elsewhere: None,
@@ -841,6 +842,7 @@ mod tests {
                 opened: Some(date(2024, 1, 10)),
                 closed: None,
                 item_type: None,
+                promise: Box::new([]),
             },
         ];
         build(
