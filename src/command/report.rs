@@ -147,7 +147,8 @@ pub fn run(req: &Request<'_>, args: &ReportArgs, env: &SyncEnv) -> Result<(Outco
     // their text) wait for the listing.
     let url = |n: u64| target.as_ref().map(|t| t.issue_url(n));
     let mut builder = report::Builder::new(&opts);
-    let mut headings = Vec::new();
+    builder.reserve(files.len());
+    let mut headings = Vec::with_capacity(files.len());
     let mut postmortems: Vec<Postmortem> = Vec::new();
     let mut untracked = Vec::new();
     let mut all: Vec<report::ReportItem> = Vec::new();

@@ -135,6 +135,13 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// Room for the figures of `postmortems` postmortems, made once: a
+    /// list grown by doubling may hold twice what it needs.
+    pub fn reserve(&mut self, postmortems: usize) {
+        self.pm_health.reserve_exact(postmortems);
+        self.pm_paths.reserve_exact(postmortems);
+    }
+
     /// [`Builder::add`] for the items of one document, read together: their
     /// postmortem's list is left without spare room.
     pub fn add_all(&mut self, items: &[Item]) {
