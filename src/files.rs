@@ -354,7 +354,7 @@ impl Drop for TempFile {
 /// A lock file held for a run: created with `create_new` (so only one run
 /// gets it), holding the process id and start time, removed on drop. A lock
 /// left by a process that no longer runs (or, where that cannot be told,
-/// older than [`STALE_LOCK`]) is taken over.
+/// older than `STALE_LOCK`, an hour) is taken over.
 #[derive(Debug)]
 pub struct Lock {
     path: PathBuf,

@@ -59,7 +59,16 @@
 //! - **write-back edit** ([`writeback::Edit`]): one splice into a document:
 //!   an issue reference, a ticked box, the **status block**.
 //! - **report** ([`report::Report`]): open and overdue items, by postmortem
-//!   and by owner.
+//!   and by owner, with the **health figures** ([`report::health`]) and the
+//!   recurring promises.
+//! - **item type** ([`model::ItemType`]): investigate, mitigate, repair,
+//!   detect, prevent, process or documentation ([`insight::kind`]).
+//! - **advice** ([`insight::lint`]): how an item is written, as warnings of
+//!   `check` that never fail it.
+//! - **promise** ([`insight::recurring::promise`]): what an item promises,
+//!   as the hashed stems of its title; a **recurring promise** is one made in
+//!   two or more postmortems; items whose stems are the same share one
+//!   **wording** ([`insight::recurring::Index`]).
 #![warn(missing_docs)]
 // Only the command line prints (`cli`, and `main.rs`, a crate of its own).
 #![deny(clippy::print_stdout, clippy::print_stderr)]

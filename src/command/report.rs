@@ -12,7 +12,7 @@
 //! rolling issue created, issues changed, none closed).
 //!
 //! Never reads the clock (`today` comes from the CLI) or the environment
-//! (the CLI passes [`SyncEnv`] and the Actions [`Runtime`]). Its only live
+//! (the CLI passes [`SyncEnv`] and the Actions [`Runtime`](crate::workflow::Runtime)). Its only live
 //! output is GitHub wait notes on stderr.
 
 use super::context::{self, Target};

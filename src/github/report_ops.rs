@@ -3,7 +3,7 @@
 //! create or update the ONE rolling report issue.
 //!
 //! Same rules as the rest of the edge: requests go through the paced,
-//! rate-limit-aware [`Http`](super::http::Http); label changes are
+//! rate-limit-aware `Http` client; label changes are
 //! idempotent and retried; a create is never re-sent blindly: after an
 //! ambiguous answer the report issue is looked for by its marker first.
 //! Never decides what to change or which issue is the report's: the caller

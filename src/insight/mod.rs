@@ -1,6 +1,7 @@
 //! PURE: what pmtrack can tell about action items beyond their state —
 //! their **type** (the Google SRE kinds plus process and documentation,
-//! [`kind`]) and advice on how they are written ([`lint`]). No IO, no clock.
+//! [`kind`]), advice on how they are written ([`lint`]), and the same fix
+//! promised in several postmortems ([`recurring`]). No IO, no clock.
 
 pub mod kind;
 pub mod lint;

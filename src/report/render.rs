@@ -1,21 +1,16 @@
 //! PURE renderers of a [`Report`]: Markdown (a Mermaid trend chart, totals,
-//! tables by postmortem and by owner: what a person reads in an issue or a
-//! job summary), a terminal table ending in a sparkline, and JSON.
+//! tables by postmortem, by owner and by type, the health figures with a
+//! second chart, the recurring promises: what a person reads in an issue or
+//! a job summary), a terminal table ending in a sparkline, and JSON.
 //!
 //! The JSON document (`pmtrack report --format json`), schema
-//! [`JSON_SCHEMA`](super::JSON_SCHEMA): an object with
-//! `schema`, `as_of` (`YYYY-MM-DD`), `filter` (`overdue` | `unresolved` |
-//! `all`), `source` (`github` | `documents`), `repo` (`owner/name` or null),
-//! `totals` {`items`, `open`, `overdue`, `without_issue`, `done_this_week`,
-//! `oldest_overdue` (null or {`title`, `postmortem`, `line`, `issue`,
-//! `days_overdue`})}, `postmortems` [{`path`, `title`, `incident_start`,
-//! `open`, `overdue`, `items` [item]}], `owners` [{`owner` (null: nobody),
-//! `open`, `overdue`, `items` [{`postmortem`, `line`, `title`, `issue`
-//! (number or null), `overdue`}]}], `weeks` [{`week_end`, `open`,
-//! `overdue`}]. An item is {`title`, `postmortem`, `line`, `owners`, `due`,
-//! `state` (`open` | `done` | `not_planned`), `overdue`, `days_overdue`,
-//! `age_days`, `issue` (null or {`number`, `url`})}. Fields are never
-//! removed or renamed within one schema version. docs/report.md shows it.
+//! [`JSON_SCHEMA`]: an object with `schema`, `as_of`, `filter`, `source`,
+//! `repo`, `totals`, `postmortems` (each with its listed `items`), `owners`
+//! (each with short references to its listed items), `types`, `health`,
+//! `weeks`, `recurring` and, with config `since`, `not_tracked`. Every
+//! field is described in docs/report.md, whose sample a test keeps equal to
+//! this output. Fields are never removed or renamed within one schema
+//! version; new ones may be added.
 //!
 //! Must not: do IO or read the clock.
 
