@@ -316,7 +316,7 @@ fn annotations(all: &[report::ReportItem]) -> Vec<String> {
     all.iter()
         .filter(|i| i.overdue)
         .map(|i| {
-            let days = i.days_overdue.unwrap_or(0);
+            let days = i.days_overdue.map_or(0, std::num::NonZeroI32::get);
             let mut msg = format!(
                 "{} is {} day{} overdue (due {})",
                 i.title,
@@ -336,7 +336,7 @@ fn annotations(all: &[report::ReportItem]) -> Vec<String> {
             workflow::annotation(
                 Level::Warning,
                 &i.postmortem,
-                i.line,
+                i.line as usize,
                 Some("Overdue action item"),
                 &msg,
             )

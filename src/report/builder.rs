@@ -352,7 +352,7 @@ impl<'a> Builder<'a> {
         let new = OldestOpen {
             title: v.title.clone(),
             postmortem: v.postmortem.clone(),
-            line: v.line,
+            line: v.line as usize,
             issue: v.issue.as_ref().map(|i| i.number),
             age_days,
         };
@@ -402,9 +402,9 @@ impl<'a> Builder<'a> {
         self.totals.oldest_overdue = self.oldest.take().map(|v| Oldest {
             title: v.title.to_string(),
             postmortem: v.postmortem.to_string(),
-            line: v.line,
+            line: v.line as usize,
             issue: v.issue,
-            days_overdue: i64::from(v.days_overdue.unwrap_or(0)),
+            days_overdue: i64::from(v.days_overdue.map_or(0, std::num::NonZeroI32::get)),
         });
         // A Vec sorted once, not a map: no second copy of each path, no
         // half-empty nodes (a report of 30,000 postmortems holds them all).

@@ -141,7 +141,7 @@ pub struct ReportItem {
     /// Path of its postmortem.
     pub postmortem: Arc<str>,
     /// 1-based line in its document.
-    pub line: usize,
+    pub line: u32,
     /// Owners (logins or names, without `@`).
     pub owners: Box<[String]>,
     /// Effective due date.
@@ -150,8 +150,8 @@ pub struct ReportItem {
     pub state: TrackState,
     /// Open and past its due date.
     pub overdue: bool,
-    /// Days past the due date (overdue items only).
-    pub days_overdue: Option<i32>,
+    /// Days past the due date (overdue items only: at least 1).
+    pub days_overdue: Option<std::num::NonZeroI32>,
     /// Days since it was opened, when known.
     pub age_days: Option<i32>,
     /// Its issue, or `null` when it has none.
@@ -332,7 +332,7 @@ impl Serialize for OwnersJson<'_> {
                     let i = self.0.item(at);
                     ItemRefJson {
                         postmortem: &i.postmortem,
-                        line: i.line,
+                        line: i.line as usize,
                         title: &i.title,
                         issue: i.issue.as_ref().map(|l| l.number),
                         overdue: i.overdue,
