@@ -105,17 +105,25 @@ pub fn run() -> ExitCode {
     drop(stdout);
     match result {
         Ok(out) => {
+            // Buffered: a run over thousands of documents may warn about
+            // thousands (one write, not one per line); a closed stream is
+            // no reason to fail.
+            let mut err = std::io::BufWriter::with_capacity(1 << 16, std::io::stderr().lock());
             for w in &out.stderr {
-                eprintln!("{}", log(w));
+                let _ = writeln!(err, "{}", log(w));
             }
+            let _ = err.flush();
+            let mut stdout = std::io::stdout().lock();
             for c in &out.commands {
                 let c = crate::workflow::printable(c);
                 if out.commands_on_stderr {
-                    eprintln!("{c}");
+                    let _ = writeln!(err, "{c}");
                 } else {
-                    println!("{c}");
+                    let _ = writeln!(stdout, "{c}");
                 }
             }
+            let _ = err.flush();
+            let _ = stdout.flush();
             ExitCode::from(match out.ending {
                 command::Ending::Done => 0,
                 command::Ending::Failed => 1,
