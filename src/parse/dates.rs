@@ -33,16 +33,17 @@ fn month_of(word: &str) -> Option<u32> {
     if w.len() < 3 || w.len() > 9 {
         return None;
     }
-    for (i, m) in MONTHS.iter().enumerate() {
-        let full = m.eq_ignore_ascii_case(w);
-        let abbrev = (w.len() == 3 || w.eq_ignore_ascii_case("sept"))
-            && m.len() >= w.len()
-            && m.as_bytes()[..w.len()].eq_ignore_ascii_case(w.as_bytes());
-        if full || abbrev {
-            return Some(i as u32 + 1);
-        }
-    }
-    None
+    // The months' first three letters differ: one month at most can match.
+    let b = w.as_bytes();
+    let i = MONTHS
+        .iter()
+        .position(|m| m.as_bytes()[..3].eq_ignore_ascii_case(&b[..3]))?;
+    let m = MONTHS[i];
+    let full = m.eq_ignore_ascii_case(w);
+    let abbrev = (w.len() == 3 || w.eq_ignore_ascii_case("sept"))
+        && m.len() >= w.len()
+        && m.as_bytes()[..w.len()].eq_ignore_ascii_case(b);
+    (full || abbrev).then_some(i as u32 + 1)
 }
 
 /// Every spelling of a date has a four-digit year: a cheap test first.

@@ -279,6 +279,22 @@ impl Fnv {
     /// Hash exactly the bytes of [`text::normalize`]`(s)`, without building it.
     fn eat_normalized(&mut self, s: &str) {
         let (mut started, mut space) = (false, false);
+        if s.is_ascii() {
+            // The same, a byte at a time.
+            for &b in s.as_bytes() {
+                if !b.is_ascii_alphanumeric() {
+                    space = true;
+                    continue;
+                }
+                if space && started {
+                    self.eat(b" ");
+                }
+                space = false;
+                started = true;
+                self.eat(&[b.to_ascii_lowercase()]);
+            }
+            return;
+        }
         let mut buf = [0u8; 4];
         for c in s.chars() {
             let alnum = if c.is_ascii() {
