@@ -278,47 +278,55 @@ impl Fnv {
 
     /// Hash exactly the bytes of [`text::normalize`]`(s)`, without building it.
     fn eat_normalized(&mut self, s: &str) {
-        let (mut started, mut space) = (false, false);
+        // (a word has started, a gap came since the last letter or digit)
+        let mut at = (false, false);
         if s.is_ascii() {
             // The same, a byte at a time.
             for &b in s.as_bytes() {
-                if !b.is_ascii_alphanumeric() {
-                    space = true;
-                    continue;
-                }
-                if space && started {
-                    self.eat(b" ");
-                }
-                space = false;
-                started = true;
-                self.eat(&[b.to_ascii_lowercase()]);
+                self.eat_normalized_char(
+                    &mut at,
+                    b.is_ascii_alphanumeric(),
+                    &[b.to_ascii_lowercase()],
+                );
             }
             return;
         }
-        let mut buf = [0u8; 4];
+        let mut buf = [0u8; 16];
         for c in s.chars() {
+            let lower = if c.is_ascii() {
+                buf[0] = c.to_ascii_lowercase() as u8;
+                &buf[..1]
+            } else {
+                let mut n = 0;
+                for l in c.to_lowercase() {
+                    n += l.encode_utf8(&mut buf[n..]).len();
+                }
+                &buf[..n]
+            };
             let alnum = if c.is_ascii() {
                 c.is_ascii_alphanumeric()
             } else {
                 c.is_alphanumeric()
             };
-            if !alnum {
-                space = true;
-                continue;
-            }
-            if space && started {
-                self.eat(b" ");
-            }
-            space = false;
-            started = true;
-            if c.is_ascii() {
-                self.eat(&[c.to_ascii_lowercase() as u8]);
-            } else {
-                for l in c.to_lowercase() {
-                    self.eat(l.encode_utf8(&mut buf).as_bytes());
-                }
-            }
+            self.eat_normalized_char(&mut at, alnum, lower);
         }
+    }
+
+    /// One character of [`Fnv::eat_normalized`]: its lower-case bytes when
+    /// it is a letter or digit (a space first when a gap came before it in
+    /// a started word), else a gap.
+    fn eat_normalized_char(&mut self, at: &mut (bool, bool), alnum: bool, lower: &[u8]) {
+        let (started, gap) = at;
+        if !alnum {
+            *gap = true;
+            return;
+        }
+        if *gap && *started {
+            self.eat(b" ");
+        }
+        *gap = false;
+        *started = true;
+        self.eat(lower);
     }
 }
 

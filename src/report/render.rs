@@ -79,34 +79,39 @@ pub type Spill<'a> = &'a mut dyn FnMut(&mut String);
 /// The Mermaid `xychart-beta` block of open (bars) and overdue (line) items
 /// at the end of each week, fenced as ```` ```mermaid ````.
 pub fn mermaid_chart(weeks: &[WeekPoint]) -> String {
-    let labels: Vec<String> = weeks
-        .iter()
-        .map(|w| format!("\"{}\"", w.week_end.format("%b %-d")))
-        .collect();
-    let list = |f: fn(&WeekPoint) -> usize| {
+    xychart(
+        &format!(
+            "Open (bars) and overdue (line) action items, last {} weeks",
+            weeks.len()
+        ),
         weeks
             .iter()
-            .map(|w| f(w).to_string())
+            .map(|w| (w.week_end.format("%b %-d").to_string(), w.open, w.overdue)),
+    )
+}
+
+/// A fenced Mermaid `xychart-beta` block: one bar and one line value per
+/// (label, bar, line) point, the y axis from 0 to the largest (at least 1).
+fn xychart(title: &str, points: impl Iterator<Item = (String, usize, usize)>) -> String {
+    let (mut labels, mut bars, mut lines) = (Vec::new(), Vec::new(), Vec::new());
+    for (label, bar, line) in points {
+        labels.push(format!("\"{label}\""));
+        bars.push(bar);
+        lines.push(line);
+    }
+    let top = bars.iter().chain(&lines).copied().max().unwrap_or(0).max(1);
+    let list = |v: &[usize]| {
+        v.iter()
+            .map(usize::to_string)
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let top = weeks
-        .iter()
-        .map(|w| w.open.max(w.overdue))
-        .max()
-        .unwrap_or(0)
-        .max(1);
-    let mut s = String::new();
-    s.push_str("```mermaid\nxychart-beta\n");
-    let _ = writeln!(
-        s,
-        "    title \"Open (bars) and overdue (line) action items, last {} weeks\"",
-        weeks.len()
-    );
+    let mut s = String::from("```mermaid\nxychart-beta\n");
+    let _ = writeln!(s, "    title \"{title}\"");
     let _ = writeln!(s, "    x-axis [{}]", labels.join(", "));
     let _ = writeln!(s, "    y-axis \"Items\" 0 --> {top}");
-    let _ = writeln!(s, "    bar [{}]", list(|w| w.open));
-    let _ = writeln!(s, "    line [{}]", list(|w| w.overdue));
+    let _ = writeln!(s, "    bar [{}]", list(&bars));
+    let _ = writeln!(s, "    line [{}]", list(&lines));
     s.push_str("```\n");
     s
 }
@@ -516,28 +521,12 @@ fn age_words(h: &super::health::Health) -> String {
 /// The Mermaid chart of items closed on time (bars) and late (line) per
 /// month.
 pub fn months_chart(months: &[super::health::MonthPoint]) -> String {
-    let labels: Vec<String> = months.iter().map(|m| format!("\"{}\"", m.month)).collect();
-    let list = |f: fn(&super::health::MonthPoint) -> usize| {
+    xychart(
+        "Action items closed on time (bars) and late (line), per month",
         months
             .iter()
-            .map(|m| f(m).to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let top = months
-        .iter()
-        .map(|m| m.on_time.max(m.late))
-        .max()
-        .unwrap_or(0)
-        .max(1);
-    let mut s = String::from("```mermaid\nxychart-beta\n");
-    s.push_str("    title \"Action items closed on time (bars) and late (line), per month\"\n");
-    let _ = writeln!(s, "    x-axis [{}]", labels.join(", "));
-    let _ = writeln!(s, "    y-axis \"Items\" 0 --> {top}");
-    let _ = writeln!(s, "    bar [{}]", list(|m| m.on_time));
-    let _ = writeln!(s, "    line [{}]", list(|m| m.late));
-    s.push_str("```\n");
-    s
+            .map(|m| (m.month.to_string(), m.on_time, m.late)),
+    )
 }
 
 /// A type's name in the report (`no type` for items whose words name none).
