@@ -334,6 +334,22 @@ pub struct Elsewhere {
     pub readable: bool,
 }
 
+/// Every item in scope matched to its issue, in the one order the plan and
+/// the report's [`whereabouts`] share: tracker reference, marker, old
+/// path, similar title.
+fn matched<'a>(
+    input: &PlanInput<'a>,
+    slots: &'a [identity::Slot<'a>],
+    warnings: &mut Vec<String>,
+) -> identity::Matching<'a> {
+    let mut m = identity::Matching::new(*input, slots);
+    m.by_reference(warnings);
+    m.by_marker(warnings);
+    m.by_old_path();
+    m.by_similar_title();
+    m
+}
+
 /// Where each action item in scope is tracked (its issue here, or the
 /// reference it is tracked elsewhere by) and its due date, without the
 /// changes: what the report needs ([`Plan::links`] on the result).
@@ -343,11 +359,7 @@ pub fn whereabouts(input: &PlanInput) -> Plan {
         ..Plan::default()
     };
     let slots = identity::slots(input.issues);
-    let mut m = identity::Matching::new(*input, &slots);
-    m.by_reference(&mut out.warnings);
-    m.by_marker(&mut out.warnings);
-    m.by_old_path();
-    m.by_similar_title();
+    let m = matched(input, &slots, &mut out.warnings);
     for item in &m.items {
         changes::record(&m, item, &mut out);
     }
@@ -362,11 +374,7 @@ pub fn plan(input: &PlanInput) -> Plan {
         ..Plan::default()
     };
     let slots = identity::slots(input.issues);
-    let mut m = identity::Matching::new(*input, &slots);
-    m.by_reference(&mut out.warnings);
-    m.by_marker(&mut out.warnings);
-    m.by_old_path();
-    m.by_similar_title();
+    let m = matched(input, &slots, &mut out.warnings);
     let duplicates = changes::per_item(&m, &mut out);
     changes::removed(&m, &duplicates, &mut out);
     out.labels = wanted::label_specs(&out.changes, &input.config.labels);
